@@ -1,0 +1,66 @@
+import {
+  ConflictError,
+  PayloadTooLargeError,
+  TemporarilyUnavailableError,
+  NotFoundError,
+} from '@platform/errors';
+import { compositeKey, entityKey, mapDynamoError, TransactionCancelledError, withoutKeys } from '../src';
+
+const sdkError = (name: string, message = name, extra: object = {}) =>
+  Object.assign(new Error(message), { name, ...extra });
+
+describe('keys', () => {
+  it('builds entity keys', () => {
+    expect(entityKey('ITEM', 'abc')).toEqual({ pk: 'ITEM#abc', sk: 'ITEM' });
+    expect(compositeKey('ORDER', 'x', 3)).toBe('ORDER#x#3');
+  });
+
+  it('refuses parts that could collide with the separator', () => {
+    expect(() => compositeKey('ITEM', 'a#b')).toThrow(/must not contain/);
+    expect(() => compositeKey('ITEM', '')).toThrow(/non-empty/);
+  });
+
+  it('strips storage keys from records', () => {
+    expect(withoutKeys({ pk: 'a', sk: 'b', gsi1pk: 'c', gsi1sk: 'd', id: '1' })).toEqual({ id: '1' });
+  });
+});
+
+describe('mapDynamoError', () => {
+  it('maps a failed condition to a conflict', () => {
+    expect(mapDynamoError(sdkError('ConditionalCheckFailedException'))).toBeInstanceOf(ConflictError);
+  });
+
+  it('maps a cancelled transaction with its per-item reasons', () => {
+    const mapped = mapDynamoError(
+      sdkError('TransactionCanceledException', 'cancelled', {
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    ) as TransactionCancelledError;
+    expect(mapped).toBeInstanceOf(TransactionCancelledError);
+    expect(mapped).toBeInstanceOf(ConflictError);
+    expect(mapped.reasons).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(mapped.failedCondition(1)).toBe(true);
+    expect(mapped.failedCondition(0)).toBe(false);
+  });
+
+  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
+    'maps %s to a retryable error',
+    (name) => {
+      expect(mapDynamoError(sdkError(name))).toBeInstanceOf(TemporarilyUnavailableError);
+    },
+  );
+
+  it('maps an oversized item to 413', () => {
+    expect(mapDynamoError(sdkError('ValidationException', 'Item size has exceeded the maximum allowed size'))).toBeInstanceOf(
+      PayloadTooLargeError,
+    );
+  });
+
+  it('leaves unknown errors and domain errors alone', () => {
+    const unknown = sdkError('ResourceNotFoundException');
+    const domain = new NotFoundError('x');
+    expect(mapDynamoError(unknown)).toBe(unknown);
+    expect(mapDynamoError(domain)).toBe(domain);
+    expect(mapDynamoError('text')).toBe('text');
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Typed domain errors. Libraries throw these; the HTTP layer maps each `code`
+ * to a status, so domain code never needs to know about HTTP.
+ */
+export type DomainErrorCode =
+  | 'BAD_REQUEST'
+  | 'VALIDATION_FAILED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TEMPORARILY_UNAVAILABLE';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends DomainError {
+  constructor(message: string, details?: ErrorDetail[], options?: { cause?: unknown }) {
+    super('BAD_REQUEST', message, details, options);
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super('VALIDATION_FAILED', message, details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFLICT', message, undefined, options);
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PAYLOAD_TOO_LARGE', message, undefined, options);
+  }
+}
+
+/** A dependency throttled or is down; the caller may retry. */
+export class TemporarilyUnavailableError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TEMPORARILY_UNAVAILABLE', message, undefined, options);
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

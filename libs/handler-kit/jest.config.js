@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'handler-kit',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

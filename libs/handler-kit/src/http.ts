@@ -1,0 +1,112 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { BadRequestError, NotFoundError, PayloadTooLargeError, type ErrorDetail } from '@platform/errors';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type * as z from 'zod';
+import { corsHeaders } from './cors';
+import { toHttpError } from './errors-to-http';
+import { getLogger } from './logger';
+import { parseOrThrow } from './validation';
+
+/** Bodies above this are refused with 413 before they are parsed. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+export interface RouteSchemas<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+  body?: B;
+  path?: P;
+  query?: Q;
+  maxBodyBytes?: number;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface HttpRequest<B, P, Q> {
+  body: B;
+  path: P;
+  query: Q;
+  /** Header names are lower-case, as API Gateway HTTP APIs deliver them. */
+  headers: Record<string, string | undefined>;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const readJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown => {
+  if (event.body === undefined || event.body === '') throw new BadRequestError('A JSON request body is required');
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > maxBytes) {
+    throw new PayloadTooLargeError(`The request body is larger than ${maxBytes} bytes`);
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new BadRequestError('The request body is not valid JSON');
+  }
+};
+
+// A path that cannot name a resource names none; a bad query is a bad request, not a bad document.
+const noSuchResource = () => new NotFoundError('No such resource');
+const badQuery = (details: ErrorDetail[]) => new BadRequestError('Invalid query parameters', details);
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string>): APIGatewayProxyStructuredResultV2 =>
+  body === undefined
+    ? { statusCode, headers }
+    : { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+
+/**
+ * The one way to write an HTTP (API Gateway v2) handler: the request is
+ * size-checked, parsed and validated before `handle` runs, and whatever
+ * `handle` throws becomes the shared error body with the right status.
+ * Unexpected errors are logged with the request id and answered with a
+ * generic 500.
+ */
+export const httpHandler =
+  <B extends z.ZodType = never, P extends z.ZodType = never, Q extends z.ZodType = never>(
+    schemas: RouteSchemas<B, P, Q>,
+    handle: (request: HttpRequest<Parsed<B>, Parsed<P>, Parsed<Q>>) => Promise<HttpResponse>,
+  ): HttpHandler =>
+  async (event, context) => {
+    const logger = getLogger();
+    logger.resetKeys();
+    logger.addContext(context);
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    logger.appendKeys({ requestId, route: event.routeKey });
+    const cors = corsHeaders(event.headers?.origin);
+
+    try {
+      const request = {
+        body: (schemas.body
+          ? parseOrThrow(schemas.body, readJsonBody(event, schemas.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+          : undefined) as Parsed<B>,
+        path: (schemas.path
+          ? parseOrThrow(schemas.path, event.pathParameters ?? {}, 'path', noSuchResource)
+          : undefined) as Parsed<P>,
+        query: (schemas.query
+          ? parseOrThrow(schemas.query, event.queryStringParameters ?? {}, 'query', badQuery)
+          : undefined) as Parsed<Q>,
+        headers: event.headers ?? {},
+        requestId,
+        logger,
+      };
+      const response = await handle(request);
+      logger.info('request handled', { statusCode: response.statusCode });
+      return json(response.statusCode, response.body, { ...cors, ...response.headers });
+    } catch (error) {
+      const httpError = toHttpError(error);
+      if (httpError.expected) {
+        logger.info('request refused', { statusCode: httpError.statusCode, code: httpError.body.error.code });
+      } else {
+        logger.error('unhandled error', error as Error);
+      }
+      return json(httpError.statusCode, httpError.body, cors);
+    }
+  };

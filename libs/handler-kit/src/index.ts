@@ -1,0 +1,12 @@
+export { corsHeaders } from './cors';
+export { toHttpError, type ErrorBody, type HttpError } from './errors-to-http';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  httpHandler,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+  type RouteSchemas,
+} from './http';
+export { getLogger } from './logger';
+export { parseOrThrow } from './validation';

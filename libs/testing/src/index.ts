@@ -1,0 +1,3 @@
+// Test support only: never import this from a handler or domain module.
+export { createServiceTable, createTestTable, type TestTable } from './dynamo-tables';
+export { startLocalStack, type RunningStack } from './local-stack';

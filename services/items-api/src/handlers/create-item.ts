@@ -1,0 +1,8 @@
+import { httpHandler } from '@platform/handler-kit';
+import { NewItemSchema } from '../domain';
+import { itemsService } from './context';
+
+export const handler = httpHandler({ body: NewItemSchema }, async ({ body }) => ({
+  statusCode: 201,
+  body: await itemsService().create(body),
+}));

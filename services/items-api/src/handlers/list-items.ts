@@ -1,0 +1,8 @@
+import { httpHandler } from '@platform/handler-kit';
+import { itemsService } from './context';
+import { ListQuery } from './schemas';
+
+export const handler = httpHandler({ query: ListQuery }, async ({ query }) => ({
+  statusCode: 200,
+  body: await itemsService().list(query.limit, query.cursor),
+}));

@@ -1,0 +1,113 @@
+import { startLocalStack, type RunningStack } from '@platform/testing';
+
+let stack: RunningStack;
+const responses: Array<{ status: number; text: string }> = [];
+
+const call = async (method: string, path: string, body?: string | object, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  responses.push({ status: response.status, text });
+  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
+};
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('items-api over HTTP on the local stack', () => {
+  let id: string;
+
+  it('POST /items creates an item (201) and GET returns it', async () => {
+    const created = await call('POST', '/items', { name: 'pen', priceCents: 120, stock: 5 });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ name: 'pen', priceCents: 120, stock: 5, version: 1 });
+    id = created.json.id;
+    const read = await call('GET', `/items/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.json).toEqual(created.json);
+  });
+
+  it('answers 400 to malformed JSON', async () => {
+    const response = await call('POST', '/items', '{"name": "pen", ');
+    expect(response.status).toBe(400);
+    expect(response.json.error.code).toBe('BAD_REQUEST');
+  });
+
+  it('answers 422 with field paths to a schema violation', async () => {
+    const response = await call('POST', '/items', { name: '', priceCents: 'free', stock: -1 });
+    expect(response.status).toBe(422);
+    expect(response.json.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['name', 'priceCents', 'stock']);
+  });
+
+  it('answers 413 to an oversized body', async () => {
+    const response = await call('POST', '/items', { name: 'x', description: 'y'.repeat(64 * 1024), priceCents: 1, stock: 1 });
+    expect(response.status).toBe(413);
+    expect(response.json.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers 404 to unknown ids on GET, PATCH and DELETE', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await call('GET', `/items/${unknown}`)).status).toBe(404);
+    expect((await call('PATCH', `/items/${unknown}`, { expectedVersion: 1, stock: 1 })).status).toBe(404);
+    expect((await call('DELETE', `/items/${unknown}`)).status).toBe(404);
+  });
+
+  it('PATCH applies at the expected version and answers 409 to a stale one', async () => {
+    const updated = await call('PATCH', `/items/${id}`, { expectedVersion: 1, stock: 9 });
+    expect(updated.status).toBe(200);
+    expect(updated.json).toMatchObject({ id, stock: 9, version: 2 });
+    const stale = await call('PATCH', `/items/${id}`, { expectedVersion: 1, stock: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error.code).toBe('CONFLICT');
+  });
+
+  it('GET /items walks every item across several pages', async () => {
+    for (let i = 0; i < 4; i += 1) await call('POST', '/items', { name: `page-${i}`, priceCents: i, stock: i });
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await call('GET', `/items?limit=2${query}`);
+      expect(page.status).toBe(200);
+      ids.push(...page.json.items.map((item: { id: string }) => item.id));
+      cursor = page.json.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(5);
+  });
+
+  it('answers 400 to a tampered cursor and to a bad limit', async () => {
+    const first = await call('GET', '/items?limit=1');
+    const cursor: string = first.json.nextCursor;
+    const tampered = `${cursor.slice(0, 5)}${cursor[5] === 'A' ? 'B' : 'A'}${cursor.slice(6)}`;
+    expect((await call('GET', `/items?limit=1&cursor=${encodeURIComponent(tampered)}`)).status).toBe(400);
+    expect((await call('GET', '/items?limit=abc')).status).toBe(400);
+    expect((await call('GET', '/items?limit=1000')).status).toBe(400);
+  });
+
+  it('DELETE removes the item (204) and a second DELETE is 404', async () => {
+    expect((await call('DELETE', `/items/${id}`)).status).toBe(204);
+    expect((await call('GET', `/items/${id}`)).status).toBe(404);
+    expect((await call('DELETE', `/items/${id}`)).status).toBe(404);
+  });
+
+  it('answered no request with a 5xx, and no error body carries a stack trace', () => {
+    expect(responses.length).toBeGreaterThan(20);
+    expect(responses.filter((r) => r.status >= 500)).toEqual([]);
+    for (const { status, text } of responses.filter((r) => r.status >= 400)) {
+      expect({ status, text }).toEqual({ status, text: expect.not.stringMatching(/\bat .+:\d+|stack|node_modules/i) });
+      expect(Object.keys(JSON.parse(text))).toEqual(['error']);
+    }
+  });
+});
