@@ -2,6 +2,6 @@ module.exports = {
   displayName: 'dynamo',
   preset: '../../jest.preset.js',
   rootDir: '.',
-  globalSetup: '../../tools/jest/dynamodb-local.global-setup.mjs',
-  globalTeardown: '../../tools/jest/dynamodb-local.global-teardown.mjs',
+  globalSetup: '../../tools/jest/emulators.global-setup.mjs',
+  globalTeardown: '../../tools/jest/emulators.global-teardown.mjs',
 };

@@ -3,6 +3,6 @@ module.exports = {
   preset: '../../jest.preset.js',
   rootDir: '.',
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
-  globalSetup: '../../tools/jest/dynamodb-local.global-setup.mjs',
-  globalTeardown: '../../tools/jest/dynamodb-local.global-teardown.mjs',
+  globalSetup: '../../tools/jest/emulators.global-setup.mjs',
+  globalTeardown: '../../tools/jest/emulators.global-teardown.mjs',
 };

@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on this machine, no AWS account, no Docker.
-//  1. DynamoDB Local (Java, in memory);
+//  1. DynamoDB Local (Java, in memory) and fauxqs (SNS + SQS, in this process);
 //  2. each service compiled with `serverless package --stage local`, and the
-//     tables of those templates created locally;
-//  3. each service served by serverless-offline.
+//     tables, topics, queues, DLQs and subscriptions of those templates created;
+//  3. each service served by serverless-offline;
+//  4. one poller per event source mapping (SQS queues, DynamoDB streams),
+//     invoking the functions through serverless-offline.
 // Ctrl-C (SIGINT) or SIGTERM stops every child process it started.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createResolver } from './lib/cfn.mjs';
 import { packageForLocal } from './lib/compiled-stack.mjs';
 import { startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { createTables } from './lib/dynamodb-tables.mjs';
+import { registerFunctions, startEventSources } from './lib/event-sources.mjs';
+import { createInvoker } from './lib/lambda-invoke.mjs';
 import { assertPortFree, startChild, stopAll, waitForPort } from './lib/processes.mjs';
 import { discoverServices, LOCAL_STAGE, SERVERLESS_BIN } from './lib/services.mjs';
+import { startSnsSqs } from './lib/sns-sqs.mjs';
+import { createQueues, createSubscriptions, createTopics } from './lib/sns-sqs-resources.mjs';
 
 const port = (variable, fallback) => {
   const value = Number(process.env[variable] ?? fallback);
@@ -19,28 +28,45 @@ const port = (variable, fallback) => {
   return value;
 };
 
+const optionalSeconds = (variable) => {
+  if (process.env[variable] === undefined || process.env[variable] === '') return undefined;
+  const value = Number(process.env[variable]);
+  if (!Number.isInteger(value) || value < 0 || value > 43200) throw new Error(`${variable} must be whole seconds (0-43200)`);
+  return value;
+};
+
 const config = {
   region: process.env.AWS_REGION ?? 'us-east-1',
   dynamodbPort: port('DYNAMODB_PORT', 8000),
+  snsSqsPort: port('SNS_SQS_PORT', 4566),
   httpPort: port('ITEMS_API_PORT', 3000),
   lambdaPortBase: port('LAMBDA_PORT_BASE', 3002),
+  // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
+  retryVisibilitySeconds: optionalSeconds('LOCAL_SQS_RETRY_SECONDS'),
 };
 
+const pollers = [];
+let snsSqs;
 let stopping = false;
 const shutdown = async (exitCode) => {
   if (stopping) return;
   stopping = true;
   console.log('Stopping the local stack…');
+  await Promise.all(pollers.map((poller) => poller.stop()));
   await stopAll();
+  await snsSqs?.stop();
   process.exit(exitCode);
 };
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
+const log = (line) => console.log(`[event-source] ${line}`);
+
 const main = async () => {
   const services = discoverServices();
   const lambdaPorts = new Map(services.map((service, index) => [service.name, config.lambdaPortBase + index]));
   await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
+  await assertPortFree(config.snsSqsPort, 'SNS_SQS_PORT');
   await assertPortFree(config.httpPort, 'ITEMS_API_PORT');
   for (const lambdaPort of lambdaPorts.values()) await assertPortFree(lambdaPort, 'LAMBDA_PORT_BASE');
 
@@ -51,24 +77,46 @@ const main = async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${config.dynamodbPort}`,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: `http://127.0.0.1:${config.dynamodbPort}`,
+    AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${config.snsSqsPort}`,
+    AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${config.snsSqsPort}`,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   Object.assign(process.env, awsEnv);
 
-  console.log(`Starting DynamoDB Local on port ${config.dynamodbPort} and compiling ${services.map((s) => s.name).join(', ')}…`);
-  const [dynamodb, ...stacks] = await Promise.all([
+  console.log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and compiling ${services.map((s) => s.name).join(', ')}…`);
+  const [dynamodb, emulator, ...stacks] = await Promise.all([
     startDynamoDbLocal(config.dynamodbPort),
+    startSnsSqs(config.snsSqsPort),
     ...services.map((service) => packageForLocal(service, awsEnv)),
   ]);
+  snsSqs = emulator;
 
-  const dynamoClient = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: config.region });
+  const clients = {
+    dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint }),
+    streams: new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint }),
+    sns: new SNSClient({ endpoint: snsSqs.endpoint }),
+    sqs: new SQSClient({ endpoint: snsSqs.endpoint }),
+  };
+
+  // Resources first (every topic exists before any subscription names it), then subscriptions.
   for (const stack of stacks) {
-    const physicalIds = new Map();
-    const resolve = createResolver({ region: config.region, stackName: `${stack.name}-${LOCAL_STAGE}`, physicalIds });
-    const tables = await createTables({ client: dynamoClient, template: stack.template, resolve, physicalIds, region: config.region });
+    stack.physicalIds = new Map();
+    stack.resolve = createResolver({ region: config.region, stackName: `${stack.name}-${LOCAL_STAGE}`, physicalIds: stack.physicalIds });
+    const context = { ...stack, template: stack.template, client: clients.dynamodb, sns: clients.sns, sqs: clients.sqs, region: config.region };
+    const tables = await createTables(context);
+    const topics = await createTopics(context);
+    const queues = await createQueues(context);
+    registerFunctions(context);
     if (tables.length > 0) console.log(`${stack.name}: tables ${tables.join(', ')}`);
+    if (topics.length > 0) console.log(`${stack.name}: topics ${topics.join(', ')}`);
+    for (const queue of queues) console.log(`${stack.name}: queue ${queue.name} ${JSON.stringify(queue.attributes)}`);
   }
-  dynamoClient.destroy();
+  for (const stack of stacks) {
+    for (const subscription of await createSubscriptions({ ...stack, sns: clients.sns })) {
+      console.log(`${stack.name}: subscription ${subscription.topicArn.split(':').pop()} → ${subscription.endpoint.split(':').pop()} filter ${JSON.stringify(subscription.filterPolicy ?? {})}`);
+    }
+  }
 
   const offline = services.map((service) => {
     const lambdaPort = lambdaPorts.get(service.name);
@@ -78,9 +126,10 @@ const main = async () => {
     return { service, child, lambdaPort };
   });
   await Promise.all(
-    offline.map(({ service, child, lambdaPort }) =>
-      waitForPort(service.name === 'items-api' ? config.httpPort : lambdaPort, child, service.name),
-    ),
+    offline.flatMap(({ service, child, lambdaPort }) => [
+      waitForPort(lambdaPort, child, service.name),
+      ...(service.name === 'items-api' ? [waitForPort(config.httpPort, child, service.name)] : []),
+    ]),
   );
   for (const { service, child } of offline) {
     child.on('exit', (code, signal) => {
@@ -90,10 +139,27 @@ const main = async () => {
     });
   }
 
+  for (const stack of stacks) {
+    const invoke = createInvoker(lambdaPorts.get(stack.name));
+    pollers.push(
+      ...startEventSources({
+        ...stack,
+        invoke,
+        sqs: clients.sqs,
+        streams: clients.streams,
+        region: config.region,
+        retryVisibilitySeconds: config.retryVisibilitySeconds,
+        log,
+      }),
+    );
+  }
+
   console.log('');
-  console.log(`  items-api       http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`);
-  console.log(`  DynamoDB Local  http://localhost:${config.dynamodbPort}`);
-  for (const { service, lambdaPort } of offline) console.log(`  ${service.name.padEnd(15)} Lambda invoke API on http://localhost:${lambdaPort}`);
+  console.log(`  items-api        http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`);
+  console.log(`  DynamoDB Local   http://localhost:${config.dynamodbPort}`);
+  console.log(`  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`);
+  for (const { service, lambdaPort } of offline) console.log(`  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${lambdaPort}`);
+  for (const poller of pollers) console.log(`  ${poller.description}`);
   console.log('');
   console.log(`Local stack ready: items-api on http://localhost:${config.httpPort} (Ctrl-C stops everything)`);
 };

@@ -2,11 +2,13 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { getDocumentClient } from './client';
@@ -55,6 +57,19 @@ export class Table {
       this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistentRead })),
     );
     return Item as T | undefined;
+  }
+
+  /** A put with the caller's own condition; a failed condition is a ConflictError. */
+  async put(input: Omit<PutCommandInput, 'TableName'>): Promise<void> {
+    await mappingErrors(() => this.client.send(new PutCommand({ ...input, TableName: this.name })));
+  }
+
+  /** An update with the caller's own expressions; a failed condition is a ConflictError. Returns ALL_NEW. */
+  async update<T>(input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<T> {
+    const { Attributes } = await mappingErrors(() =>
+      this.client.send(new UpdateCommand({ ...input, TableName: this.name, ReturnValues: 'ALL_NEW' })),
+    );
+    return Attributes as T;
   }
 
   /** Writes a new record; a record with the same key already there is a ConflictError. */

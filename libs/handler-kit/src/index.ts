@@ -10,3 +10,4 @@ export {
 } from './http';
 export { getLogger } from './logger';
 export { parseOrThrow } from './validation';
+export { sqsEventHandler, type EventContext, type SqsEventHandlerOptions, type SqsHandler } from './sqs';

@@ -15,10 +15,5 @@ export const packageForLocal = async (service, env) => {
     timeoutMs: 180_000,
   });
   const read = (file) => JSON.parse(readFileSync(path.join(service.dir, LOCAL_PACKAGE_DIR, file), 'utf8'));
-  const state = read('serverless-state.json');
-  return {
-    ...service,
-    template: read('cloudformation-template-update-stack.json'),
-    functions: state.service.functions,
-  };
+  return { ...service, template: read('cloudformation-template-update-stack.json') };
 };

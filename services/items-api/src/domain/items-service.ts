@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { entityKey, GSI1, compositeKey, withoutKeys, type CursorCodec, type Page, type Table } from '@platform/dynamo';
+import { GSI1, compositeKey, withoutKeys, type CursorCodec, type Page, type Table } from '@platform/dynamo';
 import { NotFoundError } from '@platform/errors';
 import type { Item, ItemPatch, NewItem } from './item';
+import { ITEM, itemKey } from './keys';
 
-const ITEM = 'ITEM';
 export const MAX_PAGE_SIZE = 100;
-
-export const itemKey = (id: string) => entityKey(ITEM, id);
 
 /** The catalogue: items and their stock, with optimistic concurrency on every change. */
 export class ItemsService {

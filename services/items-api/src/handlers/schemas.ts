@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { ItemIdSchema, MAX_PAGE_SIZE } from '../domain';
+import { ItemIdSchema, MAX_PAGE_SIZE, OrderIdSchema } from '../domain';
 
 export const ItemPath = z.object({ id: ItemIdSchema });
+export const OrderPath = z.object({ id: OrderIdSchema });
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),

@@ -1,5 +1,6 @@
-// Stops the DynamoDB Local that the matching globalSetup started, if it started one.
+// Stops what the matching globalSetup started, and nothing else.
 export default async () => {
+  await globalThis.__snsSqs?.stop();
   const jvm = globalThis.__dynamodbLocal;
   if (!jvm || jvm.exitCode !== null) return;
   const exited = new Promise((resolve) => jvm.once('exit', resolve));

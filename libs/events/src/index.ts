@@ -1,0 +1,13 @@
+export { buildEvent, type BuildOptions } from './build';
+export {
+  EVENT_TYPES,
+  EventSchemas,
+  RejectionReason,
+  type DataOf,
+  type DomainEvent,
+  type EventOf,
+  type EventType,
+} from './contracts';
+export { envelopeSchema, type Envelope } from './envelope';
+export { InvalidEventError, parseEvent } from './parse';
+export { createSnsPublisher, eventPublisherFromEnv, type EventPublisher } from './publisher';

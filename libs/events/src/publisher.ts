@@ -1,0 +1,50 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { EventSchemas, type DomainEvent } from './contracts';
+import { InvalidEventError } from './parse';
+
+export interface EventPublisher {
+  publish(event: DomainEvent): Promise<void>;
+}
+
+let snsClient: SNSClient | undefined;
+
+/** One SNS client per container; locally AWS_ENDPOINT_URL_SNS points it at the emulator. */
+const getSnsClient = (): SNSClient => {
+  snsClient ??= new SNSClient({});
+  return snsClient;
+};
+
+/** Publishes validated events to a topic, with `type` as a message attribute for filter policies. */
+export const createSnsPublisher = (topicArn: string, client: SNSClient = getSnsClient()): EventPublisher => ({
+  async publish(event) {
+    const result = EventSchemas[event.type].safeParse(event);
+    if (!result.success) {
+      throw new InvalidEventError(
+        `Refusing to publish an invalid ${event.type} event`,
+        result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      );
+    }
+    await client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: JSON.stringify(result.data),
+        MessageAttributes: {
+          type: { DataType: 'String', StringValue: event.type },
+          eventId: { DataType: 'String', StringValue: event.id },
+        },
+      }),
+    );
+  },
+});
+
+let envPublisher: EventPublisher | undefined;
+
+/** The publisher for the topic named by EVENTS_TOPIC_ARN, built once per container. */
+export const eventPublisherFromEnv = (): EventPublisher => {
+  if (!envPublisher) {
+    const topicArn = process.env.EVENTS_TOPIC_ARN;
+    if (!topicArn) throw new Error('EVENTS_TOPIC_ARN is not set');
+    envPublisher = createSnsPublisher(topicArn);
+  }
+  return envPublisher;
+};

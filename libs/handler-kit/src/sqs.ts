@@ -1,0 +1,65 @@
+import { BatchProcessor, EventType as RecordSource, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { parseEvent, type EventOf, type EventType } from '@platform/events';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { getLogger } from './logger';
+
+export interface EventContext {
+  messageId: string;
+  /** How many times SQS has handed this message out, this time included. */
+  receiveCount: number;
+  logger: Logger;
+}
+
+export interface SqsEventHandlerOptions {
+  /** Handle a batch's records one after another (e.g. when they contend for the same rows). Default: in parallel. */
+  sequential?: boolean;
+}
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * The one way to consume events from an SQS queue fed by SNS (raw delivery).
+ * Each record is parsed and validated against the accepted event types and
+ * handed to `handle`. A record that fails to parse or whose handling throws
+ * is reported in `batchItemFailures` (the event source mapping has
+ * ReportBatchItemFailures on), so only it is retried and, after the queue's
+ * maxReceiveCount, moved to the DLQ; its batch-mates are not affected.
+ */
+export const sqsEventHandler =
+  <T extends EventType>(
+    accepted: readonly T[],
+    handle: (event: EventOf<T>, context: EventContext) => Promise<void>,
+    { sequential = false }: SqsEventHandlerOptions = {},
+  ): SqsHandler =>
+  async (event, context) => {
+    const logger = getLogger();
+    logger.resetKeys();
+    logger.addContext(context);
+    const processor = new BatchProcessor(RecordSource.SQS);
+
+    const processRecord = async (record: SQSRecord) => {
+      const recordLogger = logger.createChild({ persistentKeys: { messageId: record.messageId } });
+      try {
+        const parsed = parseEvent(record.body, accepted);
+        recordLogger.appendKeys({ eventId: parsed.id, eventType: parsed.type });
+        await handle(parsed, {
+          messageId: record.messageId,
+          receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+          logger: recordLogger,
+        });
+      } catch (error) {
+        recordLogger.warn('record failed; it will be retried and, after maxReceiveCount, moved to the DLQ', error as Error);
+        throw error;
+      }
+    };
+
+    const response = await processPartialResponse(event, processRecord, processor, {
+      context,
+      // A batch whose every record failed is reported record by record too: same retry, quieter logs.
+      throwOnFullBatchFailure: false,
+      processInParallel: !sequential,
+    });
+    logger.info('batch processed', { records: event.Records.length, failed: response.batchItemFailures.length });
+    return response;
+  };

@@ -1,0 +1,1 @@
+export { EVENT_SOURCE, OrderProcessor, UnknownOrderError } from './order-processor';

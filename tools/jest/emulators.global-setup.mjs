@@ -1,0 +1,37 @@
+// Jest globalSetup: makes sure the local AWS emulators are reachable for the
+// run. Endpoints already given in AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS are
+// used as they are; otherwise DynamoDB Local and fauxqs are started on free
+// ports and stopped by the matching teardown.
+import net from 'node:net';
+import { startDynamoDbLocal } from '../local/lib/dynamodb-local.mjs';
+import { startSnsSqs } from '../local/lib/sns-sqs.mjs';
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+export default async () => {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // Handlers log JSON lines; tests that need them set their own level.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) {
+    const { endpoint, process: jvm } = await startDynamoDbLocal(await freePort());
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
+    globalThis.__dynamodbLocal = jvm;
+  }
+  if (!process.env.AWS_ENDPOINT_URL_SQS) {
+    const snsSqs = await startSnsSqs(0);
+    process.env.AWS_ENDPOINT_URL_SQS = snsSqs.endpoint;
+    process.env.AWS_ENDPOINT_URL_SNS = snsSqs.endpoint;
+    globalThis.__snsSqs = snsSqs;
+  }
+};

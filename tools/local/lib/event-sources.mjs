@@ -1,0 +1,61 @@
+// Starts one local poller per AWS::Lambda::EventSourceMapping of a compiled
+// template: SQS queues and DynamoDB streams, with the mapping's own settings.
+import { resourcesOfType } from './cfn.mjs';
+import { startSqsEventSource } from './sqs-event-source.mjs';
+import { startStreamEventSource } from './stream-event-source.mjs';
+
+export const registerFunctions = ({ template, resolve, physicalIds, region }) => {
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const { FunctionName } = resolve({ FunctionName: resource.Properties.FunctionName });
+    physicalIds.set(logicalId, {
+      ref: FunctionName,
+      attributes: { Arn: `arn:aws:lambda:${region}:000000000000:function:${FunctionName}` },
+    });
+  }
+};
+
+export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, log }) =>
+  resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
+    const mapping = resolve(resource.Properties);
+    const functionName = String(mapping.FunctionName).split(':function:').pop();
+    const reportBatchItemFailures = (mapping.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
+    const arn = mapping.EventSourceArn;
+
+    if (arn.startsWith('arn:aws:sqs:')) {
+      const queue = [...physicalIds.values()].find((entry) => entry.attributes?.Arn === arn);
+      if (!queue) throw new Error(`${functionName}: no local queue for ${arn}`);
+      const poller = startSqsEventSource({
+        sqs,
+        queueUrl: queue.attributes.QueueUrl,
+        queueArn: arn,
+        functionName,
+        invoke,
+        batchSize: mapping.BatchSize ?? 10,
+        batchWindowSeconds: mapping.MaximumBatchingWindowInSeconds ?? 0,
+        reportBatchItemFailures,
+        retryVisibilitySeconds,
+        region,
+        log,
+      });
+      return {
+        ...poller,
+        description: `queue ${queue.attributes.QueueName} → ${functionName} (batch ${mapping.BatchSize ?? 10}, window ${mapping.MaximumBatchingWindowInSeconds ?? 0}s${reportBatchItemFailures ? ', ReportBatchItemFailures' : ''})`,
+      };
+    }
+
+    if (arn.includes(':table/') && arn.includes('/stream/')) {
+      const poller = startStreamEventSource({
+        streams,
+        streamArn: arn,
+        functionName,
+        invoke,
+        batchSize: mapping.BatchSize ?? 100,
+        startingPosition: mapping.StartingPosition ?? 'TRIM_HORIZON',
+        reportBatchItemFailures,
+        maximumRetryAttempts: mapping.MaximumRetryAttempts ?? -1,
+        log,
+      });
+      return { ...poller, description: `stream of ${arn.split('/')[1]} → ${functionName} (batch ${mapping.BatchSize ?? 100})` };
+    }
+    throw new Error(`${functionName}: event source ${arn} is not emulated locally`);
+  });

@@ -1,0 +1,146 @@
+// A local stand-in for Lambda's DynamoDB Streams event source mapping:
+// records of each shard in order, `batchSize` at a time; a function error
+// retries the same batch; with ReportBatchItemFailures the shard resumes
+// from the lowest failed sequence number. Retries go on until
+// `maximumRetryAttempts` (-1: until the record leaves the stream, as in AWS).
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const toLambdaRecord = (record, streamArn) => ({
+  eventID: record.eventID,
+  eventName: record.eventName,
+  eventVersion: record.eventVersion ?? '1.1',
+  eventSource: 'aws:dynamodb',
+  awsRegion: record.awsRegion,
+  dynamodb: {
+    ...record.dynamodb,
+    ApproximateCreationDateTime:
+      record.dynamodb?.ApproximateCreationDateTime instanceof Date
+        ? Math.floor(record.dynamodb.ApproximateCreationDateTime.getTime() / 1000)
+        : record.dynamodb?.ApproximateCreationDateTime,
+  },
+  eventSourceARN: streamArn,
+});
+
+/** Where to resume after a batch: null when it all succeeded. */
+export const resumeSequenceNumber = (result, records, reportBatchItemFailures) => {
+  const first = records[0].dynamodb.SequenceNumber;
+  if (!result.ok) return first;
+  if (!reportBatchItemFailures) return null;
+  const failures = result.payload?.batchItemFailures;
+  if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0)) return null;
+  if (!Array.isArray(failures)) return first;
+  const inBatch = new Set(records.map((record) => record.dynamodb.SequenceNumber));
+  const ids = failures.map((failure) => failure?.itemIdentifier);
+  if (ids.some((id) => !inBatch.has(id))) return first;
+  return ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0];
+};
+
+export const startStreamEventSource = ({
+  streams,
+  streamArn,
+  functionName,
+  invoke,
+  batchSize = 100,
+  startingPosition = 'TRIM_HORIZON',
+  reportBatchItemFailures = false,
+  maximumRetryAttempts = -1,
+  retryDelayMs = 1000,
+  log = console.log,
+}) => {
+  let stopped = false;
+  const shards = new Map(); // shardId → { iterator, attempts }
+  const finished = new Set();
+
+  const discoverShards = async () => {
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (shards.has(shard.ShardId) || finished.has(shard.ShardId)) continue;
+      // Shards that appear after start-up hold only new records: read them from the beginning.
+      const type = shards.size === 0 && finished.size === 0 ? startingPosition : 'TRIM_HORIZON';
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: type }),
+      );
+      shards.set(shard.ShardId, { iterator: ShardIterator, attempts: 0 });
+    }
+  };
+
+  const iteratorAt = async (shardId, sequenceNumber) => {
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        SequenceNumber: sequenceNumber,
+      }),
+    );
+    return ShardIterator;
+  };
+
+  const pollShard = async (shardId, state) => {
+    const { Records = [], NextShardIterator } = await streams.send(
+      new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }),
+    );
+    if (Records.length === 0) {
+      if (!NextShardIterator) {
+        shards.delete(shardId);
+        finished.add(shardId);
+      } else state.iterator = NextShardIterator;
+      return false;
+    }
+    const result = await invoke(functionName, { Records: Records.map((record) => toLambdaRecord(record, streamArn)) });
+    const resumeAt = resumeSequenceNumber(result, Records, reportBatchItemFailures);
+    if (resumeAt === null) {
+      state.attempts = 0;
+      state.iterator = NextShardIterator;
+      if (!NextShardIterator) {
+        shards.delete(shardId);
+        finished.add(shardId);
+      }
+      log(`${functionName}: ${Records.length} stream record(s) done`);
+      return true;
+    }
+    state.attempts += 1;
+    if (maximumRetryAttempts >= 0 && state.attempts > maximumRetryAttempts) {
+      log(`${functionName}: giving up on a batch after ${state.attempts} attempts (on-failure destination in AWS)`);
+      state.attempts = 0;
+      state.iterator = NextShardIterator;
+      return true;
+    }
+    log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}`);
+    await sleep(retryDelayMs);
+    state.iterator = await iteratorAt(shardId, resumeAt);
+    return true;
+  };
+
+  const loop = async () => {
+    let lastDiscovery = 0;
+    while (!stopped) {
+      try {
+        if (Date.now() - lastDiscovery > 5000 || shards.size === 0) {
+          await discoverShards();
+          lastDiscovery = Date.now();
+        }
+        let busy = false;
+        for (const [shardId, state] of shards) busy = (await pollShard(shardId, state)) || busy;
+        if (!busy) await sleep(200);
+      } catch (error) {
+        if (stopped) break;
+        log(`${functionName}: stream poller error, retrying in 1 s: ${error.message}`);
+        await sleep(1000);
+      }
+    }
+  };
+
+  const running = loop();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+    },
+  };
+};
