@@ -8,35 +8,41 @@ const READY = /Local stack ready/;
 export interface RunningStack {
   apiUrl: string;
   dynamodbEndpoint: string;
+  snsSqsEndpoint: string;
   output(): string;
   stop(): Promise<void>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
+const listen = (port: number) =>
+  new Promise<net.Server | undefined>((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
 
-/** A run of lambda ports for the services, starting at a free port. */
-const freePortRun = async (length: number): Promise<number> => {
-  for (;;) {
-    const base = await freePort();
-    if (base + length > 65535) continue;
-    const free = await Promise.all(
-      Array.from({ length }, (_, i) =>
-        new Promise<boolean>((resolve) => {
-          const server = net.createServer();
-          server.once('error', () => resolve(false));
-          server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)));
-        }),
-      ),
-    );
-    if (free.every(Boolean)) return base;
+/**
+ * Distinct free ports: `singles` anywhere, plus a run of `runLength`
+ * consecutive ones (the services' Lambda ports). All are held open until all
+ * are found, so none is handed out twice.
+ */
+const reservePorts = async (singles: number, runLength: number) => {
+  const held: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < singles; i += 1) {
+      const server = (await listen(0)) as net.Server;
+      held.push(server);
+      ports.push((server.address() as net.AddressInfo).port);
+    }
+    for (;;) {
+      const base = 20_000 + Math.floor(Math.random() * 40_000);
+      const run = await Promise.all(Array.from({ length: runLength }, (_, i) => listen(base + i)));
+      const opened = run.filter((server): server is net.Server => server !== undefined);
+      held.push(...opened);
+      if (opened.length === runLength) return { ports, runBase: base };
+    }
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
   }
 };
 
@@ -44,17 +50,23 @@ const freePortRun = async (length: number): Promise<number> => {
  * Starts the system exactly as `npm start` does, on free ports so it can run
  * beside a developer's own stack, and resolves once it prints its ready line.
  */
-export const startLocalStack = async (timeoutMs = 240_000): Promise<RunningStack> => {
-  const ports = { http: await freePort(), dynamodb: await freePort(), lambdaBase: await freePortRun(8) };
+export const startLocalStack = async ({
+  timeoutMs = 240_000,
+  env = {},
+}: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunningStack> => {
+  const { ports: [http, dynamodb, snsSqs], runBase } = await reservePorts(3, 8);
+  const ports = { http: http as number, dynamodb: dynamodb as number, snsSqs: snsSqs as number, lambdaBase: runBase };
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'tools/local/start.mjs')], {
     cwd: ROOT,
     env: {
       ...process.env,
       ITEMS_API_PORT: String(ports.http),
       DYNAMODB_PORT: String(ports.dynamodb),
+      SNS_SQS_PORT: String(ports.snsSqs),
       LAMBDA_PORT_BASE: String(ports.lambdaBase),
       // The stack must start its own emulators, not reuse a test run's.
       AWS_ENDPOINT_URL_DYNAMODB: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,6 +101,7 @@ export const startLocalStack = async (timeoutMs = 240_000): Promise<RunningStack
   return {
     apiUrl: `http://127.0.0.1:${ports.http}`,
     dynamodbEndpoint: `http://127.0.0.1:${ports.dynamodb}`,
+    snsSqsEndpoint: `http://127.0.0.1:${ports.snsSqs}`,
     output: () => output,
     stop,
   };

@@ -96,6 +96,21 @@ describe('items-api over HTTP on the local stack', () => {
     expect((await call('GET', '/items?limit=1000')).status).toBe(400);
   });
 
+  it('POST /orders answers 202 PENDING, and 400/422/404 to bad orders', async () => {
+    const accepted = await call('POST', '/orders', { itemId: id, quantity: 1, customerEmail: 'ada@example.com' }, { 'idempotency-key': 'e2e-1' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.json).toEqual({ orderId: expect.any(String), status: 'PENDING' });
+    expect((await call('GET', `/orders/${accepted.json.orderId}`)).json).toMatchObject({ id: accepted.json.orderId, itemId: id });
+    expect((await call('POST', '/orders', '{"itemId":')).status).toBe(400);
+    const invalid = await call('POST', '/orders', { itemId: id, quantity: 0, customerEmail: 'not-an-email' });
+    expect(invalid.status).toBe(422);
+    expect(invalid.json.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['customerEmail', 'quantity']);
+    const badKey = await call('POST', '/orders', { itemId: id, quantity: 1, customerEmail: 'ada@example.com' }, { 'idempotency-key': 'has spaces' });
+    expect(badKey.status).toBe(422);
+    expect((await call('POST', '/orders', { itemId: 'no-such-item', quantity: 1, customerEmail: 'ada@example.com' })).status).toBe(404);
+    expect((await call('GET', '/orders/no-such-order')).status).toBe(404);
+  });
+
   it('DELETE removes the item (204) and a second DELETE is 404', async () => {
     expect((await call('DELETE', `/items/${id}`)).status).toBe(204);
     expect((await call('GET', `/items/${id}`)).status).toBe(404);

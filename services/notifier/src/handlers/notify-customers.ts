@@ -14,7 +14,9 @@ const getNotifier = (): Notifier => {
   return notifier;
 };
 
-export const handler = sqsEventHandler(['order.confirmed', 'order.rejected'], async (event, { logger }) => {
+export const ACCEPTED_EVENTS = ['order.confirmed', 'order.rejected'] as const;
+
+export const handler = sqsEventHandler(ACCEPTED_EVENTS, async (event, { logger }) => {
   const result = await getNotifier().notify(event);
   logger.info(result === 'SENT' ? 'notification sent' : 'duplicate event, notification already sent', {
     orderId: event.data.orderId,

@@ -14,10 +14,12 @@ const orderProcessor = (): OrderProcessor => {
   return processor;
 };
 
+export const ACCEPTED_EVENTS = ['order.placed'] as const;
+
 // Sequential: records of one batch often order the same item, and parallel
 // transactions on one item would only cancel each other and be retried.
 export const handler = sqsEventHandler(
-  ['order.placed'],
+  ACCEPTED_EVENTS,
   async (event, { logger }) => {
     const decision = await orderProcessor().process(event);
     logger.info('order decided', { orderId: event.data.orderId, ...decision });
