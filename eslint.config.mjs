@@ -1,7 +1,16 @@
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+// One scope per owning team (tools/ownership/teams.json): a team's code may
+// use its own scope and the shared one, never another team's.
+const { scopes } = JSON.parse(readFileSync(new URL('./tools/ownership/teams.json', import.meta.url), 'utf8'));
+const scopeConstraints = Object.keys(scopes).map((scope) => ({
+  sourceTag: `scope:${scope}`,
+  onlyDependOnLibsWithTags: [...new Set([`scope:${scope}`, 'scope:shared'])],
+}));
 
 export default tseslint.config(
   {
@@ -25,10 +34,8 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:catalog', onlyDependOnLibsWithTags: ['scope:catalog', 'scope:shared'] },
-            { sourceTag: 'scope:orders', onlyDependOnLibsWithTags: ['scope:orders', 'scope:shared'] },
-            { sourceTag: 'scope:notifications', onlyDependOnLibsWithTags: ['scope:notifications', 'scope:shared'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            ...scopeConstraints,
           ],
         },
       ],
