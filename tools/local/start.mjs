@@ -13,7 +13,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createResolver } from './lib/cfn.mjs';
 import { packageForLocal } from './lib/compiled-stack.mjs';
-import { startDynamoDbLocal } from './lib/dynamodb-local.mjs';
+import { assertJava, startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { createTables } from './lib/dynamodb-tables.mjs';
 import { registerFunctions, startEventSources } from './lib/event-sources.mjs';
 import { createInvoker } from './lib/lambda-invoke.mjs';
@@ -63,6 +63,7 @@ process.on('SIGTERM', () => shutdown(0));
 const log = (line) => console.log(`[event-source] ${line}`);
 
 const main = async () => {
+  assertJava();
   const services = discoverServices();
   const lambdaPorts = new Map(services.map((service, index) => [service.name, config.lambdaPortBase + index]));
   await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
