@@ -2,19 +2,9 @@
 // run. Endpoints already given in AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS are
 // used as they are; otherwise DynamoDB Local and fauxqs are started on free
 // ports and stopped by the matching teardown.
-import net from 'node:net';
 import { startDynamoDbLocal } from '../local/lib/dynamodb-local.mjs';
+import { freePort } from '../local/lib/processes.mjs';
 import { startSnsSqs } from '../local/lib/sns-sqs.mjs';
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 export default async () => {
   process.env.AWS_REGION ??= 'us-east-1';

@@ -56,6 +56,17 @@ const portAnswers = (port) =>
     socket.once('error', () => resolve(false));
   });
 
+/** A TCP port that was free a moment ago (the OS picks it). */
+export const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
 /** Fails fast if something else already listens on a port we are about to take. */
 export const assertPortFree = async (port, variable) => {
   if (await portAnswers(port)) {

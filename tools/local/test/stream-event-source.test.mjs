@@ -1,22 +1,13 @@
 // The local DynamoDB Streams event source against DynamoDB Local, with a
 // stand-in function: in order, retried from the failed record, nothing skipped.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { startDynamoDbLocal } from '../lib/dynamodb-local.mjs';
-import { stopAll } from '../lib/processes.mjs';
+import { freePort, stopAll } from '../lib/processes.mjs';
 import { resumeSequenceNumber, startStreamEventSource } from '../lib/stream-event-source.mjs';
 import { waitUntil } from './helpers.mjs';
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 let dynamodb;
 let streams;
