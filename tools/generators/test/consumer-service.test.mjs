@@ -1,0 +1,191 @@
+// The consumer-service generator, end to end in a throw-away copy of the
+// workspace: generate a service, then lint, typecheck, test and package it
+// with its own Nx targets, and read the CloudFormation it compiles to. No
+// AWS account and no network: `serverless package` only compiles.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SERVICE = 'billing-sync';
+
+/**
+ * The tracked and untracked-but-not-ignored files (so uncommitted work is
+ * included), and a node_modules of links to the installed packages. The
+ * workspace links (@platform/* → ../../libs/…) are made anew inside the copy:
+ * a link to the whole of node_modules would resolve them against the real
+ * node_modules folder, i.e. to this workspace's libs, not the copy's.
+ */
+const copyWorkspace = () => {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'generators-')));
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    try {
+      cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: false });
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error; // deleted in the working tree
+    }
+  }
+  const modules = path.join(ROOT, 'node_modules');
+  mkdirSync(path.join(dir, 'node_modules/@platform'), { recursive: true });
+  for (const entry of readdirSync(modules)) {
+    if (entry !== '@platform') symlinkSync(path.join(modules, entry), path.join(dir, 'node_modules', entry));
+  }
+  for (const entry of readdirSync(path.join(modules, '@platform'))) {
+    symlinkSync(readlinkSync(path.join(modules, '@platform', entry)), path.join(dir, 'node_modules/@platform', entry));
+  }
+  return dir;
+};
+
+// Nothing of an outer Nx run (NX_TASK_*…) or of this test runner (NODE_TEST_CONTEXT) leaks into the copy's commands.
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NX_') && key !== 'NODE_TEST_CONTEXT'));
+Object.assign(env, {
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_SKIP_NX_CACHE: 'true',
+  NX_TUI: 'false',
+  CI: 'true',
+  STAGE: 'dev',
+  AWS_ACCESS_KEY_ID: 'dummy',
+  AWS_SECRET_ACCESS_KEY: 'dummy',
+  AWS_REGION: 'us-east-1',
+});
+
+let dir;
+const run = (command, ...args) => {
+  const result = spawnSync(command, args, { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+};
+const npx = (...args) => run('npx', '--no-install', ...args);
+const assertSucceeds = ({ status, output }, what) => assert.equal(status, 0, `${what} exited ${status}:\n${output}`);
+const read = (file) => readFileSync(path.join(dir, file), 'utf8');
+const readJson = (file) => JSON.parse(read(file));
+
+before(() => {
+  dir = copyWorkspace();
+});
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('consumer-service generator', () => {
+  it('works in a copy whose @platform/* links resolve inside the copy', () => {
+    assert.equal(realpathSync(path.join(dir, 'node_modules/@platform/events')), path.join(dir, 'libs/events'));
+    assert.equal(realpathSync(path.join(dir, 'node_modules/@platform/generators')), path.join(dir, 'tools/generators'));
+  });
+
+  it(`generates services/${SERVICE}`, () => {
+    const result = npx('nx', 'g', '@platform/generators:consumer-service', `--name=${SERVICE}`, '--events=order.confirmed', '--team=billing', '--no-interactive');
+    assertSucceeds(result, 'nx g');
+    assert.match(result.output, /Next:/);
+    for (const file of [
+      'serverless.yml',
+      'project.json',
+      'package.json',
+      'tsconfig.json',
+      'jest.config.js',
+      'src/domain/index.ts',
+      'src/domain/process-event.ts',
+      'src/handlers/handle-events.ts',
+      'test/unit/handle-events.test.ts',
+      'test/contract/consumes.contract.test.ts',
+    ]) {
+      assert.ok(existsSync(path.join(dir, 'services', SERVICE, file)), `services/${SERVICE}/${file} was not generated`);
+    }
+    const project = readJson(`services/${SERVICE}/project.json`);
+    assert.equal(project.name, SERVICE);
+    assert.deepEqual(project.tags, ['type:service', 'scope:billing']);
+    assert.deepEqual(project.implicitDependencies, ['items-api']);
+    assert.deepEqual(Object.keys(project.targets), Object.keys(readJson('services/notifier/project.json').targets));
+    assert.equal(readJson(`services/${SERVICE}/package.json`).name, `@platform/${SERVICE}`);
+    assert.match(read(`services/${SERVICE}/src/handlers/handle-events.ts`), /export const ACCEPTED_EVENTS = \['order\.confirmed'\] as const;/);
+  });
+
+  for (const target of ['lint', 'typecheck', 'test', 'package']) {
+    it(`passes nx run ${SERVICE}:${target}`, () => {
+      assertSucceeds(npx('nx', 'run', `${SERVICE}:${target}`, '--outputStyle=static'), `nx run ${SERVICE}:${target}`);
+    });
+  }
+
+  it('compiles to a filtered subscription, a queue with a DLQ, and a least-privilege role', () => {
+    const { Resources } = readJson(`services/${SERVICE}/.serverless/cloudformation-template-update-stack.json`);
+    const ofType = (type) => Object.entries(Resources).filter(([, resource]) => resource.Type === type);
+    const topicArn = { 'Fn::ImportValue': 'items-api-dev-DomainEventsTopicArn' };
+
+    const functions = ofType('AWS::Lambda::Function');
+    assert.equal(functions.length, 1);
+    const [[functionId, fn]] = functions;
+    assert.equal(fn.Properties.Runtime, 'nodejs22.x');
+
+    const queue = Resources.EventsQueue.Properties;
+    assert.ok(queue.VisibilityTimeout >= 6 * fn.Properties.Timeout, `VisibilityTimeout ${queue.VisibilityTimeout} < 6 × ${fn.Properties.Timeout}`);
+    assert.deepEqual(queue.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': ['EventsDlq', 'Arn'] }, maxReceiveCount: 3 });
+    assert.equal(Resources.EventsDlq.Properties.MessageRetentionPeriod, 1209600);
+
+    const subscription = Resources.EventsSubscription.Properties;
+    assert.deepEqual(subscription.FilterPolicy, { type: ['order.confirmed'] });
+    assert.equal(subscription.FilterPolicyScope, 'MessageAttributes');
+    assert.equal(subscription.RawMessageDelivery, true);
+    assert.deepEqual(subscription.TopicArn, topicArn);
+    const [statement] = Resources.EventsQueuePolicy.Properties.PolicyDocument.Statement;
+    assert.deepEqual(statement.Condition, { ArnEquals: { 'aws:SourceArn': topicArn } });
+
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping');
+    assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(mapping.Properties.BatchSize, 10);
+
+    // One role, the function's own: its logs, and receiving from its queue.
+    const roles = ofType('AWS::IAM::Role');
+    assert.deepEqual(roles.map(([id]) => id), [fn.Properties.Role['Fn::GetAtt'][0]], `roles: ${roles.map(([id]) => id)}, ${functionId}'s: ${fn.Properties.Role['Fn::GetAtt'][0]}`);
+    const statements = roles[0][1].Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    assert.deepEqual(statements.flatMap((s) => s.Action).sort(), [
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+    ]);
+    assert.deepEqual(statements.find((s) => s.Action.includes('sqs:ReceiveMessage')).Resource, [{ 'Fn::GetAtt': ['EventsQueue', 'Arn'] }]);
+  });
+
+  it('records the owner in teams.json and CODEOWNERS, as the ownership test wants', () => {
+    assert.equal(readJson('tools/ownership/teams.json').scopes.billing, '@acme/billing');
+    const rules = read('.github/CODEOWNERS').split('\n');
+    assert.equal(rules.filter((line) => line.startsWith(`/services/${SERVICE}/`)).length, 1);
+    assert.ok(rules.some((line) => new RegExp(`^/services/${SERVICE}/\\s+@acme/billing$`).test(line)), rules.join('\n'));
+    const ownership = run('node', '--test', 'tools/ci/test/ownership.test.mjs');
+    assertSucceeds(ownership, 'tools/ci/test/ownership.test.mjs');
+    assert.match(ownership.output, /services\/billing-sync has one scope/);
+    assert.match(ownership.output, /^# fail 0$/m);
+  });
+
+  it('generates a service of an existing team that subscribes to item and order events', () => {
+    const teamsBefore = read('tools/ownership/teams.json');
+    const result = npx('nx', 'g', '@platform/generators:consumer-service', '--name=catalog-mirror', '--events=item.created,item.deleted,order.rejected', '--team=catalog', '--no-interactive');
+    assertSucceeds(result, 'nx g');
+    assert.equal(read('tools/ownership/teams.json'), teamsBefore);
+    assert.match(read('.github/CODEOWNERS'), /^\/services\/catalog-mirror\/\s+@acme\/catalog$/m);
+    assert.deepEqual(read('services/catalog-mirror/serverless.yml').match(/type: \[.*\]/)[0], 'type: [item.created, item.deleted, order.rejected]');
+    assertSucceeds(npx('nx', 'run-many', '-t', 'typecheck', 'test', '-p', 'catalog-mirror', '--outputStyle=static'), 'nx run-many catalog-mirror');
+  });
+
+  it('refuses an event type that libs/events does not define', () => {
+    const { status, output } = npx('nx', 'g', '@platform/generators:consumer-service', '--name=shipping-sync', '--events=order.confirmed,order.shipped', '--team=billing', '--no-interactive');
+    assert.notEqual(status, 0);
+    assert.match(output, /Unknown event type order\.shipped/);
+    assert.ok(!existsSync(path.join(dir, 'services/shipping-sync')));
+  });
+
+  it('refuses a service that already exists', () => {
+    const codeownersBefore = read('.github/CODEOWNERS');
+    const { status, output } = npx('nx', 'g', '@platform/generators:consumer-service', `--name=${SERVICE}`, '--events=order.rejected', '--team=billing', '--no-interactive');
+    assert.notEqual(status, 0);
+    assert.match(output, new RegExp(`services/${SERVICE} already exists`));
+    assert.equal(read('.github/CODEOWNERS'), codeownersBefore);
+  });
+});
