@@ -47,8 +47,7 @@ export const createCursorCodec = (secret: string): CursorCodec => {
 
 let envCodec: CursorCodec | undefined;
 
-/** The codec keyed by `CURSOR_SECRET`, built once per container. */
-export const cursorCodecFromEnv = (): CursorCodec => {
+const codecFromEnv = (): CursorCodec => {
   if (!envCodec) {
     const secret = process.env.CURSOR_SECRET;
     if (!secret) throw new Error('CURSOR_SECRET is not set');
@@ -56,3 +55,12 @@ export const cursorCodecFromEnv = (): CursorCodec => {
   }
   return envCodec;
 };
+
+/**
+ * The codec keyed by `CURSOR_SECRET`, which it reads on first use, so only
+ * the functions that really make or read cursors need the secret.
+ */
+export const cursorCodecFromEnv = (): CursorCodec => ({
+  encode: (lastKey, scope) => codecFromEnv().encode(lastKey, scope),
+  decode: (cursor, scope) => codecFromEnv().decode(cursor, scope),
+});

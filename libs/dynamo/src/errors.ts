@@ -5,15 +5,32 @@ import {
   TemporarilyUnavailableError,
 } from '@platform/errors';
 
-/** Why each item of a cancelled transaction failed, in request order ("None" for the ones that did not). */
-export class TransactionCancelledError extends ConflictError {
+/**
+ * A cancelled transaction, with why each item failed, in request order
+ * ("None" for the ones that did not). A failed condition makes it a
+ * conflict (409); anything else (a concurrent transaction on the same item,
+ * throttling) is temporary (503) and worth retrying. The message never
+ * names the reasons: it may reach a client.
+ */
+export class TransactionCancelledError extends DomainError {
   constructor(readonly reasons: string[], options?: { cause?: unknown }) {
-    super(`Transaction cancelled: ${reasons.join(', ')}`, options);
+    const conditionFailed = reasons.includes('ConditionalCheckFailed');
+    super(
+      conditionFailed ? 'CONFLICT' : 'TEMPORARILY_UNAVAILABLE',
+      conditionFailed ? 'The request conflicts with the current state' : 'The data store is busy, try again',
+      undefined,
+      options,
+    );
   }
 
   /** True when the item at `index` failed its condition expression. */
   failedCondition(index: number): boolean {
     return this.reasons[index] === 'ConditionalCheckFailed';
+  }
+
+  /** True when no condition failed: running the same transaction again may succeed. */
+  get retryable(): boolean {
+    return this.code === 'TEMPORARILY_UNAVAILABLE';
   }
 }
 
@@ -24,6 +41,8 @@ const RETRYABLE = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'TransactionInProgressException',
+  // A single write that met a transaction in progress on the same item.
+  'TransactionConflictException',
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import {
   DeleteCommand,
+  type DeleteCommandInput,
   GetCommand,
   PutCommand,
   type PutCommandInput,
@@ -13,7 +14,7 @@ import {
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { getDocumentClient } from './client';
 import type { CursorCodec } from './cursor';
-import { mappingErrors } from './errors';
+import { mappingErrors, TransactionCancelledError } from './errors';
 import { KEY, type TableKey } from './keys';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -70,6 +71,11 @@ export class Table {
       this.client.send(new UpdateCommand({ ...input, TableName: this.name, ReturnValues: 'ALL_NEW' })),
     );
     return Attributes as T;
+  }
+
+  /** A delete with the caller's own condition; a failed condition is a ConflictError. */
+  async delete(input: Omit<DeleteCommandInput, 'TableName'>): Promise<void> {
+    await mappingErrors(() => this.client.send(new DeleteCommand({ ...input, TableName: this.name })));
   }
 
   /** Writes a new record; a record with the same key already there is a ConflictError. */
@@ -193,5 +199,22 @@ export class Table {
     await mappingErrors(() =>
       this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken })),
     );
+  }
+
+  /**
+   * transactWrite, run again (with jittered backoff) while it is cancelled for
+   * a temporary reason such as a concurrent transaction on the same item
+   * (TransactionConflict). DynamoDB Local runs transactions one at a time and
+   * never reports such conflicts; DynamoDB does under contention.
+   */
+  async transactWriteRetrying(items: TransactItems, { attempts = 5, baseDelayMs = 25 } = {}): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.transactWrite(items);
+      } catch (error) {
+        if (!(error instanceof TransactionCancelledError && error.retryable) || attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** attempt * Math.random()));
+      }
+    }
   }
 }

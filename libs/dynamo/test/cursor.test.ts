@@ -1,5 +1,5 @@
 import { BadRequestError } from '@platform/errors';
-import { createCursorCodec } from '../src';
+import { createCursorCodec, cursorCodecFromEnv } from '../src';
 
 const codec = createCursorCodec('a-test-secret-of-32-characters!!');
 const key = { pk: 'ITEM#1', sk: 'ITEM', gsi1pk: 'ITEM', gsi1sk: '2026-01-01T00:00:00.000Z#1' };
@@ -42,5 +42,15 @@ describe('pagination cursor', () => {
 
   it('refuses a short secret', () => {
     expect(() => createCursorCodec('short')).toThrow(/at least 16/);
+  });
+});
+
+describe('cursorCodecFromEnv', () => {
+  it('needs CURSOR_SECRET only when a cursor is made or read', () => {
+    delete process.env.CURSOR_SECRET;
+    const lazy = cursorCodecFromEnv();
+    expect(() => lazy.encode(key, 'items')).toThrow('CURSOR_SECRET is not set');
+    process.env.CURSOR_SECRET = 'a-secret-from-the-environment';
+    expect(lazy.decode(lazy.encode(key, 'items'), 'items')).toEqual(key);
   });
 });

@@ -37,13 +37,24 @@ describe('mapDynamoError', () => {
       }),
     ) as TransactionCancelledError;
     expect(mapped).toBeInstanceOf(TransactionCancelledError);
-    expect(mapped).toBeInstanceOf(ConflictError);
+    expect(mapped.code).toBe('CONFLICT');
+    expect(mapped.retryable).toBe(false);
     expect(mapped.reasons).toEqual(['None', 'ConditionalCheckFailed']);
     expect(mapped.failedCondition(1)).toBe(true);
     expect(mapped.failedCondition(0)).toBe(false);
+    expect(mapped.message).not.toMatch(/ConditionalCheckFailed/);
   });
 
-  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
+  it('maps a transaction cancelled by a concurrent one to a retryable, temporary error', () => {
+    const mapped = mapDynamoError(
+      sdkError('TransactionCanceledException', 'cancelled', { CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }] }),
+    ) as TransactionCancelledError;
+    expect(mapped.code).toBe('TEMPORARILY_UNAVAILABLE');
+    expect(mapped.retryable).toBe(true);
+    expect(mapped.message).not.toMatch(/TransactionConflict/);
+  });
+
+  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TransactionConflictException'])(
     'maps %s to a retryable error',
     (name) => {
       expect(mapDynamoError(sdkError(name))).toBeInstanceOf(TemporarilyUnavailableError);

@@ -1,6 +1,6 @@
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { startLocalStack, type RunningStack } from '@platform/testing';
 
@@ -11,6 +11,8 @@ const NOTIFICATIONS_TABLE = 'notifier-local-notifications';
 const ORDERS_QUEUE = 'order-processor-local-orders';
 const ORDERS_DLQ = 'order-processor-local-orders-dlq';
 const NOTIFIER_DLQ = 'notifier-local-order-outcomes-dlq';
+const CUSTOMER_NOTIFICATIONS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:notifier-local-customer-notifications';
+const SENT_CAPTURE_QUEUE = 'e2e-customer-notifications';
 
 let stack: RunningStack;
 let dynamodb: DynamoDBClient;
@@ -24,6 +26,16 @@ beforeAll(async () => {
   dynamodb = new DynamoDBClient({ ...local, endpoint: stack.dynamodbEndpoint });
   sns = new SNSClient({ ...local, endpoint: stack.snsSqsEndpoint });
   sqs = new SQSClient({ ...local, endpoint: stack.snsSqsEndpoint });
+  // Stands in for the e-mail/SMS subscribers: every notification notifier really sends lands here.
+  await sqs.send(new CreateQueueCommand({ QueueName: SENT_CAPTURE_QUEUE }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: CUSTOMER_NOTIFICATIONS_TOPIC,
+      Protocol: 'sqs',
+      Endpoint: `arn:aws:sqs:us-east-1:000000000000:${SENT_CAPTURE_QUEUE}`,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -57,6 +69,20 @@ const scan = async (table: string) => {
 
 const notificationsFor = async (orderIds: string[]) =>
   (await scan(NOTIFICATIONS_TABLE)).filter((n) => orderIds.includes(n.orderId));
+
+const sent: string[] = [];
+
+/** How many notifications were sent (published to the customer-notifications topic) about each order. */
+const sentAbout = async (orderIds: string[]) => {
+  const url = await queueUrl(SENT_CAPTURE_QUEUE);
+  for (;;) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (Messages.length === 0) break;
+    sent.push(...Messages.map((message) => message.Body as string));
+    for (const message of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+  }
+  return orderIds.map((orderId) => sent.filter((text) => text.includes(orderId)).length);
+};
 
 const queueUrl = async (name: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
 
@@ -112,6 +138,7 @@ describe('order flow through SNS → SQS on the local stack', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await notificationsFor(orderIds)).toHaveLength(3);
     expect(notifications.map((n) => n.eventType).sort()).toEqual(['order.confirmed', 'order.confirmed', 'order.rejected']);
+    expect(await sentAbout(orderIds)).toEqual([1, 1, 1]);
   });
 
   it('answers 404 to an order for an unknown item, and 404 to an unknown order', async () => {
@@ -129,6 +156,7 @@ describe('order flow through SNS → SQS on the local stack', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await api('GET', `/items/${itemId}`)).json.stock).toBe(4);
     expect(await notificationsFor([first.json.orderId])).toHaveLength(1);
+    expect(await sentAbout([first.json.orderId])).toEqual([1]);
     // The same key with another request is refused rather than silently answered.
     const other = await api('POST', '/orders', { itemId, quantity: 2, customerEmail: 'ada@example.com' }, { 'idempotency-key': 'retry-key-1' });
     expect(other.status).toBe(409);
@@ -153,6 +181,7 @@ describe('order flow through SNS → SQS on the local stack', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await api('GET', `/items/${itemId}`)).json.stock).toBe(4);
     expect(await notificationsFor([json.orderId])).toHaveLength(1);
+    expect(await sentAbout([json.orderId])).toEqual([1]);
   });
 
   it('moves a malformed order.placed published to the topic into order-processor’s DLQ, and never shows order.placed to notifier', async () => {

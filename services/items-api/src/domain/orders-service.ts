@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { withoutKeys, type Table, TransactionCancelledError } from '@platform/dynamo';
+import { withoutKeys, type Table, TransactionCancelledError, type TransactItems } from '@platform/dynamo';
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { idempotencyKey, itemKey, orderKey } from './keys';
 import type { NewOrder, Order } from './order';
@@ -10,6 +10,8 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 interface IdempotencyRecord {
   orderId: string;
   requestHash: string;
+  /** Epoch seconds; the table's TTL attribute. */
+  expiresAt: number;
 }
 
 const hashRequest = (order: NewOrder) =>
@@ -33,11 +35,13 @@ export class OrdersService {
       const replay = await this.replay(key, requestHash);
       if (replay) return replay;
     }
-    if (!(await this.table.get(itemKey(input.itemId)))) throw new NotFoundError(`Item ${input.itemId} not found`);
+    // Consistent: an item created a moment ago must not look missing.
+    if (!(await this.table.get(itemKey(input.itemId), true))) throw new NotFoundError(`Item ${input.itemId} not found`);
 
     const now = new Date().toISOString();
+    const nowSeconds = Math.floor(Date.now() / 1000);
     const order: Order = { id: this.newId(), ...input, status: 'PENDING', createdAt: now, updatedAt: now };
-    const writes = [
+    const writes: TransactItems = [
       {
         Put: {
           TableName: this.table.name,
@@ -54,14 +58,16 @@ export class OrdersService {
             ...idempotencyKey(key),
             orderId: order.id,
             requestHash,
-            expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-          } as never,
-          ConditionExpression: 'attribute_not_exists(pk)',
+            expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS,
+          },
+          // A key whose expiry has passed may be taken again even before TTL deletes it.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
         },
       });
     }
     try {
-      await this.table.transactWrite(writes);
+      await this.table.transactWriteRetrying(writes);
     } catch (error) {
       // Two requests with the same key raced and the other one won: answer with its order.
       if (key && error instanceof TransactionCancelledError && error.failedCondition(1)) {
@@ -73,8 +79,8 @@ export class OrdersService {
     return order;
   }
 
-  async get(id: string): Promise<Order> {
-    const record = await this.table.get<Record<string, unknown>>(orderKey(id));
+  async get(id: string, consistentRead = false): Promise<Order> {
+    const record = await this.table.get<Record<string, unknown>>(orderKey(id), consistentRead);
     if (!record) throw new NotFoundError(`Order ${id} not found`);
     return withoutKeys<Order>(record);
   }
@@ -82,10 +88,11 @@ export class OrdersService {
   /** The order an earlier request with this key created, if any; a different request under the same key is a conflict. */
   private async replay(key: string, requestHash: string): Promise<Order | undefined> {
     const previous = await this.table.get<IdempotencyRecord>(idempotencyKey(key), true);
-    if (!previous) return undefined;
+    // TTL deletes expired keys lazily (up to days late): past its expiry a key is free again.
+    if (!previous || previous.expiresAt <= Math.floor(Date.now() / 1000)) return undefined;
     if (previous.requestHash !== requestHash) {
       throw new ConflictError('This Idempotency-Key was already used with a different request');
     }
-    return this.get(previous.orderId);
+    return this.get(previous.orderId, true);
   }
 }

@@ -4,7 +4,7 @@ import { createCursorCodec, Table } from '@platform/dynamo';
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { createCapturedTopic, createServiceTable, type CapturedTopic, type TestTable } from '@platform/testing';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
-import { ItemsService, OrdersService } from '../../src/domain';
+import { idempotencyKey, ItemsService, OrdersService } from '../../src/domain';
 import type { handler as publishDomainEvents } from '../../src/handlers/publish-domain-events';
 
 // Against DynamoDB Local (the table as serverless.yml defines it, stream
@@ -45,6 +45,19 @@ describe('OrdersService', () => {
     expect(await orders.place(newOrder(item.id), 'key-1')).toEqual(first);
     const raced = await Promise.all([1, 2, 3].map(() => orders.place(newOrder(item.id), 'key-2')));
     expect(new Set(raced.map((order) => order.id)).size).toBe(1);
+  });
+
+  it('frees an Idempotency-Key once it has expired, even before TTL removes it', async () => {
+    const item = await items.create({ name: 'pen', priceCents: 1, stock: 1 });
+    const first = await orders.place(newOrder(item.id), 'key-expiring');
+    await new Table(testTable.name).update({
+      Key: idempotencyKey('key-expiring'),
+      UpdateExpression: 'SET expiresAt = :past',
+      ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
+    });
+    const second = await orders.place(newOrder(item.id, 2), 'key-expiring');
+    expect(second.id).not.toBe(first.id);
+    expect(await orders.place(newOrder(item.id, 2), 'key-expiring')).toEqual(second);
   });
 
   it('refuses a reused Idempotency-Key with a different request', async () => {

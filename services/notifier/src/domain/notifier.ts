@@ -8,8 +8,12 @@ export interface NotificationChannel {
   send(notification: Notification): Promise<void>;
 }
 
-/** A claim older than this is taken to belong to a delivery that died mid-send (> the function timeout). */
-export const CLAIM_TIMEOUT_MS = 60_000;
+/**
+ * A claim older than this belongs to a delivery that died mid-send. Longer
+ * than the function timeout (6 s), shorter than the queue's visibility
+ * timeout (36 s), so the next receive of such a message can send.
+ */
+export const CLAIM_TIMEOUT_MS = 30_000;
 
 export const notificationKey = (eventId: string) => entityKey('NOTIFICATION', eventId);
 
@@ -27,8 +31,9 @@ export class NotificationInProgressError extends Error {
  * Sends one notification per event, recorded in the notifications table
  * keyed by event id. A delivery first claims the event (conditional put),
  * sends, then marks it SENT; a redelivered event finds SENT and sends
- * nothing. Only a delivery that dies between send and mark, and whose claim
- * then times out, can cause a second send: at-least-once, never silently none.
+ * nothing. A failed send releases the claim, so the retry sends. Only a
+ * delivery that dies between send and mark, and whose claim then times out,
+ * can cause a second send: at-least-once, never silently none.
  */
 export class Notifier {
   constructor(
@@ -64,7 +69,12 @@ export class Notifier {
       throw new NotificationInProgressError(event.id);
     }
 
-    await this.channel.send(notification);
+    try {
+      await this.channel.send(notification);
+    } catch (error) {
+      await this.releaseClaim(key, claimedAt);
+      throw error;
+    }
     await this.table.update({
       Key: key,
       UpdateExpression: 'SET #status = :sent, sentAt = :sentAt',
@@ -72,5 +82,20 @@ export class Notifier {
       ExpressionAttributeValues: { ':sent': 'SENT', ':sentAt': new Date(this.now()).toISOString() },
     });
     return 'SENT';
+  }
+
+  /** Gives up this delivery's claim after a failed send, so the next delivery can send at once. */
+  private async releaseClaim(key: ReturnType<typeof notificationKey>, claimedAt: number): Promise<void> {
+    await this.table
+      .delete({
+        Key: key,
+        ConditionExpression: '#status = :sending AND claimedAt = :claimedAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sending': 'SENDING', ':claimedAt': claimedAt },
+      })
+      // Someone else's claim by now, or already gone: either way not ours to release.
+      .catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
   }
 }

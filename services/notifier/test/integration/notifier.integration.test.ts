@@ -74,10 +74,24 @@ describe('Notifier', () => {
     await expect(notifier.notify(event)).resolves.toBe('DUPLICATE');
   });
 
-  it('retries a delivery that died after claiming, once its claim is stale', async () => {
+  it('sends on the next delivery after a failed send', async () => {
     const event = confirmed();
     const failing = new Notifier(table, { name: 'test', send: () => Promise.reject(new Error('SMTP down')) });
     await expect(failing.notify(event)).rejects.toThrow('SMTP down');
+    const sent: string[] = [];
+    const notifier = new Notifier(table, { name: 'test', send: async (n) => void sent.push(n.subject) });
+    await expect(notifier.notify(event)).resolves.toBe('SENT');
+    expect(sent).toHaveLength(1);
+  });
+
+  it('retries a delivery that died after claiming, once its claim is stale', async () => {
+    const event = confirmed();
+    const dying = new Notifier(table, { name: 'test', send: () => new Promise(() => undefined) });
+    void dying.notify(event); // claims, then never finishes sending
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(new Notifier(table, { name: 'test', send: async () => undefined }).notify(event)).rejects.toThrow(
+      NotificationInProgressError,
+    );
     const sent: string[] = [];
     const later = Date.now() + CLAIM_TIMEOUT_MS + 1;
     const notifier = new Notifier(table, { name: 'test', send: async (n) => void sent.push(n.subject) }, () => later);

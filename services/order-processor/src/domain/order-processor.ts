@@ -50,7 +50,7 @@ export class OrderProcessor {
   private async decide({ data }: EventOf<'order.placed'>): Promise<Decision> {
     const now = new Date().toISOString();
     try {
-      await this.table.transactWrite([
+      await this.table.transactWriteRetrying([
         {
           Update: {
             TableName: this.table.name,
@@ -77,7 +77,8 @@ export class OrderProcessor {
       // Another delivery of the same message decided it first.
       if (error.failedCondition(1)) return this.currentDecision(data.orderId);
       if (error.failedCondition(0)) return this.reject(data.orderId, data.itemId, now);
-      throw error; // e.g. TransactionConflict with a concurrent order for the same item: retried.
+      // Still contended after in-function retries: fail the record; SQS redelivers it.
+      throw error;
     }
   }
 
