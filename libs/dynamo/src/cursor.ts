@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BadRequestError } from '@platform/errors';
+import { BadRequestError, requiredEnv } from '@platform/errors';
 
 export type LastEvaluatedKey = Record<string, unknown>;
 
@@ -49,9 +49,7 @@ let envCodec: CursorCodec | undefined;
 
 const codecFromEnv = (): CursorCodec => {
   if (!envCodec) {
-    const secret = process.env.CURSOR_SECRET;
-    if (!secret) throw new Error('CURSOR_SECRET is not set');
-    envCodec = createCursorCodec(secret);
+    envCodec = createCursorCodec(requiredEnv('CURSOR_SECRET'));
   }
   return envCodec;
 };

@@ -14,7 +14,7 @@ import {
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { getDocumentClient } from './client';
 import type { CursorCodec } from './cursor';
-import { mappingErrors, TransactionCancelledError } from './errors';
+import { mapDynamoError, mappingErrors, TransactionCancelledError } from './errors';
 import { KEY, type TableKey } from './keys';
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -141,7 +141,7 @@ export class Table {
           { cause: error },
         );
       }
-      return mappingErrors(() => Promise.reject(error));
+      throw mapDynamoError(error);
     }
   }
 

@@ -65,3 +65,13 @@ export class TemporarilyUnavailableError extends DomainError {
 }
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+/**
+ * A configuration value the function cannot run without. Missing config is a
+ * deployment bug, not a client error: it surfaces as a 500 / failed record.
+ */
+export const requiredEnv = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};

@@ -1,4 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { requiredEnv } from '@platform/errors';
 import { EventSchemas, type DomainEvent } from './contracts';
 import { InvalidEventError } from './parse';
 
@@ -42,9 +43,7 @@ let envPublisher: EventPublisher | undefined;
 /** The publisher for the topic named by EVENTS_TOPIC_ARN, built once per container. */
 export const eventPublisherFromEnv = (): EventPublisher => {
   if (!envPublisher) {
-    const topicArn = process.env.EVENTS_TOPIC_ARN;
-    if (!topicArn) throw new Error('EVENTS_TOPIC_ARN is not set');
-    envPublisher = createSnsPublisher(topicArn);
+    envPublisher = createSnsPublisher(requiredEnv('EVENTS_TOPIC_ARN'));
   }
   return envPublisher;
 };

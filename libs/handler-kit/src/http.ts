@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import { corsHeaders } from './cors';
 import { toHttpError } from './errors-to-http';
-import { getLogger } from './logger';
+import { loggerForInvocation } from './logger';
 import { parseOrThrow } from './validation';
 
 /** Bodies above this are refused with 413 before they are parsed. */
@@ -75,9 +75,7 @@ export const httpHandler =
     handle: (request: HttpRequest<Parsed<B>, Parsed<P>, Parsed<Q>>) => Promise<HttpResponse>,
   ): HttpHandler =>
   async (event, context) => {
-    const logger = getLogger();
-    logger.resetKeys();
-    logger.addContext(context);
+    const logger = loggerForInvocation(context);
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     logger.appendKeys({ requestId, route: event.routeKey });
     const cors = corsHeaders(event.headers?.origin);

@@ -8,6 +8,6 @@ export {
   type HttpResponse,
   type RouteSchemas,
 } from './http';
-export { getLogger } from './logger';
+export { getLogger, loggerForInvocation } from './logger';
 export { parseOrThrow } from './validation';
 export { sqsEventHandler, type EventContext, type SqsEventHandlerOptions, type SqsHandler } from './sqs';

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 
 let logger: Logger | undefined;
 
@@ -9,4 +10,12 @@ let logger: Logger | undefined;
 export const getLogger = (): Logger => {
   logger ??= new Logger();
   return logger;
+};
+
+/** The logger, cleared of the previous invocation's keys and stamped with this one's Lambda context. */
+export const loggerForInvocation = (context: Context): Logger => {
+  const invocationLogger = getLogger();
+  invocationLogger.resetKeys();
+  invocationLogger.addContext(context);
+  return invocationLogger;
 };

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType as RecordSource, processPartialResponse } fro
 import { parseEvent, type EventOf, type EventType } from '@platform/events';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { getLogger } from './logger';
+import { loggerForInvocation } from './logger';
 
 export interface EventContext {
   messageId: string;
@@ -33,9 +33,7 @@ export const sqsEventHandler =
     { sequential = false }: SqsEventHandlerOptions = {},
   ): SqsHandler =>
   async (event, context) => {
-    const logger = getLogger();
-    logger.resetKeys();
-    logger.addContext(context);
+    const logger = loggerForInvocation(context);
     const processor = new BatchProcessor(RecordSource.SQS);
 
     const processRecord = async (record: SQSRecord) => {

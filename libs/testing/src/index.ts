@@ -3,3 +3,4 @@ export { createServiceTable, createTestTable, type TestTable } from './dynamo-ta
 export { startLocalStack, type RunningStack } from './local-stack';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { sqsEvent } from './sqs-event';
+export { contractSample } from './contract-samples';

@@ -1,4 +1,5 @@
 import { cursorCodecFromEnv, Table } from '@platform/dynamo';
+import { requiredEnv } from '@platform/errors';
 import { ItemsService, OrdersService } from '../domain';
 
 let table: Table | undefined;
@@ -6,14 +7,7 @@ let items: ItemsService | undefined;
 let orders: OrdersService | undefined;
 
 // Built on first use and kept for the container's life, so SDK clients are reused.
-const itemsTable = (): Table => {
-  if (!table) {
-    const tableName = process.env.TABLE_NAME;
-    if (!tableName) throw new Error('TABLE_NAME is not set');
-    table = new Table(tableName);
-  }
-  return table;
-};
+const itemsTable = (): Table => (table ??= new Table(requiredEnv('TABLE_NAME')));
 
 export const itemsService = (): ItemsService => (items ??= new ItemsService(itemsTable(), cursorCodecFromEnv()));
 

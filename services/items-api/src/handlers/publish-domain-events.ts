@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { eventPublisherFromEnv } from '@platform/events';
-import { getLogger } from '@platform/handler-kit';
+import { getLogger, loggerForInvocation } from '@platform/handler-kit';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { eventForChange } from '../domain';
@@ -27,9 +27,7 @@ const publishChange = async (record: DynamoDBRecord) => {
  * skipped; records after it may be published again, with the same event ids.
  */
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
-  const logger = getLogger();
-  logger.resetKeys();
-  logger.addContext(context);
+  loggerForInvocation(context);
   return processPartialResponse(event, publishChange, new BatchProcessor(EventType.DynamoDBStreams), {
     context,
     processInParallel: false,

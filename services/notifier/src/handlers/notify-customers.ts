@@ -1,4 +1,5 @@
 import { Table } from '@platform/dynamo';
+import { requiredEnv } from '@platform/errors';
 import { sqsEventHandler } from '@platform/handler-kit';
 import { Notifier } from '../domain';
 import { SnsNotificationChannel } from './sns-channel';
@@ -6,11 +7,10 @@ import { SnsNotificationChannel } from './sns-channel';
 let notifier: Notifier | undefined;
 
 const getNotifier = (): Notifier => {
-  if (!notifier) {
-    const { NOTIFICATIONS_TABLE_NAME: tableName, NOTIFICATIONS_TOPIC_ARN: topicArn } = process.env;
-    if (!tableName || !topicArn) throw new Error('NOTIFICATIONS_TABLE_NAME and NOTIFICATIONS_TOPIC_ARN must be set');
-    notifier = new Notifier(new Table(tableName), new SnsNotificationChannel(topicArn));
-  }
+  notifier ??= new Notifier(
+    new Table(requiredEnv('NOTIFICATIONS_TABLE_NAME')),
+    new SnsNotificationChannel(requiredEnv('NOTIFICATIONS_TOPIC_ARN')),
+  );
   return notifier;
 };
 

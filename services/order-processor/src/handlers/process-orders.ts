@@ -1,4 +1,5 @@
 import { Table } from '@platform/dynamo';
+import { requiredEnv } from '@platform/errors';
 import { eventPublisherFromEnv } from '@platform/events';
 import { sqsEventHandler } from '@platform/handler-kit';
 import { OrderProcessor } from '../domain';
@@ -6,11 +7,7 @@ import { OrderProcessor } from '../domain';
 let processor: OrderProcessor | undefined;
 
 const orderProcessor = (): OrderProcessor => {
-  if (!processor) {
-    const tableName = process.env.ITEMS_TABLE_NAME;
-    if (!tableName) throw new Error('ITEMS_TABLE_NAME is not set');
-    processor = new OrderProcessor(new Table(tableName), eventPublisherFromEnv());
-  }
+  processor ??= new OrderProcessor(new Table(requiredEnv('ITEMS_TABLE_NAME')), eventPublisherFromEnv());
   return processor;
 };
 

@@ -1,16 +1,12 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { TransactionCancelledError, type Table } from '@platform/dynamo';
 import { parseEvent, type DomainEvent, type EventOf } from '@platform/events';
+import { contractSample } from '@platform/testing';
 import confirmedSample from '../../contracts/order.confirmed.json';
 import rejectedSample from '../../contracts/order.rejected.json';
 import { OrderProcessor } from '../../src/domain';
 import { ACCEPTED_EVENTS } from '../../src/handlers/process-orders';
 
-const producerSample = (service: string, type: string) =>
-  readFileSync(path.join(__dirname, '../../..', service, 'contracts', `${type}.json`), 'utf8');
-
-const orderPlaced = JSON.parse(producerSample('items-api', 'order.placed')) as EventOf<'order.placed'>;
+const orderPlaced = JSON.parse(contractSample('items-api', 'order.placed')) as EventOf<'order.placed'>;
 
 /** The processor's real code path, over a table stub that decides the outcome, publishing into a list. */
 const publishedFor = async (outcome: 'CONFIRMED' | 'REJECTED'): Promise<DomainEvent[]> => {
@@ -30,7 +26,7 @@ const publishedFor = async (outcome: 'CONFIRMED' | 'REJECTED'): Promise<DomainEv
 
 describe('order-processor contracts', () => {
   it('consumes items-api’s order.placed sample', () => {
-    const sample = producerSample('items-api', 'order.placed');
+    const sample = contractSample('items-api', 'order.placed');
     expect(parseEvent(sample, ACCEPTED_EVENTS)).toEqual(JSON.parse(sample));
   });
 
