@@ -3,7 +3,9 @@
 //  1. DynamoDB Local (Java, in memory) and fauxqs (SNS + SQS, in this process);
 //  2. each service compiled with `serverless package --stage local`, and the
 //     tables, topics, queues, DLQs and subscriptions of those templates created;
-//  3. each service served by serverless-offline;
+//  3. each service with functions served by serverless-offline on internal
+//     ports, and one HTTP gateway in front that serves every service's
+//     routes (taken from the compiled templates) on one port;
 //  4. one poller per event source mapping (SQS queues, DynamoDB streams),
 //     invoking the functions through serverless-offline.
 // Ctrl-C (SIGINT) or SIGTERM stops every child process it started.
@@ -16,6 +18,7 @@ import { packageForLocal } from './lib/compiled-stack.mjs';
 import { assertJava, startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { createTables } from './lib/dynamodb-tables.mjs';
 import { registerFunctions, startEventSources } from './lib/event-sources.mjs';
+import { routesFromTemplate, startHttpGateway } from './lib/http-gateway.mjs';
 import { createInvoker } from './lib/lambda-invoke.mjs';
 import { assertPortFree, startChild, stopAll, waitForPort } from './lib/processes.mjs';
 import { discoverServices, LOCAL_STAGE, SERVERLESS_BIN } from './lib/services.mjs';
@@ -39,7 +42,8 @@ const config = {
   region: process.env.AWS_REGION ?? 'us-east-1',
   dynamodbPort: port('DYNAMODB_PORT', 8000),
   snsSqsPort: port('SNS_SQS_PORT', 4566),
-  httpPort: port('ITEMS_API_PORT', 3000),
+  // HTTP_PORT; ITEMS_API_PORT is its older name, still honoured.
+  httpPort: port(process.env.HTTP_PORT ? 'HTTP_PORT' : 'ITEMS_API_PORT', 3000),
   lambdaPortBase: port('LAMBDA_PORT_BASE', 3002),
   // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
   retryVisibilitySeconds: optionalSeconds('LOCAL_SQS_RETRY_SECONDS'),
@@ -47,12 +51,14 @@ const config = {
 
 const pollers = [];
 let snsSqs;
+let gateway;
 let stopping = false;
 const shutdown = async (exitCode) => {
   if (stopping) return;
   stopping = true;
   console.log('Stopping the local stack…');
   await Promise.all(pollers.map((poller) => poller.stop()));
+  await gateway?.close();
   await stopAll();
   await snsSqs?.stop();
   process.exit(exitCode);
@@ -62,14 +68,22 @@ process.on('SIGTERM', () => shutdown(0));
 
 const log = (line) => console.log(`[event-source] ${line}`);
 
+const hasFunctions = (template) => Object.values(template.Resources ?? {}).some((resource) => resource.Type === 'AWS::Lambda::Function');
+
 const main = async () => {
   assertJava();
   const services = discoverServices();
-  const lambdaPorts = new Map(services.map((service, index) => [service.name, config.lambdaPortBase + index]));
+  // Each service takes two consecutive internal ports: its Lambda invoke API and its own HTTP server.
+  const internalPorts = new Map(
+    services.map((service, index) => [service.name, { lambda: config.lambdaPortBase + 2 * index, http: config.lambdaPortBase + 2 * index + 1 }]),
+  );
   await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
   await assertPortFree(config.snsSqsPort, 'SNS_SQS_PORT');
-  await assertPortFree(config.httpPort, 'ITEMS_API_PORT');
-  for (const lambdaPort of lambdaPorts.values()) await assertPortFree(lambdaPort, 'LAMBDA_PORT_BASE');
+  await assertPortFree(config.httpPort, 'HTTP_PORT');
+  for (const { lambda, http } of internalPorts.values()) {
+    await assertPortFree(lambda, 'LAMBDA_PORT_BASE');
+    await assertPortFree(http, 'LAMBDA_PORT_BASE');
+  }
 
   // Every AWS SDK client in a child (and serverless-offline passes AWS_* on to
   // the functions) talks to the emulators with throw-away credentials.
@@ -119,29 +133,39 @@ const main = async () => {
     }
   }
 
-  const offline = services.map((service) => {
-    const lambdaPort = lambdaPorts.get(service.name);
-    const args = ['offline', 'start', '--stage', LOCAL_STAGE, '--lambdaPort', String(lambdaPort)];
-    if (service.name === 'items-api') args.push('--httpPort', String(config.httpPort));
-    const child = startChild(service.name, SERVERLESS_BIN, args, { cwd: service.dir, env: awsEnv });
-    return { service, child, lambdaPort };
-  });
+  // Only services with functions run under serverless-offline (the event bus has none).
+  const offline = stacks
+    .filter((stack) => hasFunctions(stack.template))
+    .map((stack) => {
+      const ports = internalPorts.get(stack.name);
+      const routes = routesFromTemplate(stack.template, stack.name);
+      const args = ['offline', 'start', '--stage', LOCAL_STAGE, '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)];
+      const child = startChild(stack.name, SERVERLESS_BIN, args, { cwd: stack.dir, env: awsEnv });
+      return { stack, child, ports, routes };
+    });
   await Promise.all(
-    offline.flatMap(({ service, child, lambdaPort }) => [
-      waitForPort(lambdaPort, child, service.name),
-      ...(service.name === 'items-api' ? [waitForPort(config.httpPort, child, service.name)] : []),
+    offline.flatMap(({ stack, child, ports, routes }) => [
+      waitForPort(ports.lambda, child, stack.name),
+      ...(routes.length > 0 ? [waitForPort(ports.http, child, stack.name)] : []),
     ]),
   );
-  for (const { service, child } of offline) {
+  for (const { stack, child } of offline) {
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      console.error(`${service.name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the local stack.`);
+      console.error(`${stack.name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the local stack.`);
       void shutdown(1);
     });
   }
+  const routes = offline.flatMap((entry) => entry.routes);
+  gateway = await startHttpGateway({
+    port: config.httpPort,
+    routes,
+    upstreams: new Map(offline.map(({ stack, ports }) => [stack.name, ports.http])),
+    log: (line) => console.log(`[gateway] ${line}`),
+  });
 
-  for (const stack of stacks) {
-    const invoke = createInvoker(lambdaPorts.get(stack.name));
+  for (const { stack, ports } of offline) {
+    const invoke = createInvoker(ports.lambda);
     pollers.push(
       ...startEventSources({
         ...stack,
@@ -156,13 +180,14 @@ const main = async () => {
   }
 
   console.log('');
-  console.log(`  items-api        http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`);
+  console.log(`  HTTP gateway     http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`);
+  for (const route of routes) console.log(`    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service}`);
   console.log(`  DynamoDB Local   http://localhost:${config.dynamodbPort}`);
   console.log(`  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`);
-  for (const { service, lambdaPort } of offline) console.log(`  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${lambdaPort}`);
+  for (const { stack, ports } of offline) console.log(`  ${stack.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`);
   for (const poller of pollers) console.log(`  ${poller.description}`);
   console.log('');
-  console.log(`Local stack ready: items-api on http://localhost:${config.httpPort} (Ctrl-C stops everything)`);
+  console.log(`Local stack ready: the API on http://localhost:${config.httpPort} (Ctrl-C stops everything)`);
 };
 
 main().catch(async (error) => {

@@ -3,3 +3,4 @@ export { createCursorCodec, cursorCodecFromEnv, type CursorCodec, type LastEvalu
 export { mapDynamoError, mappingErrors, TransactionCancelledError } from './errors';
 export { compositeKey, entityKey, GSI1, KEY, withoutKeys, type TableKey } from './keys';
 export { Table, type Page, type PageRequest, type TransactItems, type VersionedUpdate } from './table';
+export type { TableChange } from './table-change';

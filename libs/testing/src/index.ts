@@ -4,3 +4,4 @@ export { startLocalStack, type RunningStack } from './local-stack';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
+export { readTableStream } from './table-stream';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -54,13 +55,15 @@ export const startLocalStack = async ({
   timeoutMs = 240_000,
   env = {},
 }: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunningStack> => {
-  const { ports: [http, dynamodb, snsSqs], runBase } = await reservePorts(3, 8);
+  // Every service takes two consecutive internal ports (see tools/local/start.mjs).
+  const services = readdirSync(path.join(ROOT, 'services')).filter((name) => existsSync(path.join(ROOT, 'services', name, 'serverless.yml')));
+  const { ports: [http, dynamodb, snsSqs], runBase } = await reservePorts(3, 2 * services.length);
   const ports = { http: http as number, dynamodb: dynamodb as number, snsSqs: snsSqs as number, lambdaBase: runBase };
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'tools/local/start.mjs')], {
     cwd: ROOT,
     env: {
       ...process.env,
-      ITEMS_API_PORT: String(ports.http),
+      HTTP_PORT: String(ports.http),
       DYNAMODB_PORT: String(ports.dynamodb),
       SNS_SQS_PORT: String(ports.snsSqs),
       LAMBDA_PORT_BASE: String(ports.lambdaBase),

@@ -1,59 +1,55 @@
 import { randomUUID } from 'node:crypto';
-import { GSI1, compositeKey, withoutKeys, type CursorCodec, type Page, type Table } from '@platform/dynamo';
 import { NotFoundError } from '@platform/errors';
 import type { Item, ItemPatch, NewItem } from './item';
-import { ITEM, itemKey } from './keys';
 
 export const MAX_PAGE_SIZE = 100;
+
+export interface ItemPage {
+  items: Item[];
+  /** Opaque; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Where items are kept. Updates and removals of a missing item throw NotFoundError; a stale version, ConflictError. */
+export interface ItemStore {
+  create(item: Item): Promise<void>;
+  get(id: string): Promise<Item | undefined>;
+  list(limit: number, cursor?: string): Promise<ItemPage>;
+  update(id: string, expectedVersion: number, changes: Omit<ItemPatch, 'expectedVersion'>): Promise<Item>;
+  remove(id: string): Promise<void>;
+}
 
 /** The catalogue: items and their stock, with optimistic concurrency on every change. */
 export class ItemsService {
   constructor(
-    private readonly table: Table,
-    private readonly cursors: CursorCodec,
+    private readonly store: ItemStore,
     private readonly newId: () => string = randomUUID,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async create(input: NewItem): Promise<Item> {
-    const now = new Date().toISOString();
-    const item: Item = { id: this.newId(), ...input, version: 1, createdAt: now, updatedAt: now };
-    await this.table.createIfAbsent(
-      { ...itemKey(item.id), [GSI1.partition]: ITEM, [GSI1.sort]: compositeKey(now, item.id), ...item },
-      `Item ${item.id}`,
-    );
+    const at = this.now().toISOString();
+    const item: Item = { id: this.newId(), ...input, version: 1, createdAt: at, updatedAt: at };
+    await this.store.create(item);
     return item;
   }
 
   async get(id: string): Promise<Item> {
-    const record = await this.table.get<Record<string, unknown>>(itemKey(id));
-    if (!record) throw new NotFoundError(`Item ${id} not found`);
-    return withoutKeys<Item>(record);
+    const item = await this.store.get(id);
+    if (!item) throw new NotFoundError(`Item ${id} not found`);
+    return item;
   }
 
   /** Items in creation order, `limit` at a time; pass back `nextCursor` for the next page. */
-  async list(limit: number, cursor?: string): Promise<Page<Item>> {
-    const page = await this.table.queryPage<Record<string, unknown>>({
-      indexName: GSI1.name,
-      partitionKeyName: GSI1.partition,
-      partitionKeyValue: ITEM,
-      limit: Math.min(limit, MAX_PAGE_SIZE),
-      cursor,
-      codec: this.cursors,
-    });
-    return { items: page.items.map((record) => withoutKeys<Item>(record)), nextCursor: page.nextCursor };
+  list(limit: number, cursor?: string): Promise<ItemPage> {
+    return this.store.list(Math.min(limit, MAX_PAGE_SIZE), cursor);
   }
 
-  async update(id: string, { expectedVersion, ...changes }: ItemPatch): Promise<Item> {
-    const record = await this.table.updateWithVersion<Record<string, unknown>>({
-      key: itemKey(id),
-      expectedVersion,
-      changes,
-      label: `Item ${id}`,
-    });
-    return withoutKeys<Item>(record);
+  update(id: string, { expectedVersion, ...changes }: ItemPatch): Promise<Item> {
+    return this.store.update(id, expectedVersion, changes);
   }
 
-  async remove(id: string): Promise<void> {
-    await this.table.deleteExisting(itemKey(id), `Item ${id}`);
+  remove(id: string): Promise<void> {
+    return this.store.remove(id);
   }
 }

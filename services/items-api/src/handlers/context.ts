@@ -1,14 +1,16 @@
 import { cursorCodecFromEnv, Table } from '@platform/dynamo';
 import { requiredEnv } from '@platform/errors';
-import { ItemsService, OrdersService } from '../domain';
+import { DynamoItemStore } from '../adapters/dynamo-item-store';
+import { DynamoReservationStore } from '../adapters/dynamo-reservation-store';
+import { ItemsService, StockKeeper } from '../domain';
 
 let table: Table | undefined;
 let items: ItemsService | undefined;
-let orders: OrdersService | undefined;
+let stock: StockKeeper | undefined;
 
 // Built on first use and kept for the container's life, so SDK clients are reused.
 const itemsTable = (): Table => (table ??= new Table(requiredEnv('TABLE_NAME')));
 
-export const itemsService = (): ItemsService => (items ??= new ItemsService(itemsTable(), cursorCodecFromEnv()));
+export const itemsService = (): ItemsService => (items ??= new ItemsService(new DynamoItemStore(itemsTable(), cursorCodecFromEnv())));
 
-export const ordersService = (): OrdersService => (orders ??= new OrdersService(itemsTable()));
+export const stockKeeper = (): StockKeeper => (stock ??= new StockKeeper(new DynamoReservationStore(itemsTable())));

@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import { ItemIdSchema, MAX_PAGE_SIZE, OrderIdSchema } from '../domain';
+import { ItemIdSchema, MAX_PAGE_SIZE } from '../domain';
 
 export const ItemPath = z.object({ id: ItemIdSchema });
-export const OrderPath = z.object({ id: OrderIdSchema });
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),

@@ -2,8 +2,10 @@ export { notificationFor, type Notification, type OrderOutcomeEvent } from './me
 export {
   CLAIM_TIMEOUT_MS,
   NotificationInProgressError,
-  notificationKey,
   Notifier,
+  type ClaimResult,
   type NotificationChannel,
+  type NotificationRecord,
+  type NotificationStore,
   type NotifyResult,
 } from './notifier';

@@ -1,5 +1,3 @@
-import { entityKey, type Table } from '@platform/dynamo';
-import { ConflictError } from '@platform/errors';
 import { notificationFor, type Notification, type OrderOutcomeEvent } from './message';
 
 /** Where notifications go: in AWS, the notifications topic that email/SMS subscribers hang off. */
@@ -8,14 +6,34 @@ export interface NotificationChannel {
   send(notification: Notification): Promise<void>;
 }
 
+/** What is recorded about one event's notification. */
+export interface NotificationRecord extends Notification {
+  eventId: string;
+  eventType: string;
+  orderId: string;
+  channel: string;
+}
+
+export type ClaimResult = 'CLAIMED' | 'SENT' | 'IN_PROGRESS';
+
+export interface NotificationStore {
+  /**
+   * Claims the event for one delivery, at `claimedAt` (epoch ms). 'SENT' when
+   * it was sent already; 'IN_PROGRESS' when another delivery claimed it at or
+   * after `staleBefore` and has not finished.
+   */
+  claim(record: NotificationRecord, claimedAt: number, staleBefore: number): Promise<ClaimResult>;
+  markSent(eventId: string, sentAt: string): Promise<void>;
+  /** Gives up the claim made at `claimedAt`; a claim that is no longer that one is left alone. */
+  release(eventId: string, claimedAt: number): Promise<void>;
+}
+
 /**
  * A claim older than this belongs to a delivery that died mid-send. Longer
  * than the function timeout (6 s), shorter than the queue's visibility
  * timeout (36 s), so the next receive of such a message can send.
  */
 export const CLAIM_TIMEOUT_MS = 30_000;
-
-export const notificationKey = (eventId: string) => entityKey('NOTIFICATION', eventId);
 
 export type NotifyResult = 'SENT' | 'DUPLICATE';
 
@@ -28,74 +46,34 @@ export class NotificationInProgressError extends Error {
 }
 
 /**
- * Sends one notification per event, recorded in the notifications table
- * keyed by event id. A delivery first claims the event (conditional put),
- * sends, then marks it SENT; a redelivered event finds SENT and sends
- * nothing. A failed send releases the claim, so the retry sends. Only a
- * delivery that dies between send and mark, and whose claim then times out,
- * can cause a second send: at-least-once, never silently none.
+ * Sends one notification per event, recorded by event id. A delivery first
+ * claims the event, sends, then marks it SENT; a redelivered event finds
+ * SENT and sends nothing. A failed send releases the claim, so the retry
+ * sends. Only a delivery that dies between send and mark, and whose claim
+ * then times out, can cause a second send: at-least-once, never silently none.
  */
 export class Notifier {
   constructor(
-    private readonly table: Table,
+    private readonly store: NotificationStore,
     private readonly channel: NotificationChannel,
     private readonly now: () => number = Date.now,
   ) {}
 
   async notify(event: OrderOutcomeEvent): Promise<NotifyResult> {
-    const key = notificationKey(event.id);
     const notification = notificationFor(event);
     const claimedAt = this.now();
-    try {
-      await this.table.put({
-        Item: {
-          ...key,
-          eventId: event.id,
-          eventType: event.type,
-          orderId: event.data.orderId,
-          channel: this.channel.name,
-          ...notification,
-          status: 'SENDING',
-          claimedAt,
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND claimedAt < :stale)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sending': 'SENDING', ':stale': claimedAt - CLAIM_TIMEOUT_MS },
-      });
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      const existing = await this.table.get<{ status: string }>(key, true);
-      if (existing?.status === 'SENT') return 'DUPLICATE';
-      throw new NotificationInProgressError(event.id);
-    }
+    const record = { eventId: event.id, eventType: event.type, orderId: event.data.orderId, channel: this.channel.name, ...notification };
+    const claim = await this.store.claim(record, claimedAt, claimedAt - CLAIM_TIMEOUT_MS);
+    if (claim === 'SENT') return 'DUPLICATE';
+    if (claim === 'IN_PROGRESS') throw new NotificationInProgressError(event.id);
 
     try {
       await this.channel.send(notification);
     } catch (error) {
-      await this.releaseClaim(key, claimedAt);
+      await this.store.release(event.id, claimedAt);
       throw error;
     }
-    await this.table.update({
-      Key: key,
-      UpdateExpression: 'SET #status = :sent, sentAt = :sentAt',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':sent': 'SENT', ':sentAt': new Date(this.now()).toISOString() },
-    });
+    await this.store.markSent(event.id, new Date(this.now()).toISOString());
     return 'SENT';
-  }
-
-  /** Gives up this delivery's claim after a failed send, so the next delivery can send at once. */
-  private async releaseClaim(key: ReturnType<typeof notificationKey>, claimedAt: number): Promise<void> {
-    await this.table
-      .delete({
-        Key: key,
-        ConditionExpression: '#status = :sending AND claimedAt = :claimedAt',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sending': 'SENDING', ':claimedAt': claimedAt },
-      })
-      // Someone else's claim by now, or already gone: either way not ours to release.
-      .catch((error: unknown) => {
-        if (!(error instanceof ConflictError)) throw error;
-      });
   }
 }

@@ -1,1 +1,2 @@
-export { EVENT_SOURCE, OrderProcessor, UnknownOrderError } from './order-processor';
+export * from './order';
+export { AnswerMismatchError, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrderError, type IdempotencyRecord, type OrderStore } from './orders-service';

@@ -1,6 +1,9 @@
 import { httpHandler } from '@platform/handler-kit';
+import * as z from 'zod';
+import { OrderIdSchema } from '../domain';
 import { ordersService } from './context';
-import { OrderPath } from './schemas';
+
+const OrderPath = z.object({ id: OrderIdSchema });
 
 export const handler = httpHandler({ path: OrderPath }, async ({ path }) => {
   const { id, status, reason, itemId, quantity, createdAt, updatedAt } = await ordersService().get(path.id);

@@ -1,0 +1,10 @@
+/**
+ * One row change of a table, as its DynamoDB stream reports it, with the
+ * images already unmarshalled. Services map these to domain events (the
+ * transactional outbox) without knowing about Lambda's stream record format.
+ */
+export interface TableChange {
+  kind: 'INSERT' | 'MODIFY' | 'REMOVE';
+  oldImage?: Record<string, unknown>;
+  newImage?: Record<string, unknown>;
+}

@@ -1,0 +1,46 @@
+import type { TableChange } from '@platform/dynamo';
+import { buildEvent, type DomainEvent } from '@platform/events';
+import type { Item, Reservation } from '../domain';
+import { ITEM, RESERVATION } from './items-table';
+
+export const EVENT_SOURCE = 'items-api';
+
+const snapshot = (item: Item) => ({
+  id: item.id,
+  name: item.name,
+  ...(item.description !== undefined && { description: item.description }),
+  priceCents: item.priceCents,
+  stock: item.stock,
+  version: item.version,
+});
+
+/**
+ * The transactional outbox, read from the items table's stream: each
+ * committed change maps to the event it stands for. Event ids derive from
+ * the row (item id + version, order id), so a retried stream batch
+ * republishes the same ids and consumers drop the duplicates.
+ */
+export const eventForChange = ({ kind, oldImage, newImage }: TableChange): DomainEvent | undefined => {
+  const image = newImage ?? oldImage;
+  if (image?.sk === ITEM) {
+    const item = image as unknown as Item;
+    if (kind === 'INSERT') {
+      return buildEvent('item.created', EVENT_SOURCE, snapshot(item), { id: `item.created:${item.id}`, occurredAt: item.createdAt });
+    }
+    if (kind === 'MODIFY' && (oldImage as unknown as Item | undefined)?.version !== item.version) {
+      return buildEvent('item.updated', EVENT_SOURCE, snapshot(item), { id: `item.updated:${item.id}:${item.version}`, occurredAt: item.updatedAt });
+    }
+    if (kind === 'REMOVE') return buildEvent('item.deleted', EVENT_SOURCE, { id: item.id }, { id: `item.deleted:${item.id}` });
+    return undefined;
+  }
+  // A reservation row is written once, with the answer; that write is the answer's event.
+  if (image?.sk === RESERVATION && kind === 'INSERT') {
+    const answer = image as unknown as Reservation;
+    const request = { orderId: answer.orderId, itemId: answer.itemId, quantity: answer.quantity };
+    const options = { id: `stock.${answer.status === 'RESERVED' ? 'reserved' : 'rejected'}:${answer.orderId}`, occurredAt: answer.createdAt };
+    return answer.status === 'RESERVED'
+      ? buildEvent('stock.reserved', EVENT_SOURCE, request, options)
+      : buildEvent('stock.rejected', EVENT_SOURCE, { ...request, reason: answer.reason }, options);
+  }
+  return undefined;
+};

@@ -1,0 +1,68 @@
+import type { RejectionReason } from '@platform/events';
+
+/** What order-processor asks for when an order is placed. */
+export interface StockRequest {
+  orderId: string;
+  itemId: string;
+  quantity: number;
+}
+
+/** The catalogue's one answer to a request, kept for as long as the order's reservation row lives. */
+export type Reservation = StockRequest & { createdAt: string } & (
+    | { status: 'RESERVED' }
+    | { status: 'REJECTED'; reason: RejectionReason }
+  );
+
+export type ReserveResult = 'RESERVED' | 'ALREADY_ANSWERED' | 'INSUFFICIENT_STOCK' | 'NO_SUCH_ITEM';
+
+export interface ReservationStore {
+  /**
+   * Atomically takes `quantity` from the item's stock and records the
+   * reservation, or changes nothing: stock never goes below zero, and an
+   * order that already has an answer is never served twice.
+   */
+  reserve(reservation: Reservation & { status: 'RESERVED' }): Promise<ReserveResult>;
+  /** Records a refusal; false when the order already had an answer. */
+  recordRejection(reservation: Reservation & { status: 'REJECTED' }): Promise<boolean>;
+  find(orderId: string): Promise<Reservation | undefined>;
+}
+
+/** An order already answered whose answer could not be read back: the store lost it. */
+export class MissingReservationError extends Error {
+  constructor(orderId: string) {
+    super(`The answer for order ${orderId} was recorded but cannot be read`);
+    this.name = 'MissingReservationError';
+  }
+}
+
+/**
+ * Answers stock requests, once per order. The answer (RESERVED, or REJECTED
+ * with OUT_OF_STOCK or ITEM_NOT_FOUND) is recorded with the order id, so a
+ * redelivered request changes nothing and gets the first answer again, even
+ * if the stock has changed since. The answer reaches order-processor as
+ * `stock.reserved` / `stock.rejected` through the items table's outbox.
+ */
+export class StockKeeper {
+  constructor(
+    private readonly store: ReservationStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async answer(request: StockRequest): Promise<Reservation> {
+    const createdAt = this.now().toISOString();
+    const result = await this.store.reserve({ ...request, status: 'RESERVED', createdAt });
+    if (result === 'RESERVED') return { ...request, status: 'RESERVED', createdAt };
+    if (result !== 'ALREADY_ANSWERED') {
+      const rejection = {
+        ...request,
+        status: 'REJECTED',
+        reason: result === 'NO_SUCH_ITEM' ? 'ITEM_NOT_FOUND' : 'OUT_OF_STOCK',
+        createdAt,
+      } as const;
+      if (await this.store.recordRejection(rejection)) return rejection;
+    }
+    const earlier = await this.store.find(request.orderId);
+    if (!earlier) throw new MissingReservationError(request.orderId);
+    return earlier;
+  }
+}

@@ -1,0 +1,108 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError } from '@platform/errors';
+import type { Decision, NewOrder, Order, StockAnswer } from './order';
+
+/** How long an Idempotency-Key is remembered (the table's TTL removes it afterwards). */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface IdempotencyRecord {
+  key: string;
+  orderId: string;
+  requestHash: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+export interface OrderStore {
+  /**
+   * Writes a new order and, when given, its Idempotency-Key, all or nothing.
+   * 'KEY_TAKEN' when another live order already holds the key.
+   */
+  create(order: Order, idempotency?: IdempotencyRecord): Promise<'CREATED' | 'KEY_TAKEN'>;
+  findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined>;
+  get(id: string): Promise<Order | undefined>;
+  /** Moves a PENDING order to `decision`; false (and no change) when it is no longer PENDING. */
+  decide(id: string, decision: Decision, at: string): Promise<boolean>;
+}
+
+/** The answer names an order this service never accepted: a poison message, left to fail into the DLQ. */
+export class UnknownOrderError extends Error {
+  constructor(orderId: string) {
+    super(`Order ${orderId} does not exist`);
+    this.name = 'UnknownOrderError';
+  }
+}
+
+/** The answer is for another item or quantity than the stored order: it is not acted on. */
+export class AnswerMismatchError extends Error {
+  constructor(orderId: string) {
+    super(`The stock answer for order ${orderId} does not match the order`);
+    this.name = 'AnswerMismatchError';
+  }
+}
+
+const hashRequest = (order: NewOrder) =>
+  createHash('sha256').update(JSON.stringify([order.itemId, order.quantity, order.customerEmail])).digest('hex');
+
+/**
+ * Orders and their lifecycle. Accepting an order only records it as
+ * PENDING; `order.placed` is derived from that write by the orders table's
+ * stream (the outbox), so an accepted order is never lost between the write
+ * and the publish. The catalogue answers with `stock.reserved` or
+ * `stock.rejected`, and `settle` moves the order to CONFIRMED or REJECTED
+ * exactly once; that change is published as `order.confirmed` /
+ * `order.rejected` by the same outbox, from the stored order.
+ */
+export class OrdersService {
+  constructor(
+    private readonly store: OrderStore,
+    private readonly newId: () => string = randomUUID,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Accepts an order. The item is not checked here: the catalogue rejects unknown items (ITEM_NOT_FOUND). */
+  async place(input: NewOrder, key?: string): Promise<Order> {
+    const requestHash = hashRequest(input);
+    if (key) {
+      const replay = await this.replay(key, requestHash);
+      if (replay) return replay;
+    }
+    const now = this.now();
+    const at = now.toISOString();
+    const order: Order = { id: this.newId(), ...input, status: 'PENDING', createdAt: at, updatedAt: at };
+    const idempotency = key && { key, orderId: order.id, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS };
+    if ((await this.store.create(order, idempotency || undefined)) === 'KEY_TAKEN') {
+      // Two requests with the same key raced and the other one won: answer with its order.
+      const replay = await this.replay(key as string, requestHash);
+      if (replay) return replay;
+      throw new ConflictError('This Idempotency-Key is in use by a request still being processed; retry');
+    }
+    return order;
+  }
+
+  async get(id: string): Promise<Order> {
+    const order = await this.store.get(id);
+    if (!order) throw new NotFoundError(`Order ${id} not found`);
+    return order;
+  }
+
+  /** Applies the catalogue's answer; a redelivered answer changes nothing and returns the order as it is. */
+  async settle({ orderId, itemId, quantity, decision }: StockAnswer): Promise<Order> {
+    const order = await this.store.get(orderId);
+    if (!order) throw new UnknownOrderError(orderId);
+    if (order.itemId !== itemId || order.quantity !== quantity) throw new AnswerMismatchError(orderId);
+    if (order.status !== 'PENDING') return order;
+    const at = this.now().toISOString();
+    if (await this.store.decide(orderId, decision, at)) return { ...order, ...decision, updatedAt: at };
+    return (await this.store.get(orderId)) as Order;
+  }
+
+  /** The order an earlier request with this key created, if any; a different request under the same key is a conflict. */
+  private async replay(key: string, requestHash: string): Promise<Order | undefined> {
+    const previous = await this.store.findIdempotencyKey(key);
+    // TTL deletes expired keys lazily (up to days late): past its expiry a key is free again.
+    if (!previous || previous.expiresAt <= Math.floor(this.now().getTime() / 1000)) return undefined;
+    if (previous.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was already used with a different request');
+    return this.store.get(previous.orderId);
+  }
+}
