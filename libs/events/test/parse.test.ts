@@ -20,9 +20,9 @@ describe('event contracts', () => {
     expect(EventSchemas['order.placed'].parse(placed)).toEqual(placed);
   });
 
-  it('has a schema for each of the six event types', () => {
+  it('has a schema for each of the eight event types', () => {
     expect(EVENT_TYPES.sort()).toEqual(
-      ['item.created', 'item.deleted', 'item.updated', 'order.confirmed', 'order.placed', 'order.rejected'].sort(),
+      ['item.created', 'item.deleted', 'item.updated', 'order.confirmed', 'order.placed', 'order.rejected', 'stock.rejected', 'stock.reserved'].sort(),
     );
   });
 

@@ -9,6 +9,6 @@ describe('notifier contracts', () => {
   });
 
   it('does not accept order.placed (its subscription filters it out too)', () => {
-    expect(() => parseEvent(contractSample('items-api', 'order.placed'), ACCEPTED_EVENTS)).toThrow(/Unexpected event type/);
+    expect(() => parseEvent(contractSample('order-processor', 'order.placed'), ACCEPTED_EVENTS)).toThrow(/Unexpected event type/);
   });
 });

@@ -1,0 +1,86 @@
+import { buildEvent } from '@platform/events';
+import { CLAIM_TIMEOUT_MS, NotificationInProgressError, Notifier, type NotificationChannel, type NotificationStore } from '../../src/domain';
+
+let sequence = 0;
+
+export const confirmed = () => {
+  const orderId = `order-${(sequence += 1)}-${Date.now()}`;
+  return buildEvent(
+    'order.confirmed',
+    'order-processor',
+    { orderId, itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com' },
+    { id: `order.confirmed:${orderId}` },
+  );
+};
+
+const recordingChannel = () => {
+  const sent: string[] = [];
+  const channel: NotificationChannel = { name: 'test', send: async (notification) => void sent.push(notification.subject) };
+  return { sent, channel };
+};
+
+/**
+ * What notifier promises, whatever store backs it. Run against the in-memory
+ * fake (unit) and against DynamoDB Local (integration).
+ */
+export const notifierBehaviour = (store: () => NotificationStore) => {
+  describe('Notifier', () => {
+    let recording: ReturnType<typeof recordingChannel>;
+    beforeEach(() => {
+      recording = recordingChannel();
+    });
+
+    it('does not send a redelivered event again', async () => {
+    const notifier = new Notifier(store(), recording.channel);
+    const event = confirmed();
+    await notifier.notify(event);
+    await expect(notifier.notify(event)).resolves.toBe('DUPLICATE');
+    await expect(notifier.notify({ ...event, occurredAt: new Date().toISOString() })).resolves.toBe('DUPLICATE');
+    expect(recording.sent).toHaveLength(1);
+  });
+
+  it('sends exactly once when two deliveries of one event race', async () => {
+    const sent: string[] = [];
+    const slowChannel: NotificationChannel = {
+      name: 'test',
+      send: async (notification) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        sent.push(notification.subject);
+      },
+    };
+    const notifier = new Notifier(store(), slowChannel);
+    const event = confirmed();
+    const results = await Promise.allSettled([notifier.notify(event), notifier.notify(event)]);
+    expect(sent).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof NotificationInProgressError)).toHaveLength(1);
+    // The losing delivery is retried by SQS later and then finds the notification sent.
+    await expect(notifier.notify(event)).resolves.toBe('DUPLICATE');
+  });
+
+  it('sends on the next delivery after a failed send', async () => {
+    const event = confirmed();
+    const failing = new Notifier(store(), { name: 'test', send: () => Promise.reject(new Error('SMTP down')) });
+    await expect(failing.notify(event)).rejects.toThrow('SMTP down');
+    const sent: string[] = [];
+    const notifier = new Notifier(store(), { name: 'test', send: async (n) => void sent.push(n.subject) });
+    await expect(notifier.notify(event)).resolves.toBe('SENT');
+    expect(sent).toHaveLength(1);
+  });
+
+  it('retries a delivery that died after claiming, once its claim is stale', async () => {
+    const event = confirmed();
+    const dying = new Notifier(store(), { name: 'test', send: () => new Promise(() => undefined) });
+    void dying.notify(event); // claims, then never finishes sending
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(new Notifier(store(), { name: 'test', send: async () => undefined }).notify(event)).rejects.toThrow(
+      NotificationInProgressError,
+    );
+    const sent: string[] = [];
+    const later = Date.now() + CLAIM_TIMEOUT_MS + 1;
+    const notifier = new Notifier(store(), { name: 'test', send: async (n) => void sent.push(n.subject) }, () => later);
+    await expect(notifier.notify(event)).resolves.toBe('SENT');
+    expect(sent).toHaveLength(1);
+  });
+
+  });
+};

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Table } from '@platform/dynamo';
+import { buildEvent, createSnsPublisher } from '@platform/events';
+import { streamOutboxHandler } from '@platform/handler-kit';
+import { createCapturedTopic, createServiceTable, readTableStream, sqsEvent, type TestTable } from '@platform/testing';
+import type { Context } from 'aws-lambda';
+import { DynamoOrderStore } from '../../src/adapters/dynamo-order-store';
+import { eventForChange } from '../../src/adapters/outbox';
+import { OrdersService } from '../../src/domain';
+import { ordersBehaviour } from '../support/orders-behaviour';
+
+// Orders on DynamoDB Local, in a table built from serverless.yml's own definition.
+let testTable: TestTable;
+let table: Table;
+
+beforeAll(async () => {
+  testTable = await createServiceTable('order-processor', 'OrdersTable');
+  table = new Table(testTable.name);
+});
+
+afterAll(() => testTable.drop());
+
+ordersBehaviour(() => new DynamoOrderStore(table));
+
+const context = { awsRequestId: 'r', functionName: 'test' } as Context;
+
+describe('settleOrders handler and the outbox, on DynamoDB Local and the SNS emulator', () => {
+  it('settles from stock answers, fails only what it must not act on, and publishes each outcome once from the stored order', async () => {
+    process.env.TABLE_NAME = testTable.name;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require('../../src/handlers/settle-orders') as typeof import('../../src/handlers/settle-orders');
+    const orders = new OrdersService(new DynamoOrderStore(table));
+    const [ok, refused] = [await orders.place({ itemId: 'i1', quantity: 2, customerEmail: 'ada@example.com' }), await orders.place({ itemId: 'i2', quantity: 1, customerEmail: 'bob@example.com' })];
+    const reserved = buildEvent('stock.reserved', 'items-api', { orderId: ok.id, itemId: 'i1', quantity: 2 }, { id: `stock.reserved:${ok.id}` });
+    const rejected = buildEvent('stock.rejected', 'items-api', { orderId: refused.id, itemId: 'i2', quantity: 1, reason: 'OUT_OF_STOCK' });
+    const unknown = buildEvent('stock.reserved', 'items-api', { orderId: randomUUID(), itemId: 'i1', quantity: 1 });
+    const tampered = buildEvent('stock.reserved', 'items-api', { orderId: refused.id, itemId: 'i9', quantity: 7 });
+    const event = sqsEvent(reserved, rejected, unknown, tampered, reserved, '{"type":"stock.reserved"}');
+    const response = await handler(event, context);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([2, 3, 5].map((i) => event.Records[i]?.messageId).sort());
+    expect(await orders.get(ok.id)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await orders.get(refused.id)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+
+    const topic = await createCapturedTopic();
+    const relay = streamOutboxHandler(eventForChange, () => createSnsPublisher(topic.topicArn));
+    expect(await relay(await readTableStream(testTable.name), context)).toEqual({ batchItemFailures: [] });
+    const published = (await topic.published()).filter((e) => [ok.id, refused.id].includes(e.data.orderId));
+    expect(published.map((e) => e.id).sort()).toEqual([`order.confirmed:${ok.id}`, `order.placed:${ok.id}`, `order.placed:${refused.id}`, `order.rejected:${refused.id}`].sort());
+    expect(published.find((e) => e.type === 'order.rejected')?.data).toEqual({ orderId: refused.id, itemId: 'i2', quantity: 1, customerEmail: 'bob@example.com', reason: 'OUT_OF_STOCK' });
+  });
+});
