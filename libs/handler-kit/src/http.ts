@@ -41,7 +41,8 @@ export type HttpHandler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const readJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown => {
-  if (event.body === undefined || event.body === '') throw new BadRequestError('A JSON request body is required');
+  // API Gateway delivers `body: null` for a request without one.
+  if (event.body === undefined || event.body === null || event.body === '') throw new BadRequestError('A JSON request body is required');
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > maxBytes) {
     throw new PayloadTooLargeError(`The request body is larger than ${maxBytes} bytes`);

@@ -57,8 +57,10 @@ describe('httpHandler', () => {
     expect(errorBody(result)).toEqual({ code: 'BAD_REQUEST', message: 'The request body is not valid JSON' });
   });
 
-  it('answers 400 to a missing body', async () => {
-    expect((await createThing(event({ body: undefined }), context)).statusCode).toBe(400);
+  it.each([undefined, null, ''])('answers 400 to a missing body (%p), as API Gateway delivers one', async (body) => {
+    const result = await createThing(event({ body: body as string | undefined }), context);
+    expect(result.statusCode).toBe(400);
+    expect(errorBody(result)).toEqual({ code: 'BAD_REQUEST', message: 'A JSON request body is required' });
   });
 
   it('answers 422 with the path of every invalid field', async () => {

@@ -42,18 +42,30 @@ const deployedInOrder = () => {
 };
 
 describe('nx affected', () => {
-  it('selects all three services for a change in libs/events, and deploys items-api first', () => {
+  it('selects the three services, not the bus, for a change in libs/events, and deploys each once', () => {
     workspace.commitChange('libs/events/src/contracts.ts', '// a change to the shared contracts');
     assert.deepEqual(affectedServices(), SERVICES);
-    const order = deployedInOrder();
-    assert.deepEqual([...order].sort(), SERVICES);
-    assert.equal(order[0], 'items-api', `items-api must deploy before its consumers, got ${order.join(', ')}`);
+    assert.deepEqual(deployedInOrder().sort(), SERVICES);
   });
 
   it('selects and deploys only notifier for a change in services/notifier/src', () => {
     workspace.commitChange('services/notifier/src/domain/message.ts', '// a notifier-only change');
     assert.deepEqual(affectedServices(), ['notifier']);
     assert.deepEqual(deployedInOrder(), ['notifier']);
+  });
+
+  it('selects only items-api for a change in items-api: no service reads its outputs any more', () => {
+    workspace.commitChange('services/items-api/src/domain/stock.ts', '// a catalogue change');
+    assert.deepEqual(affectedServices(), ['items-api']);
+    assert.deepEqual(deployedInOrder(), ['items-api']);
+  });
+
+  it('deploys the event bus first for a change to the bus, then what depends on it', () => {
+    workspace.commitChange('services/event-bus/serverless.yml', '# a change to the bus');
+    assert.deepEqual(affectedServices(), ['event-bus', ...SERVICES].sort());
+    const order = deployedInOrder();
+    assert.deepEqual([...order].sort(), ['event-bus', ...SERVICES].sort());
+    assert.equal(order[0], 'event-bus', `the bus must deploy before the services, got ${order.join(', ')}`);
   });
 
   it('selects no service for a change in README.md', () => {
@@ -65,10 +77,5 @@ describe('nx affected', () => {
   it('selects only the owner for a change in one service’s tests', () => {
     workspace.commitChange('services/order-processor/test/unit/extra.test.ts', '// another team’s test');
     assert.deepEqual(affectedServices(), ['order-processor']);
-  });
-
-  it('selects items-api and its consumers for a change in items-api', () => {
-    workspace.commitChange('services/items-api/src/domain/keys.ts', '// a producer change');
-    assert.deepEqual(affectedServices(), SERVICES);
   });
 });

@@ -99,10 +99,22 @@ describe('consumer-service generator', () => {
     const project = readJson(`services/${SERVICE}/project.json`);
     assert.equal(project.name, SERVICE);
     assert.deepEqual(project.tags, ['type:service', 'scope:billing']);
-    assert.deepEqual(project.implicitDependencies, ['items-api']);
-    assert.deepEqual(Object.keys(project.targets), Object.keys(readJson('services/notifier/project.json').targets));
+    // Its targets come from nx.json's targetDefaults, as notifier's do; it deploys after the bus it subscribes to.
+    assert.deepEqual(project.targets, readJson('services/notifier/project.json').targets);
+    assert.deepEqual(project.implicitDependencies, ['event-bus']);
+    assert.ok(!project.implicitDependencies.includes('items-api'));
     assert.equal(readJson(`services/${SERVICE}/package.json`).name, `@platform/${SERVICE}`);
     assert.match(read(`services/${SERVICE}/src/handlers/handle-events.ts`), /export const ACCEPTED_EVENTS = \['order\.confirmed'\] as const;/);
+    assert.match(read(`services/${SERVICE}/test/contract/consumes.contract.test.ts`), /^\s*\['order-processor', 'order\.confirmed'\],$/m);
+  });
+
+  it('writes a serverless.yml that takes its shared sections from tools/serverless/base.cjs, as notifier does', () => {
+    const config = read(`services/${SERVICE}/serverless.yml`);
+    const includes = (text) => text.split('\n').filter((line) => line.includes('${file(../../tools/serverless/base.cjs):'));
+    assert.deepEqual(includes(config), includes(read('services/notifier/serverless.yml')));
+    assert.match(config, /^\s+TopicArn: \$\{self:custom\.eventBus\.topicArn\}$/m);
+    assert.doesNotMatch(config, /items-api|httpPort|lambdaPort|OFFLINE_|esbuild:\n\s+bundle|runtime:/);
+    assert.ok(config.split('\n').length <= 80, `${config.split('\n').length} lines: keep only what is the service's own`);
   });
 
   for (const target of ['lint', 'typecheck', 'test', 'package']) {
@@ -111,17 +123,24 @@ describe('consumer-service generator', () => {
     });
   }
 
-  it('compiles to a filtered subscription, a queue with a DLQ, and a least-privilege role', () => {
-    const { Resources } = readJson(`services/${SERVICE}/.serverless/cloudformation-template-update-stack.json`);
+  it('compiles to a filtered subscription to the event bus, a queue with a DLQ, and a least-privilege role', () => {
+    const { Resources, Outputs } = readJson(`services/${SERVICE}/.serverless/cloudformation-template-update-stack.json`);
     const ofType = (type) => Object.entries(Resources).filter(([, resource]) => resource.Type === type);
-    const topicArn = { 'Fn::ImportValue': 'items-api-dev-DomainEventsTopicArn' };
+    // The bus's one export, imported at deploy time; nothing of items-api.
+    const topicArn = { 'Fn::ImportValue': 'event-bus-dev-DomainEventsTopicArn' };
+    assert.doesNotMatch(JSON.stringify({ Resources, Outputs }), /items-api/);
 
     const functions = ofType('AWS::Lambda::Function');
     assert.equal(functions.length, 1);
     const [[functionId, fn]] = functions;
     assert.equal(fn.Properties.Runtime, 'nodejs22.x');
+    assert.equal(fn.Properties.Architectures[0], 'arm64');
+    assert.equal(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME, SERVICE);
+    assert.deepEqual(fn.Properties.Environment.Variables.EVENTS_TOPIC_ARN, topicArn);
+    assert.ok(!Object.keys(fn.Properties.Environment.Variables).some((key) => key.startsWith('OFFLINE_')));
 
     const queue = Resources.EventsQueue.Properties;
+    assert.equal(queue.VisibilityTimeout, 36);
     assert.ok(queue.VisibilityTimeout >= 6 * fn.Properties.Timeout, `VisibilityTimeout ${queue.VisibilityTimeout} < 6 × ${fn.Properties.Timeout}`);
     assert.deepEqual(queue.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': ['EventsDlq', 'Arn'] }, maxReceiveCount: 3 });
     assert.equal(Resources.EventsDlq.Properties.MessageRetentionPeriod, 1209600);
@@ -131,7 +150,10 @@ describe('consumer-service generator', () => {
     assert.equal(subscription.FilterPolicyScope, 'MessageAttributes');
     assert.equal(subscription.RawMessageDelivery, true);
     assert.deepEqual(subscription.TopicArn, topicArn);
-    const [statement] = Resources.EventsQueuePolicy.Properties.PolicyDocument.Statement;
+    const [statement, ...others] = Resources.EventsQueuePolicy.Properties.PolicyDocument.Statement;
+    assert.deepEqual(others, []);
+    assert.deepEqual(statement.Principal, { Service: 'sns.amazonaws.com' });
+    assert.equal(statement.Action, 'sqs:SendMessage');
     assert.deepEqual(statement.Condition, { ArnEquals: { 'aws:SourceArn': topicArn } });
 
     const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping');
@@ -164,14 +186,35 @@ describe('consumer-service generator', () => {
     assert.match(ownership.output, /^# fail 0$/m);
   });
 
-  it('generates a service of an existing team that subscribes to item and order events', () => {
+  it('generates a service of an existing team that subscribes to item, stock and order events, checked against each producer’s samples', () => {
     const teamsBefore = read('tools/ownership/teams.json');
-    const result = npx('nx', 'g', '@platform/generators:consumer-service', '--name=catalog-mirror', '--events=item.created,item.deleted,order.rejected', '--team=catalog', '--no-interactive');
+    const events = ['item.created', 'item.updated', 'stock.reserved', 'stock.rejected', 'order.rejected'];
+    const result = npx('nx', 'g', '@platform/generators:consumer-service', '--name=catalog-mirror', `--events=${events}`, '--team=catalog', '--no-interactive');
     assertSucceeds(result, 'nx g');
     assert.equal(read('tools/ownership/teams.json'), teamsBefore);
     assert.match(read('.github/CODEOWNERS'), /^\/services\/catalog-mirror\/\s+@acme\/catalog$/m);
-    assert.deepEqual(read('services/catalog-mirror/serverless.yml').match(/type: \[.*\]/)[0], 'type: [item.created, item.deleted, order.rejected]');
-    assertSucceeds(npx('nx', 'run-many', '-t', 'typecheck', 'test', '-p', 'catalog-mirror', '--outputStyle=static'), 'nx run-many catalog-mirror');
+    assert.deepEqual(read('services/catalog-mirror/serverless.yml').match(/type: \[[^\]]*\]/)[0], `type: [${events.join(', ')}]`);
+    assert.deepEqual(readJson('services/catalog-mirror/project.json').implicitDependencies, ['event-bus']);
+    // item.* and stock.* from items-api, order.* from order-processor; item.created has no published sample.
+    const rows = [...read('services/catalog-mirror/test/contract/consumes.contract.test.ts').matchAll(/^\s*\['([^']+)', '([^']+)'\],$/gm)].map((match) => match.slice(1));
+    assert.deepEqual(rows, [
+      ['items-api', 'item.updated'],
+      ['items-api', 'stock.reserved'],
+      ['items-api', 'stock.rejected'],
+      ['order-processor', 'order.rejected'],
+    ]);
+    assert.match(result.output, /No producer publishes a sample of item\.created/);
+    assertSucceeds(npx('nx', 'run-many', '-t', 'lint', 'typecheck', 'test', '-p', 'catalog-mirror', '--outputStyle=static'), 'nx run-many catalog-mirror');
+  });
+
+  it('takes the valid event types from EVENT_TYPES in libs/events', () => {
+    const { status, output } = npx('nx', 'g', '@platform/generators:consumer-service', '--name=stock-watch', '--events=order.shipped', '--team=billing', '--no-interactive');
+    assert.notEqual(status, 0);
+    const listed = output.match(/--events must be a subset of: ([^(]+) \(/)[1].split(', ');
+    const contracts = read('libs/events/src/contracts.ts');
+    const defined = [...contracts.slice(contracts.indexOf('export const EventSchemas')).matchAll(/^\s+'([a-z]+\.[a-z]+)':/gm)].map((match) => match[1]);
+    assert.deepEqual(listed, defined);
+    assert.ok(listed.includes('stock.reserved') && listed.includes('stock.rejected'), listed.join(', '));
   });
 
   it('refuses an event type that libs/events does not define', () => {

@@ -81,10 +81,33 @@ export const startStreamEventSource = ({
     return ShardIterator;
   };
 
-  const pollShard = async (shardId, state) => {
-    const { Records = [], NextShardIterator } = await streams.send(
-      new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }),
+  // DynamoDB Local hands out iterators that go stale: after 15 minutes
+  // (ExpiredIterator, e.g. a sleeping laptop) and, with several streams in one
+  // instance, an iterator taken while its shard was empty can point before the
+  // shard's first record (TrimmedDataAccess). Either way, take a fresh one just
+  // after the last record handed to the function, so nothing is skipped or repeated.
+  const STALE_ITERATOR = new Set(['ExpiredIteratorException', 'TrimmedDataAccessException']);
+  const freshIterator = async (shardId, state) => {
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(state.lastSequence ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
     );
+    return ShardIterator;
+  };
+
+  const pollShard = async (shardId, state) => {
+    let page;
+    try {
+      page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }));
+    } catch (error) {
+      if (!STALE_ITERATOR.has(error.name)) throw error;
+      state.iterator = await freshIterator(shardId, state);
+      return false;
+    }
+    const { Records = [], NextShardIterator } = page;
     if (Records.length === 0) {
       if (!NextShardIterator) {
         shards.delete(shardId);
@@ -96,6 +119,7 @@ export const startStreamEventSource = ({
     const resumeAt = resumeSequenceNumber(result, Records, reportBatchItemFailures);
     if (resumeAt === null) {
       state.attempts = 0;
+      state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
       if (!NextShardIterator) {
         shards.delete(shardId);
@@ -108,6 +132,7 @@ export const startStreamEventSource = ({
     if (maximumRetryAttempts >= 0 && state.attempts > maximumRetryAttempts) {
       log(`${functionName}: giving up on a batch after ${state.attempts} attempts (on-failure destination in AWS)`);
       state.attempts = 0;
+      state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
       return true;
     }

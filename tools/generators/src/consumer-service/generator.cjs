@@ -1,15 +1,20 @@
 // `nx g @platform/generators:consumer-service`: a new service that consumes
-// domain events from items-api's topic, shaped like services/notifier: an SNS
-// subscription filtered on the event types, its own queue and DLQ, one
-// function that parses each record with sqsEventHandler and hands it to a
-// small domain module, a unit test, and its ownership (project tags,
+// domain events from the event bus (services/event-bus), shaped like
+// services/notifier: its shared sections from tools/serverless/base.cjs, an
+// SNS subscription to the bus filtered on the event types, its own queue and
+// DLQ, one function that parses each record with sqsEventHandler and hands it
+// to a small domain module, a unit test, a contract test against the
+// producers' published samples, and its ownership (project tags,
 // tools/ownership/teams.json, .github/CODEOWNERS).
 const path = require('node:path');
 const { generateFiles, getProjects, joinPathFragments, logger, names, updateJson, writeJson } = require('@nx/devkit');
+const ts = require('typescript');
 
 const CONTRACTS_FILE = 'libs/events/src/contracts.ts';
 const TEAMS_FILE = 'tools/ownership/teams.json';
 const CODEOWNERS_FILE = '.github/CODEOWNERS';
+// The stack that owns the bus: every consumer imports its topic ARN, so it deploys first.
+const EVENT_BUS_PROJECT = 'event-bus';
 
 // AWS builds names from the service name: the function's IAM role
 // `<name>-<stage>-handleEvents-<region>` may have 64 characters at most, so
@@ -18,26 +23,96 @@ const MAX_NAME_LENGTH = 24;
 const KEBAB_CASE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const GITHUB_TEAM = /^@[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-// One valid `data` per event type, as TypeScript source, for the generated test.
+// One valid `data` per event type, for the generated unit test. A type missing
+// here uses the `data` of its producer's published sample instead.
 const SAMPLE_DATA = {
-  'item.created': "{ id: 'item-1', name: 'Widget', priceCents: 1999, stock: 5, version: 1 }",
-  'item.updated': "{ id: 'item-1', name: 'Widget', priceCents: 2499, stock: 4, version: 2 }",
-  'item.deleted': "{ id: 'item-1' }",
-  'order.placed': "{ orderId: 'order-1', itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com' }",
-  'order.confirmed': "{ orderId: 'order-1', itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com' }",
-  'order.rejected': "{ orderId: 'order-1', itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com', reason: 'OUT_OF_STOCK' }",
+  'item.created': { id: 'item-1', name: 'Widget', priceCents: 1999, stock: 5, version: 1 },
+  'item.updated': { id: 'item-1', name: 'Widget', priceCents: 2499, stock: 4, version: 2 },
+  'item.deleted': { id: 'item-1' },
+  'order.placed': { orderId: 'order-1', itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com' },
+  'stock.reserved': { orderId: 'order-1', itemId: 'item-1', quantity: 2 },
+  'stock.rejected': { orderId: 'order-1', itemId: 'item-1', quantity: 2, reason: 'OUT_OF_STOCK' },
+  'order.confirmed': { orderId: 'order-1', itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com' },
+  'order.rejected': { orderId: 'order-1', itemId: 'item-1', quantity: 2, customerEmail: 'ada@example.com', reason: 'OUT_OF_STOCK' },
 };
 
-/** The event types libs/events defines (the keys of EventSchemas). */
+// The fields, in order of preference, that name the entity an event is about.
+const SUBJECT_FIELDS = ['orderId', 'id'];
+
+/** A value as TypeScript source: `{ id: 'item-1', stock: 5 }`. */
+const toTypeScript = (value) => {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) return `[${value.map(toTypeScript).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, item]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : toTypeScript(key)}: ${toTypeScript(item)}`);
+    return entries.length > 0 ? `{ ${entries.join(', ')} }` : '{}';
+  }
+  return String(value);
+};
+
+const withoutWrappers = (node) => {
+  let inner = node;
+  while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isParenthesizedExpression(inner) || ts.isTypeAssertionExpression(inner)) inner = inner.expression;
+  return inner;
+};
+
+const stringOf = (node) => (ts.isStringLiteralLike(node) || ts.isIdentifier(node) || ts.isNumericLiteral(node) ? node.text : undefined);
+
+/**
+ * The event types libs/events defines: its EVENT_TYPES, read from the tree's
+ * contracts.ts (an array literal, or `Object.keys(EventSchemas)`: the keys of
+ * that object literal). Read rather than imported, so it is the tree's own
+ * version and needs no TypeScript loader.
+ */
 const knownEventTypes = (tree) => {
   const source = tree.read(CONTRACTS_FILE, 'utf-8');
   if (!source) throw new Error(`${CONTRACTS_FILE} not found: run the generator from the workspace root.`);
-  const types = [...source.matchAll(/^\s*'([a-z]+\.[a-z]+)':\s*envelopeSchema\(/gm)].map((match) => match[1]);
-  if (types.length === 0) throw new Error(`Found no event types in ${CONTRACTS_FILE} (expected "'type': envelopeSchema(…)" entries).`);
+  const file = ts.createSourceFile(CONTRACTS_FILE, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const constants = new Map(
+    file.statements
+      .filter(ts.isVariableStatement)
+      .flatMap((statement) => statement.declarationList.declarations)
+      .filter((declaration) => ts.isIdentifier(declaration.name) && declaration.initializer)
+      .map((declaration) => [declaration.name.text, withoutWrappers(declaration.initializer)]),
+  );
+  const unreadable = new Error(`Cannot read EVENT_TYPES in ${CONTRACTS_FILE}: the generator expects "export const EVENT_TYPES = Object.keys(EventSchemas)" over an object literal, or an array of string literals.`);
+  let types = constants.get('EVENT_TYPES');
+  if (!types) throw unreadable;
+  if (ts.isCallExpression(types) && types.expression.getText(file) === 'Object.keys' && types.arguments.length === 1 && ts.isIdentifier(types.arguments[0])) {
+    const schemas = constants.get(types.arguments[0].text);
+    if (!schemas || !ts.isObjectLiteralExpression(schemas)) throw unreadable;
+    types = schemas.properties.map((property) => (ts.isPropertyAssignment(property) ? stringOf(property.name) : undefined));
+  } else if (ts.isArrayLiteralExpression(types)) {
+    types = types.elements.map(stringOf);
+  } else {
+    throw unreadable;
+  }
+  if (types.length === 0 || types.some((type) => type === undefined)) throw unreadable;
   return types;
 };
 
-const parseEvents = (tree, events) => {
+/**
+ * The producers of each type: the services (other than `name`) that publish a
+ * sample of it, services/<producer>/contracts/<type>.json, as themselves
+ * (`source`). Today item.* and stock.* come from items-api, order.* from
+ * order-processor.
+ */
+const producersOf = (tree, events, name) => {
+  const services = (tree.exists('services') ? tree.children('services') : []).filter((service) => service !== name).sort();
+  return new Map(
+    events.map((type) => [
+      type,
+      services.flatMap((service) => {
+        const file = `services/${service}/contracts/${type}.json`;
+        if (!tree.exists(file)) return [];
+        const sample = JSON.parse(tree.read(file, 'utf-8'));
+        return sample.type === type && sample.source === service ? [{ service, data: sample.data }] : [];
+      }),
+    ]),
+  );
+};
+
+const parseEvents = (tree, events, name) => {
   const requested = [...new Set((Array.isArray(events) ? events : String(events ?? '').split(',')).map((type) => type.trim()).filter(Boolean))];
   if (requested.length === 0) throw new Error('--events must name at least one event type, e.g. --events=order.confirmed,order.rejected');
   const known = knownEventTypes(tree);
@@ -45,11 +120,19 @@ const parseEvents = (tree, events) => {
   if (unknown.length > 0) {
     throw new Error(`Unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. --events must be a subset of: ${known.join(', ')} (${CONTRACTS_FILE}).`);
   }
-  const withoutSample = requested.filter((type) => !SAMPLE_DATA[type]);
-  if (withoutSample.length > 0) {
-    throw new Error(`The generator has no sample data for ${withoutSample.join(', ')}: add it to SAMPLE_DATA in ${path.relative(process.cwd(), __filename)}.`);
+  const producers = producersOf(tree, requested, name);
+  const sampleData = Object.fromEntries(requested.map((type) => [type, SAMPLE_DATA[type] ?? producers.get(type)[0]?.data]));
+  const withoutData = requested.filter((type) => !sampleData[type]);
+  if (withoutData.length > 0) {
+    throw new Error(
+      `No sample data for ${withoutData.join(', ')}: add it to SAMPLE_DATA in ${path.relative(process.cwd(), __filename)}, or publish the producer's sample (services/<producer>/contracts/<type>.json).`,
+    );
   }
-  return requested;
+  const withoutSubject = requested.filter((type) => !SUBJECT_FIELDS.some((field) => field in sampleData[type]));
+  if (withoutSubject.length > 0) {
+    throw new Error(`The data of ${withoutSubject.join(', ')} has none of ${SUBJECT_FIELDS.join(', ')}: add its subject field to SUBJECT_FIELDS in ${path.relative(process.cwd(), __filename)}.`);
+  }
+  return { events: requested, sampleData, producers };
 };
 
 const normalizeOptions = (tree, options) => {
@@ -72,34 +155,19 @@ const normalizeOptions = (tree, options) => {
     throw new Error(`Scope "${team}" belongs to ${scopes[team]} in ${TEAMS_FILE}, not ${githubTeam}; omit --githubTeam or pick another --team.`);
   }
 
-  return { name, projectRoot, team, githubTeam, events: parseEvents(tree, options.events), teamIsNew: !scopes[team] };
+  return { name, projectRoot, team, githubTeam, ...parseEvents(tree, options.events, name), teamIsNew: !scopes[team] };
 };
 
-/** serverless-offline's ports for a standalone `nx run <name>:offline`: the next free block of ten after the other services'. */
-const nextOfflinePorts = (tree) => {
-  let highest = 3000;
-  for (const service of tree.exists('services') ? tree.children('services') : []) {
-    const config = tree.read(`services/${service}/serverless.yml`, 'utf-8') ?? '';
-    for (const match of config.matchAll(/(?:httpPort|lambdaPort):.*?'(\d{4,5})'/g)) highest = Math.max(highest, Number(match[1]));
-  }
-  const httpPort = Math.floor(highest / 10) * 10 + 10;
-  return { httpPort, lambdaPort: httpPort + 2 };
+/** The expression, in the domain module, for the entity an event is about: its order id, else its own id. */
+const subjectExpression = (events, sampleData) => {
+  const fields = [...new Set(events.map((type) => SUBJECT_FIELDS.find((field) => field in sampleData[type])))].sort(
+    (a, b) => SUBJECT_FIELDS.indexOf(a) - SUBJECT_FIELDS.indexOf(b),
+  );
+  const last = `event.data.${fields.at(-1)}`;
+  return fields
+    .slice(0, -1)
+    .reduceRight((otherwise, field) => `'${field}' in event.data ? event.data.${field} : ${otherwise}`, last);
 };
-
-/** The expression, in the domain module, for the entity an event is about. */
-const subjectExpression = (events) => {
-  const orders = events.some((type) => type.startsWith('order.'));
-  const items = events.some((type) => type.startsWith('item.'));
-  if (orders && items) return "'orderId' in event.data ? event.data.orderId : event.data.id";
-  return orders ? 'event.data.orderId' : 'event.data.id';
-};
-
-/** Producers' published samples (services/<producer>/contracts/<type>.json) of the subscribed types. */
-const producerSamples = (tree, events, name) =>
-  (tree.exists('services') ? tree.children('services') : [])
-    .filter((service) => service !== name)
-    .sort()
-    .flatMap((service) => events.filter((type) => tree.exists(`services/${service}/contracts/${type}.json`)).map((type) => [service, type]));
 
 const addCodeOwner = (tree, { projectRoot, githubTeam }) => {
   const pattern = `/${projectRoot}/`;
@@ -121,42 +189,36 @@ const addCodeOwner = (tree, { projectRoot, githubTeam }) => {
 
 module.exports = async function consumerServiceGenerator(tree, rawOptions) {
   const options = normalizeOptions(tree, rawOptions);
-  const { name, projectRoot, team, githubTeam, events } = options;
+  const { name, projectRoot, team, githubTeam, events, sampleData, producers } = options;
   const { className } = names(name);
-  const samples = producerSamples(tree, events, name);
+  // [producer, type] for each published sample the contract test checks.
+  const samples = events.flatMap((type) => producers.get(type).map(({ service }) => [service, type]));
+  const unpublished = events.filter((type) => producers.get(type).length === 0);
   const substitutions = {
     tmpl: '',
     name,
     className,
     events,
     eventUnion: events.map((type) => `'${type}'`).join(' | '),
-    subjectExpression: subjectExpression(events),
-    sampleData: SAMPLE_DATA,
+    subjectExpression: subjectExpression(events, sampleData),
+    sampleData: Object.fromEntries(events.map((type) => [type, toTypeScript(sampleData[type])])),
     samples,
-    ...nextOfflinePorts(tree),
   };
 
   generateFiles(tree, path.join(__dirname, 'files'), projectRoot, substitutions);
   if (samples.length > 0) generateFiles(tree, path.join(__dirname, 'contract-files'), projectRoot, substitutions);
 
   writeJson(tree, joinPathFragments(projectRoot, 'package.json'), { name: `@platform/${name}`, version: '0.0.0', private: true });
-  const cwd = { cwd: projectRoot };
   writeJson(tree, joinPathFragments(projectRoot, 'project.json'), {
     $schema: '../../node_modules/nx/schemas/project-schema.json',
     name,
     sourceRoot: `${projectRoot}/src`,
     projectType: 'application',
     tags: ['type:service', `scope:${team}`],
-    targets: {
-      lint: { command: `eslint ${projectRoot}` },
-      typecheck: { command: `tsc -p ${projectRoot}/tsconfig.json --noEmit` },
-      test: { command: `jest -c ${projectRoot}/jest.config.js` },
-      package: { command: 'serverless package --stage ${STAGE:-dev}', options: cwd },
-      deploy: { command: 'serverless deploy --stage ${STAGE:?set STAGE to the stage to deploy} --verbose', options: cwd },
-      offline: { command: 'serverless offline start --stage local', options: cwd, continuous: true },
-    },
-    // Subscribes to items-api's topic, imported from its stack: items-api deploys first.
-    implicitDependencies: ['items-api'],
+    // The commands, inputs and options come from targetDefaults in nx.json.
+    targets: { lint: {}, typecheck: {}, test: {}, package: {}, deploy: {} },
+    // Subscribes to the event bus, imported from its stack: event-bus deploys first.
+    implicitDependencies: [EVENT_BUS_PROJECT],
   });
 
   if (options.teamIsNew) {
@@ -168,7 +230,11 @@ module.exports = async function consumerServiceGenerator(tree, rawOptions) {
     logger.info(
       [
         '',
-        `${projectRoot} consumes ${events.join(', ')} from items-api's topic (queue ${name}-<stage>-events, DLQ ${name}-<stage>-events-dlq).`,
+        `${projectRoot} consumes ${events.join(', ')} from the event bus (queue ${name}-<stage>-events, DLQ ${name}-<stage>-events-dlq).`,
+        ...(samples.length > 0 ? [`Its contract test checks ${samples.map(([service, type]) => `${service}'s ${type}`).join(', ')} sample${samples.length > 1 ? 's' : ''}.`] : []),
+        ...(unpublished.length > 0
+          ? [`No producer publishes a sample of ${unpublished.join(', ')} yet (services/<producer>/contracts/<type>.json), so the contract test does not cover ${unpublished.length > 1 ? 'them' : 'it'}.`]
+          : []),
         `Owner: scope:${team} → ${githubTeam}${options.teamIsNew ? ` (new in ${TEAMS_FILE})` : ''}, in ${CODEOWNERS_FILE} too.`,
         '',
         'Next:',
@@ -176,8 +242,9 @@ module.exports = async function consumerServiceGenerator(tree, rawOptions) {
         `  2. put the service's work in ${projectRoot}/src/domain/process-event.ts (idempotent on event.id: SQS delivers at least once);`,
         `     give handleEvents in ${projectRoot}/serverless.yml an iamRoleStatements entry for each resource it comes to use`,
         `  3. npx nx run-many -t lint typecheck test package -p ${name}`,
-        `  4. list ${name} in tools/ci/test/affected.test.mjs (SERVICES) and tools/ci/project.json (implicitDependencies), and in README.md's service and ownership tables`,
-        `  5. deploy after items-api exists in the stage: STAGE=dev npx nx run ${name}:deploy`,
+        `  4. list ${name} in tools/ci/test/affected.test.mjs (SERVICES), tools/ci/project.json and tools/policy/project.json (implicitDependencies),`,
+        `     tools/policy/test/template-policy.test.mjs (SERVICES), and in README.md's service and ownership tables`,
+        `  5. deploy after ${EVENT_BUS_PROJECT} exists in the stage: STAGE=dev npx nx run ${name}:deploy`,
         '',
       ].join('\n'),
     );

@@ -1,28 +1,14 @@
-import { startLocalStack, type RunningStack } from '@platform/testing';
+import { api, stackOutput } from '../support/local';
 
-let stack: RunningStack;
 const responses: Array<{ status: number; text: string }> = [];
 
 const call = async (method: string, path: string, body?: string | object, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  responses.push({ status: response.status, text });
-  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
+  const response = await api(method, path, body, headers);
+  responses.push({ status: response.status, text: response.text });
+  return response;
 };
 
-beforeAll(async () => {
-  stack = await startLocalStack();
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-describe('items-api over HTTP on the local stack', () => {
+describe('the HTTP API through the local gateway', () => {
   let id: string;
 
   it('POST /items creates an item (201) and GET returns it', async () => {
@@ -107,8 +93,24 @@ describe('items-api over HTTP on the local stack', () => {
     expect(invalid.json.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['customerEmail', 'quantity']);
     const badKey = await call('POST', '/orders', { itemId: id, quantity: 1, customerEmail: 'ada@example.com' }, { 'idempotency-key': 'has spaces' });
     expect(badKey.status).toBe(422);
-    expect((await call('POST', '/orders', { itemId: 'no-such-item', quantity: 1, customerEmail: 'ada@example.com' })).status).toBe(404);
+    // order-processor cannot read the catalogue: an unknown item is accepted, then rejected (see order-flow).
+    expect((await call('POST', '/orders', { itemId: 'no-such-item', quantity: 1, customerEmail: 'ada@example.com' })).status).toBe(202);
     expect((await call('GET', '/orders/no-such-order')).status).toBe(404);
+  });
+
+  it('answers an unknown route or method with 404 in the API’s error shape', async () => {
+    for (const [method, path] of [['GET', '/nothing-here'], ['PUT', '/items'], ['POST', '/orders/abc'], ['GET', '/']] as const) {
+      const response = await call(method, path);
+      expect({ method, path, status: response.status, code: response.json?.error?.code }).toEqual({ method, path, status: 404, code: 'NOT_FOUND' });
+    }
+  });
+
+  it('serves /items from items-api and /orders from order-processor, and says so in the log', () => {
+    const log = stackOutput();
+    expect(log).toMatch(/\[gateway\] POST \/items → items-api 201/);
+    expect(log).toMatch(/\[gateway\] POST \/orders → order-processor 202/);
+    expect(log).toMatch(/\[items-api\] .*"service":"items-api"/);
+    expect(log).toMatch(/\[order-processor\] .*"service":"order-processor"/);
   });
 
   it('DELETE removes the item (204) and a second DELETE is 404', async () => {

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+// What the e2e global setup started (see stack.global-setup.ts).
+const required = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the e2e tests through tools/e2e/jest.config.js`);
+  return value;
+};
+
+export const apiUrl = () => required('E2E_API_URL');
+export const stackOutput = () => readFileSync(required('E2E_STACK_LOG'), 'utf8');
+
+const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+export const dynamodb = () => new DynamoDBClient({ ...local, endpoint: required('E2E_DYNAMODB_ENDPOINT') });
+export const sns = () => new SNSClient({ ...local, endpoint: required('E2E_SNS_SQS_ENDPOINT') });
+export const sqs = () => new SQSClient({ ...local, endpoint: required('E2E_SNS_SQS_ENDPOINT') });
+
+export const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${apiUrl()}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+};
+
+export const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${stackOutput().slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
+
+export const scan = async (client: DynamoDBClient, table: string) => {
+  const rows: Record<string, any>[] = [];
+  let start: Record<string, any> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+    rows.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return rows;
+};
