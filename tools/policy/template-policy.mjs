@@ -207,7 +207,7 @@ export function deadLetterQueues(template) {
 // ---------------------------------------------------------------------------
 // A queue policy lets exactly one thing in: SNS delivering from the
 // domain-events topic. `topicArn` is how this template names that topic,
-// e.g. { Ref: "DomainEventsTopic" } or { "Fn::ImportValue": "items-api-dev-DomainEventsTopicArn" }.
+// e.g. { "Fn::ImportValue": "event-bus-dev-DomainEventsTopicArn" } (see eventBusTopicArn).
 const equal = (a, b) => show(a) === show(b);
 
 export function queuePoliciesAllowOnlyTheTopic(template, topicArn) {
@@ -251,4 +251,124 @@ export function functionZips(template) {
     const key = fn.Properties?.Code?.S3Key;
     return { id, zip: typeof key === 'string' ? key.split('/').pop() : undefined };
   });
+}
+
+// ---------------------------------------------------------------------------
+// Each service owns its data. Its template names only its own tables, queues,
+// topics and exports; it reaches the other services through the event bus
+// alone, so the one name from elsewhere it may hold is the bus topic: as the
+// bus's export, or as the topic's name in a literal ARN (the local stage).
+// A grant on another service's table, a subscription of another service's
+// queue or an import of another stack's output couples the two deploys (an
+// export in use cannot change) and lets one team's change break another's
+// data, which is what giving every service its own data undid.
+export const EVENT_BUS_SERVICE = 'event-bus';
+/** How a service's template names the bus topic on `stage`: the one import any template may hold. */
+export const eventBusTopicArn = (stage) => ({ 'Fn::ImportValue': `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn` });
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** How a value that only exists at deploy time shows in a text. */
+const placeholder = (value) => {
+  if (isObject(value) && typeof value.Ref === 'string') return `\${${value.Ref}}`;
+  const getAtt = isObject(value) ? value['Fn::GetAtt'] : undefined;
+  if (Array.isArray(getAtt) && getAtt.every((part) => typeof part === 'string')) return `\${${getAtt.join('.')}}`;
+  return '${…}';
+};
+/**
+ * The text a string, Fn::Join or Fn::Sub makes (undefined for any other value),
+ * with what only exists at deploy time as a placeholder, and those values
+ * (`rest`, each with its path) still to be looked into. A name split over
+ * Join pieces or Sub variables is whole in the text.
+ */
+const textOf = (value, path) => {
+  if (typeof value === 'string') return { text: value, rest: [] };
+  const [fn, args] = isObject(value) && Object.keys(value).length === 1 ? Object.entries(value)[0] : [];
+  const piece = (part, partPath) => textOf(part, partPath) ?? { text: placeholder(part), rest: [{ value: part, path: partPath }] };
+  if (fn === 'Fn::Join' && Array.isArray(args) && typeof args[0] === 'string' && Array.isArray(args[1])) {
+    const pieces = args[1].map((part, i) => piece(part, `${path}/Fn::Join/1/${i}`));
+    return { text: pieces.map((p) => p.text).join(args[0]), rest: pieces.flatMap((p) => p.rest) };
+  }
+  const [body, variables = {}] = fn === 'Fn::Sub' ? asArray(args) : [];
+  if (typeof body === 'string' && isObject(variables)) {
+    const pieces = Object.fromEntries(Object.entries(variables).map(([name, part]) => [name, piece(part, `${path}/Fn::Sub/1/${name}`)]));
+    const text = body.replace(/\$\{([^!}][^}]*)\}/g, (whole, name) => pieces[name.trim()]?.text ?? whole);
+    return { text, rest: Object.values(pieces).flatMap((p) => p.rest) };
+  }
+  return undefined;
+};
+
+/**
+ * Problems "<LogicalId or Section/name>: <path>: ..." for every import other
+ * than the bus's (the bus itself imports nothing), and every text that holds
+ * "<other>-<stage>-" for another service <other> of `services`, but for the
+ * bus topic's own name "event-bus-<stage>-domain-events".
+ */
+export function ownResourcesOnly(template, { service, stage, services }) {
+  const problems = [];
+  const allowedImport = eventBusTopicArn(stage)['Fn::ImportValue'];
+  // Longest name first, so that of two services whose names end alike the text names the longer one.
+  const names = [...new Set([service, EVENT_BUS_SERVICE, ...services])].sort((a, b) => b.length - a.length);
+  const prefix = new RegExp(`(?<![A-Za-z0-9_])(${names.map(escapeRegExp).join('|')})-${escapeRegExp(stage)}-`, 'g');
+  const othersIn = (text) => {
+    const others = new Set();
+    for (const match of text.matchAll(prefix)) {
+      const rest = text.slice(match.index + match[0].length);
+      if (match[1] === service || (match[1] === EVENT_BUS_SERVICE && /^domain-events(?![A-Za-z0-9_-])/.test(rest))) continue;
+      others.add(match[1]);
+    }
+    return [...others];
+  };
+  const visit = (where, value, path) => {
+    const made = textOf(value, path);
+    if (made) {
+      for (const other of othersIn(made.text)) problems.push(`${where}: ${path}: names ${other}'s resource ${show(made.text)}`);
+      for (const part of made.rest) visit(where, part.value, part.path);
+    } else if (isObject(value) && 'Fn::ImportValue' in value) {
+      const name = textOf(value['Fn::ImportValue'], path)?.text ?? placeholder(value['Fn::ImportValue']);
+      if (service === EVENT_BUS_SERVICE) {
+        problems.push(`${where}: ${path}/Fn::ImportValue: imports ${show(name)}, and the event bus may import nothing`);
+      } else if (name !== allowedImport) {
+        const owner = othersIn(name)[0] ?? (name.startsWith(`${service}-`) ? service : undefined);
+        const whose = owner === undefined ? 'an export' : owner === service ? 'its own export' : `${owner}'s export`;
+        problems.push(`${where}: ${path}/Fn::ImportValue: imports ${whose} ${show(name)}, only ${show(allowedImport)} may be imported`);
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(where, item, `${path}/${i}`));
+    } else if (isObject(value)) {
+      for (const [key, item] of Object.entries(value)) visit(where, item, path ? `${path}/${key}` : key);
+    }
+  };
+  for (const section of ['Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs']) {
+    for (const [id, entry] of Object.entries(template[section] ?? {})) visit(section === 'Resources' ? id : `${section}/${id}`, entry, '');
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// A queue that feeds a function is fed by the bus, and only with the events
+// that function handles: an SQS subscription to the bus topic with raw
+// delivery (the SQS body is the event envelope itself) and a filter policy on
+// the `type` message attribute.
+export function consumerQueuesSubscribeToTheBus(template, topicArn) {
+  const problems = [];
+  const queues = new Set(
+    resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+      .map(([, mapping]) => targetOf(mapping.Properties?.EventSourceArn))
+      .filter((id) => template.Resources?.[id]?.Type === 'AWS::SQS::Queue'),
+  );
+  const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription');
+  for (const queueId of queues) {
+    const feeding = subscriptions.filter(([, subscription]) => targetOf(subscription.Properties?.Endpoint) === queueId);
+    if (feeding.length === 0) problems.push(`${queueId}: feeds a function, but no AWS::SNS::Subscription delivers to it`);
+    for (const [id, { Properties: p = {} }] of feeding) {
+      if (p.Protocol !== 'sqs') problems.push(`${id}: Protocol must be "sqs", is ${show(p.Protocol)}`);
+      if (!equal(p.TopicArn, topicArn)) problems.push(`${id}: TopicArn must be the bus, ${show(topicArn)}, is ${show(p.TopicArn)}`);
+      if (String(p.RawMessageDelivery) !== 'true') problems.push(`${id}: RawMessageDelivery must be true, is ${show(p.RawMessageDelivery)}`);
+      const types = asArray(parsedJson(p.FilterPolicy)?.type);
+      if ((p.FilterPolicyScope ?? 'MessageAttributes') !== 'MessageAttributes' || types.length === 0) {
+        problems.push(`${id}: must filter on the \`type\` message attribute, has FilterPolicy ${show(p.FilterPolicy)} (scope ${show(p.FilterPolicyScope)})`);
+      }
+    }
+  }
+  return problems;
 }
