@@ -208,14 +208,16 @@ const relayResponse = (answer, res) => {
 
 /**
  * forward(req, res, route): relays one request to its service's
- * serverless-offline and streams the answer back. Settles once the exchange is
- * over (answered, failed or abandoned by the client), so whatever wraps it, a
- * concurrency limit for example, knows when the upstream is free again.
+ * serverless-offline and streams the answer back. Never rejects; settles once
+ * the response is over (complete, failed, or abandoned by the client), so a
+ * wrapper such as a per-function concurrency limit can hold a slot until then.
+ * (After an abandon serverless-offline may still be running the handler.)
  */
 export const createForwarder = ({ upstreams, agent }) => (req, res, route) =>
   new Promise((resolve) => {
     const port = upstreams.get(route.service);
-    const upstream = http.request({ host: UPSTREAM_HOST, port, method: req.method, path: req.url, headers: upstreamHeaders(req, port), agent });
+    const headers = upstreamHeaders(req, port);
+    const upstream = http.request({ host: UPSTREAM_HOST, port, method: req.method, path: req.url, headers, agent });
     upstream.on('response', (answer) => relayResponse(answer, res));
     upstream.on('error', () => failUpstream(res, route.service));
     res.once('close', () => {
@@ -253,6 +255,37 @@ const assertUpstreams = (routes, upstreams) => {
   if (missing.length > 0) throw new Error(`No upstream port for ${missing.join(', ')}: their routes would have nowhere to go`);
 };
 
+/**
+ * Keeps count of the requests in flight on each client connection, so that a
+ * closing gateway can end the idle ones at once: Node's closeIdleConnections
+ * misses a connection that has not sent a request yet (browsers and fetch open
+ * spare ones), and would leave a connection that is busy at close() open
+ * until its keep-alive timeout.
+ */
+const trackConnections = (server) => {
+  const inFlight = new Map();
+  let closing = false;
+  const endIfIdle = (socket) => {
+    if (closing && inFlight.get(socket) === 0) socket.destroy();
+  };
+  server.on('connection', (socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  server.on('request', (req, res) => {
+    const { socket } = req;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      inFlight.set(socket, inFlight.get(socket) - 1);
+      endIfIdle(socket);
+    });
+  });
+  return () => {
+    closing = true;
+    [...inFlight.keys()].forEach(endIfIdle);
+  };
+};
+
 const listen = (server, port, host) =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -285,13 +318,14 @@ export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, upstr
   };
 
   const server = http.createServer(handle);
+  const endIdleConnections = trackConnections(server);
   const boundPort = await listen(server, port, host);
 
   let closing;
   const close = () => {
     closing ??= new Promise((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
-      server.closeIdleConnections();
+      endIdleConnections();
       // Also ends requests still waiting on an upstream, so close never hangs on one.
       agent.destroy();
     });

@@ -2,7 +2,9 @@
 // serverless-offline, so routing, relaying and failures are checked over
 // real sockets.
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createRouter, notFoundBody, routesFromTemplate, startHttpGateway } from '../lib/http-gateway.mjs';
 
@@ -118,20 +120,12 @@ describe('startHttpGateway', () => {
   let users;
   let gateway;
   let base;
-  let slowRequestSeen;
-  let slowUpstreamClosed;
+  // Requests to /items/slow, which the upstream never answers.
+  const slow = new EventEmitter();
 
   before(async () => {
-    let seen;
-    let closed;
-    slowRequestSeen = new Promise((resolve) => (seen = resolve));
-    slowUpstreamClosed = new Promise((resolve) => (closed = resolve));
     items = await startUpstream('items-api', {
-      // Never answers: only the client giving up ends this request.
-      '/items/slow': (req) => {
-        req.socket.once('close', closed);
-        seen();
-      },
+      '/items/slow': (req) => slow.emit('request', req),
       '/items/drop': (req) => req.socket.destroy(),
       '/items/cut': (req, res) => {
         res.writeHead(200, { 'content-length': '100' });
@@ -252,13 +246,15 @@ describe('startHttpGateway', () => {
     assert.equal((await fetch(`${base}/items/9`)).status, 200);
   });
 
-  it('survives a client that gives up mid-request, and aborts the upstream call', async () => {
+  it('survives a client that gives up mid-request, and aborts the upstream call', { timeout: 2000 }, async () => {
     const controller = new AbortController();
+    const arrived = once(slow, 'request');
     const pending = fetch(`${base}/items/slow`, { signal: controller.signal });
-    await slowRequestSeen;
+    const [upstreamRequest] = await arrived;
+    const upstreamClosed = once(upstreamRequest.socket, 'close');
     controller.abort();
     await assert.rejects(pending, { name: 'AbortError' });
-    await slowUpstreamClosed;
+    await upstreamClosed;
     assert.equal((await fetch(`${base}/items/9`)).status, 200);
     assert.ok(lines.some((line) => /^GET \/items\/slow → items-api client closed \(\d+ ms\)$/.test(line)), lines.join('\n'));
   });
@@ -267,8 +263,13 @@ describe('startHttpGateway', () => {
     await assert.rejects(startHttpGateway({ port: 0, routes: [route('a', 'GET', '/a')], upstreams: {} }), /No upstream port for a/);
   });
 
-  it('closes while clients and upstreams hold keep-alive connections', async () => {
-    const own = await startHttpGateway({ port: 0, routes: [route('items-api', 'GET', '/items/{id}')], upstreams: { 'items-api': items.port }, log: () => undefined });
+  it('closes at once despite idle keep-alive, never-used and in-flight connections', { timeout: 2000 }, async () => {
+    const own = await startHttpGateway({
+      port: 0,
+      routes: [route('items-api', 'GET', '/items/{id}')],
+      upstreams: { 'items-api': items.port },
+      log: () => undefined,
+    });
     const agent = new http.Agent({ keepAlive: true });
     const status = await new Promise((resolve, reject) => {
       http.get({ host: '127.0.0.1', port: own.port, path: '/items/1', agent }, (response) => {
@@ -278,9 +279,20 @@ describe('startHttpGateway', () => {
     });
     assert.equal(status, 200);
     assert.equal(Object.values(agent.freeSockets).flat().length, 1);
+    const unused = net.connect(own.port, '127.0.0.1');
+    unused.on('error', () => undefined);
+    await once(unused, 'connect');
+    const arrived = once(slow, 'request');
+    const inFlight = fetch(`http://127.0.0.1:${own.port}/items/slow`);
+    await arrived;
+
     const started = Date.now();
-    await own.close();
-    assert.ok(Date.now() - started < 1000);
+    const closed = own.close();
+    // The upstream call is cut short: its client gets an answer rather than a hang.
+    assert.equal((await inFlight).status, 502);
+    await closed;
+    assert.ok(Date.now() - started < 1000, `close() took ${Date.now() - started} ms`);
+    if (!unused.closed) await once(unused, 'close');
     await assert.rejects(fetch(`http://127.0.0.1:${own.port}/items/1`));
     agent.destroy();
   });
