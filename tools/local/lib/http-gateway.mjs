@@ -9,8 +9,9 @@ import { resourcesOfType } from './cfn.mjs';
 
 const UPSTREAM_HOST = '127.0.0.1';
 const MAX_ECHOED_PATH = 200;
-// serverless-offline closes idle connections after 5 s; dropping ours a second
-// earlier means a request is never written to a socket it is closing.
+// serverless-offline (hapi on Node's defaults) closes idle connections after
+// 5 s; dropping ours a second earlier means a request is never written to a
+// socket the upstream is closing at that moment (a spurious 502).
 const UPSTREAM_IDLE_MS = 4_000;
 
 // Headers that describe one connection, not the message: they must not cross
