@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createResolver } from './lib/cfn.mjs';
+import { createResolver, resourcesOfType } from './lib/cfn.mjs';
 import { packageForLocal } from './lib/compiled-stack.mjs';
 import { assertJava, startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { createTables } from './lib/dynamodb-tables.mjs';
@@ -68,7 +68,7 @@ process.on('SIGTERM', () => shutdown(0));
 
 const log = (line) => console.log(`[event-source] ${line}`);
 
-const hasFunctions = (template) => Object.values(template.Resources ?? {}).some((resource) => resource.Type === 'AWS::Lambda::Function');
+const hasFunctions = (template) => resourcesOfType(template, 'AWS::Lambda::Function').length > 0;
 
 const main = async () => {
   assertJava();

@@ -18,12 +18,14 @@ module.exports = async ({ resolveVariable }) => {
   const local = stage === LOCAL_STAGE;
   const own = (await resolveVariable('self:custom.environment, null')) ?? {};
   const busTopicName = `${EVENT_BUS_SERVICE}-${stage}-domain-events`;
+  const busExportName = `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn`;
+  const allowedOrigins = corsOrigins(local);
 
   const eventBus = {
     topicName: busTopicName,
-    exportName: `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn`,
+    exportName: busExportName,
     // Resolved by CloudFormation at deploy time, so packaging needs no AWS access.
-    topicArn: local ? `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:${busTopicName}` : { 'Fn::ImportValue': `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn` },
+    topicArn: local ? `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:${busTopicName}` : { 'Fn::ImportValue': busExportName },
   };
 
   return {
@@ -50,7 +52,7 @@ module.exports = async ({ resolveVariable }) => {
       httpApi: {
         payload: '2.0',
         cors: {
-          allowedOrigins: corsOrigins(local),
+          allowedOrigins,
           allowedHeaders: ['content-type', 'idempotency-key', 'authorization'],
           allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
           maxAge: 3600,
@@ -61,7 +63,7 @@ module.exports = async ({ resolveVariable }) => {
         POWERTOOLS_LOG_LEVEL: local ? "${env:LOG_LEVEL, 'INFO'}" : 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         EVENTS_TOPIC_ARN: eventBus.topicArn,
-        CORS_ALLOWED_ORIGINS: corsOrigins(local).join(','),
+        CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
         ...own,
       },
     },

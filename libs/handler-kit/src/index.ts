@@ -11,4 +11,4 @@ export {
 export { getLogger, loggerForInvocation } from './logger';
 export { parseOrThrow } from './validation';
 export { sqsEventHandler, type EventContext, type SqsEventHandlerOptions, type SqsHandler } from './sqs';
-export { streamOutboxHandler, tableChangeOf, type StreamHandler } from './outbox';
+export { streamOutboxHandler, type StreamHandler } from './outbox';

@@ -10,7 +10,7 @@ export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Pr
 const image = (raw: unknown): Record<string, NativeAttributeValue> | undefined =>
   raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
 
-export const tableChangeOf = (record: DynamoDBRecord): TableChange => ({
+const tableChangeOf = (record: DynamoDBRecord): TableChange => ({
   kind: record.eventName as TableChange['kind'],
   oldImage: image(record.dynamodb?.OldImage),
   newImage: image(record.dynamodb?.NewImage),

@@ -55,7 +55,8 @@ export const startLocalStack = async ({
   timeoutMs = 240_000,
   env = {},
 }: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunningStack> => {
-  // Every service takes two consecutive internal ports (see tools/local/start.mjs).
+  // Every service takes two consecutive internal ports (see tools/local/start.mjs). The same
+  // rule as discoverServices() in tools/local/lib/services.mjs, which this CommonJS build cannot import.
   const services = readdirSync(path.join(ROOT, 'services')).filter((name) => existsSync(path.join(ROOT, 'services', name, 'serverless.yml')));
   const { ports: [http, dynamodb, snsSqs], runBase } = await reservePorts(3, 2 * services.length);
   const ports = { http: http as number, dynamodb: dynamodb as number, snsSqs: snsSqs as number, lambdaBase: runBase };

@@ -53,8 +53,16 @@ export const startStreamEventSource = ({
   log = console.log,
 }) => {
   let stopped = false;
-  const shards = new Map(); // shardId → { iterator, attempts }
+  const shards = new Map(); // shardId → { iterator, attempts, lastSequence }
   const finished = new Set();
+
+  /** A shard iterator of `type`; AT_/AFTER_SEQUENCE_NUMBER take `sequenceNumber`. */
+  const iterator = async (shardId, type, sequenceNumber) => {
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: sequenceNumber }),
+    );
+    return ShardIterator;
+  };
 
   const discoverShards = async () => {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
@@ -62,23 +70,8 @@ export const startStreamEventSource = ({
       if (shards.has(shard.ShardId) || finished.has(shard.ShardId)) continue;
       // Shards that appear after start-up hold only new records: read them from the beginning.
       const type = shards.size === 0 && finished.size === 0 ? startingPosition : 'TRIM_HORIZON';
-      const { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: type }),
-      );
-      shards.set(shard.ShardId, { iterator: ShardIterator, attempts: 0 });
+      shards.set(shard.ShardId, { iterator: await iterator(shard.ShardId, type), attempts: 0 });
     }
-  };
-
-  const iteratorAt = async (shardId, sequenceNumber) => {
-    const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-        SequenceNumber: sequenceNumber,
-      }),
-    );
-    return ShardIterator;
   };
 
   // DynamoDB Local hands out iterators that go stale: after 15 minutes
@@ -87,16 +80,8 @@ export const startStreamEventSource = ({
   // shard's first record (TrimmedDataAccess). Either way, take a fresh one just
   // after the last record handed to the function, so nothing is skipped or repeated.
   const STALE_ITERATOR = new Set(['ExpiredIteratorException', 'TrimmedDataAccessException']);
-  const freshIterator = async (shardId, state) => {
-    const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ...(state.lastSequence ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence } : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    return ShardIterator;
-  };
+  const freshIterator = (shardId, { lastSequence }) =>
+    lastSequence ? iterator(shardId, 'AFTER_SEQUENCE_NUMBER', lastSequence) : iterator(shardId, 'TRIM_HORIZON');
 
   const pollShard = async (shardId, state) => {
     let page;
@@ -138,7 +123,7 @@ export const startStreamEventSource = ({
     }
     log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}`);
     await sleep(retryDelayMs);
-    state.iterator = await iteratorAt(shardId, resumeAt);
+    state.iterator = await iterator(shardId, 'AT_SEQUENCE_NUMBER', resumeAt);
     return true;
   };
 
