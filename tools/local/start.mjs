@@ -19,7 +19,7 @@ import { assertJava, startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { createTables } from './lib/dynamodb-tables.mjs';
 import { registerFunctions, startEventSources } from './lib/event-sources.mjs';
 import { routesFromTemplate, startHttpGateway } from './lib/http-gateway.mjs';
-import { createInvoker } from './lib/lambda-invoke.mjs';
+import { createInvoker, DEFAULT_CONCURRENCY } from './lib/lambda-invoke.mjs';
 import { assertPortFree, startChild, stopAll, waitForPort } from './lib/processes.mjs';
 import { discoverServices, LOCAL_STAGE, SERVERLESS_BIN } from './lib/services.mjs';
 import { startSnsSqs } from './lib/sns-sqs.mjs';
@@ -38,6 +38,13 @@ const optionalSeconds = (variable) => {
   return value;
 };
 
+const positiveInteger = (variable, fallback) => {
+  if (process.env[variable] === undefined || process.env[variable] === '') return fallback;
+  const value = Number(process.env[variable]);
+  if (!Number.isInteger(value) || value < 1 || value > 1000) throw new Error(`${variable} must be a whole number from 1 to 1000, got ${process.env[variable]}`);
+  return value;
+};
+
 const config = {
   region: process.env.AWS_REGION ?? 'us-east-1',
   dynamodbPort: port('DYNAMODB_PORT', 8000),
@@ -47,6 +54,8 @@ const config = {
   lambdaPortBase: port('LAMBDA_PORT_BASE', 3002),
   // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
   retryVisibilitySeconds: optionalSeconds('LOCAL_SQS_RETRY_SECONDS'),
+  // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
+  concurrency: positiveInteger('LOCAL_LAMBDA_CONCURRENCY', DEFAULT_CONCURRENCY),
 };
 
 const pollers = [];
@@ -67,6 +76,15 @@ process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
 const log = (line) => console.log(`[event-source] ${line}`);
+
+/** What the invoker needs to know of each function of a compiled template. */
+const localFunctions = (template, lambdaPort) =>
+  resourcesOfType(template, 'AWS::Lambda::Function').map(([, { Properties }]) => ({
+    name: Properties.FunctionName,
+    lambdaPort,
+    timeoutSeconds: Properties.Timeout ?? 6,
+    reservedConcurrency: Properties.ReservedConcurrentExecutions,
+  }));
 
 const hasFunctions = (template) => resourcesOfType(template, 'AWS::Lambda::Function').length > 0;
 
@@ -143,12 +161,7 @@ const main = async () => {
       const child = startChild(stack.name, SERVERLESS_BIN, args, { cwd: stack.dir, env: awsEnv });
       return { stack, child, ports, routes };
     });
-  await Promise.all(
-    offline.flatMap(({ stack, child, ports, routes }) => [
-      waitForPort(ports.lambda, child, stack.name),
-      ...(routes.length > 0 ? [waitForPort(ports.http, child, stack.name)] : []),
-    ]),
-  );
+  await Promise.all(offline.map(({ stack, child, ports }) => waitForPort(ports.lambda, child, stack.name)));
   for (const { stack, child } of offline) {
     child.on('exit', (code, signal) => {
       if (stopping) return;
@@ -156,16 +169,14 @@ const main = async () => {
       void shutdown(1);
     });
   }
-  const routes = offline.flatMap((entry) => entry.routes);
-  gateway = await startHttpGateway({
-    port: config.httpPort,
-    routes,
-    upstreams: new Map(offline.map(({ stack, ports }) => [stack.name, ports.http])),
-    log: (line) => console.log(`[gateway] ${line}`),
+  const invoke = createInvoker({
+    functions: offline.flatMap(({ stack, ports }) => localFunctions(stack.template, ports.lambda)),
+    defaultConcurrency: config.concurrency,
   });
+  const routes = offline.flatMap((entry) => entry.routes);
+  gateway = await startHttpGateway({ port: config.httpPort, routes, invoke, log: (line) => console.log(`[gateway] ${line}`) });
 
-  for (const { stack, ports } of offline) {
-    const invoke = createInvoker(ports.lambda);
+  for (const { stack } of offline) {
     pollers.push(
       ...startEventSources({
         ...stack,
@@ -185,6 +196,7 @@ const main = async () => {
   console.log(`  DynamoDB Local   http://localhost:${config.dynamodbPort}`);
   console.log(`  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`);
   for (const { stack, ports } of offline) console.log(`  ${stack.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`);
+  console.log(`  Each function runs at most ${config.concurrency} invocations at once (LOCAL_LAMBDA_CONCURRENCY); more wait their turn.`);
   for (const poller of pollers) console.log(`  ${poller.description}`);
   console.log('');
   console.log(`Local stack ready: the API on http://localhost:${config.httpPort} (Ctrl-C stops everything)`);

@@ -24,8 +24,12 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
     if (arn.startsWith('arn:aws:sqs:')) {
       const queue = [...physicalIds.values()].find((entry) => entry.attributes?.Arn === arn);
       if (!queue) throw new Error(`${functionName}: no local queue for ${arn}`);
+      // Lambda scales an SQS mapping up to the function's concurrency (or the
+      // mapping's MaximumConcurrency): as many batches in flight at once.
+      const pollers = Math.max(1, Math.min(invoke.concurrencyOf?.(functionName) ?? 1, mapping.ScalingConfig?.MaximumConcurrency ?? Infinity));
       const poller = startSqsEventSource({
         sqs,
+        pollers,
         queueUrl: queue.attributes.QueueUrl,
         queueArn: arn,
         functionName,
@@ -39,7 +43,7 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
       });
       return {
         ...poller,
-        description: `queue ${queue.attributes.QueueName} → ${functionName} (batch ${mapping.BatchSize ?? 10}, window ${mapping.MaximumBatchingWindowInSeconds ?? 0}s${reportBatchItemFailures ? ', ReportBatchItemFailures' : ''})`,
+        description: `queue ${queue.attributes.QueueName} → ${functionName} (batch ${mapping.BatchSize ?? 10}, window ${mapping.MaximumBatchingWindowInSeconds ?? 0}s, up to ${pollers} at once${reportBatchItemFailures ? ', ReportBatchItemFailures' : ''})`,
       };
     }
 

@@ -7,7 +7,9 @@
 //    batchItemFailures are left on the queue; the rest are deleted. An
 //    itemIdentifier that is empty or not in the batch fails the whole batch;
 //  - failed records come back after the queue's visibility timeout, and the
-//    queue's redrive policy moves them to the DLQ after maxReceiveCount.
+//    queue's redrive policy moves them to the DLQ after maxReceiveCount;
+//  - up to `pollers` batches are in flight at once, as Lambda scales a
+//    mapping's concurrent batches up to the function's concurrency.
 // `retryVisibilitySeconds`, when set, shortens that wait (tests use it); by
 // default the queue's own visibility timeout applies, as in AWS.
 import {
@@ -57,6 +59,7 @@ export const startSqsEventSource = ({
   queueArn,
   functionName,
   invoke,
+  pollers = 1,
   batchSize = 10,
   batchWindowSeconds = 0,
   reportBatchItemFailures = false,
@@ -140,7 +143,7 @@ export const startSqsEventSource = ({
     }
   };
 
-  const running = loop();
+  const running = Promise.all(Array.from({ length: pollers }, loop));
   return {
     async stop() {
       stopped = true;
