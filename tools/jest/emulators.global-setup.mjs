@@ -2,15 +2,12 @@
 // run. Endpoints already given in AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS are
 // used as they are; otherwise DynamoDB Local and fauxqs are started on free
 // ports and stopped by the matching teardown.
+import { freePort, useLocalCredentials } from '../../libs/testing/src/local-aws.cjs';
 import { startDynamoDbLocal } from '../local/lib/dynamodb-local.mjs';
-import { freePort } from '../local/lib/processes.mjs';
 import { startSnsSqs } from '../local/lib/sns-sqs.mjs';
 
 export default async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  useLocalCredentials();
   // Handlers log JSON lines; tests that need them set their own level.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) {

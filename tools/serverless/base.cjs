@@ -9,7 +9,7 @@
 const LOCAL_STAGE = 'local';
 // The emulators' account id: serverless-offline cannot resolve Ref or
 // Fn::ImportValue, so the local stage spells ARNs out.
-const LOCAL_ACCOUNT = '000000000000';
+const { LOCAL_ACCOUNT_ID: LOCAL_ACCOUNT } = require('../../libs/testing/src/local-aws.cjs');
 const EVENT_BUS_SERVICE = 'event-bus';
 
 module.exports = async ({ resolveVariable }) => {
@@ -78,6 +78,10 @@ module.exports = async ({ resolveVariable }) => {
       format: 'cjs',
       // The Node.js 22 runtime ships AWS SDK v3: leave it out of every bundle.
       exclude: ['@aws-sdk/*'],
+      // The local stack compiles templates while serverless-offline runs from
+      // .esbuild in the same folder; a package run cleans its work folder
+      // when done, so it gets one of its own (tools/local/lib/compiled-stack.mjs).
+      ...(process.env.ESBUILD_WORK_FOLDER && { outputWorkFolder: process.env.ESBUILD_WORK_FOLDER }),
     },
     'serverless-offline': { noPrependStageInUrl: true },
   };

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { reservePorts } from './local-aws.cjs';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const READY = /Local stack ready/;
@@ -13,39 +13,6 @@ export interface RunningStack {
   output(): string;
   stop(): Promise<void>;
 }
-
-const listen = (port: number) =>
-  new Promise<net.Server | undefined>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-
-/**
- * Distinct free ports: `singles` anywhere, plus a run of `runLength`
- * consecutive ones (the services' Lambda ports). All are held open until all
- * are found, so none is handed out twice.
- */
-const reservePorts = async (singles: number, runLength: number) => {
-  const held: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < singles; i += 1) {
-      const server = (await listen(0)) as net.Server;
-      held.push(server);
-      ports.push((server.address() as net.AddressInfo).port);
-    }
-    for (;;) {
-      const base = 20_000 + Math.floor(Math.random() * 40_000);
-      const run = await Promise.all(Array.from({ length: runLength }, (_, i) => listen(base + i)));
-      const opened = run.filter((server): server is net.Server => server !== undefined);
-      held.push(...opened);
-      if (opened.length === runLength) return { ports, runBase: base };
-    }
-  } finally {
-    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
-};
 
 /**
  * Starts the system exactly as `npm start` does, on free ports so it can run

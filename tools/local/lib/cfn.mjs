@@ -1,6 +1,8 @@
 // Resolves the CloudFormation intrinsics our templates use, against the
 // physical ids of resources already created in the local emulators.
-export const LOCAL_ACCOUNT_ID = '000000000000';
+import { LOCAL_ACCOUNT_ID } from '../../../libs/testing/src/local-aws.cjs';
+
+export { LOCAL_ACCOUNT_ID };
 
 export const createResolver = ({ region, stackName, physicalIds }) => {
   const pseudo = {
@@ -25,7 +27,7 @@ export const createResolver = ({ region, stackName, physicalIds }) => {
     if (value === null || typeof value !== 'object') return value;
     const keys = Object.keys(value);
     if (keys.length === 1) {
-      const [fn] = keys;
+      const fn = /** @type {string} */ (keys[0]);
       const argument = value[fn];
       switch (fn) {
         case 'Ref':

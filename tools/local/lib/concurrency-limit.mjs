@@ -33,7 +33,7 @@ export const createConcurrencyLimit = ({ name, limit, queueLimit }) => {
     if (waiting.length >= queueLimit) {
       return Promise.reject(new ThrottledError(name, `${running} invocations running and ${waiting.length} waiting`));
     }
-    return new Promise((resolve, reject) => {
+    return new Promise((/** @type {(value?: void) => void} */ resolve, reject) => {
       // The slot is handed over as it is released: `running` stays the same.
       const take = () => {
         signal?.removeEventListener('abort', leave);

@@ -1,6 +1,6 @@
 // Starts one local poller per AWS::Lambda::EventSourceMapping of a compiled
 // template: SQS queues and DynamoDB streams, with the mapping's own settings.
-import { resourcesOfType } from './cfn.mjs';
+import { LOCAL_ACCOUNT_ID, resourcesOfType } from './cfn.mjs';
 import { startSqsEventSource } from './sqs-event-source.mjs';
 import { startStreamEventSource } from './stream-event-source.mjs';
 
@@ -9,7 +9,7 @@ export const registerFunctions = ({ template, resolve, physicalIds, region }) =>
     const { FunctionName } = resolve({ FunctionName: resource.Properties.FunctionName });
     physicalIds.set(logicalId, {
       ref: FunctionName,
-      attributes: { Arn: `arn:aws:lambda:${region}:000000000000:function:${FunctionName}` },
+      attributes: { Arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${FunctionName}` },
     });
   }
 };

@@ -57,11 +57,11 @@ const malformation = (payload) => {
  *   `problem` says, for the log only, why the client got an error.
  */
 export const toHttpResponse = (result) => {
-  if (!result.ok) return { response: INTERNAL_SERVER_ERROR(), problem: `${result.kind}: ${result.error}` };
+  if (result.ok === false) return { response: INTERNAL_SERVER_ERROR(), problem: `${result.kind}: ${result.error}` };
   if (Buffer.byteLength(result.text) > MAX_RESPONSE_BYTES) {
     return { response: INTERNAL_SERVER_ERROR(), problem: 'function-error: the response is larger than 6 MB' };
   }
-  const { payload } = result;
+  const payload = /** @type {any} */ (result.payload);
   if (!isPlainObject(payload) || !('statusCode' in payload)) {
     return { response: { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(result.text) } };
   }

@@ -48,6 +48,10 @@ const readBody = async (req, limit) => {
   return Buffer.concat(chunks);
 };
 
+/**
+ * @param {http.ServerResponse} res
+ * @param {{ statusCode: number, headers: Record<string, string>, cookies?: string[], body: Buffer }} response
+ */
 const send = (res, { statusCode, headers, cookies = [], body }) => {
   if (res.destroyed || res.writableEnded) return;
   const all = { ...headers, 'content-length': body.length, ...(cookies.length > 0 && { 'set-cookie': cookies }) };
@@ -167,7 +171,7 @@ export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invok
 
   let closing;
   const close = () => {
-    closing ??= new Promise((resolve, reject) => {
+    closing ??= new Promise((/** @type {(value?: void) => void} */ resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       // Idle keep-alive connections, and requests still waiting on a function, are cut off so close never hangs on one.
       server.closeAllConnections();

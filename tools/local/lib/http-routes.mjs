@@ -68,7 +68,8 @@ export const routesFromTemplate = (template, service) =>
 const parseRouteKey = (routeKey, where) => {
   const match = typeof routeKey === 'string' ? /^(\S+) (\/\S*)$/.exec(routeKey) : null;
   if (!match) throw new Error(`${where} has a RouteKey the local gateway cannot route: ${JSON.stringify(routeKey)}`);
-  return { method: match[1].toUpperCase(), path: match[2] };
+  const [, method = '', path = ''] = match;
+  return { method: method.toUpperCase(), path };
 };
 
 const compileSegment = (segment, index, segments, where) => {
@@ -105,7 +106,7 @@ const bySpecificity = (a, b) => {
     if (difference !== 0) return difference;
   }
   if (a.pattern.length !== b.pattern.length) return b.pattern.length - a.pattern.length;
-  return (a.method === 'ANY') - (b.method === 'ANY');
+  return Number(a.method === 'ANY') - Number(b.method === 'ANY');
 };
 
 // Path parameters reach the function decoded, as API Gateway passes them; a

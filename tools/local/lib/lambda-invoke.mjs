@@ -24,13 +24,19 @@ const SERVERLESS_OFFLINE_TIMEOUT = /Lambda timeout/;
 export const concurrencyOf = (fn, defaultConcurrency) =>
   fn.reservedConcurrency === undefined ? defaultConcurrency : Math.min(fn.reservedConcurrency, defaultConcurrency);
 
+/**
+ * @typedef {'throttled' | 'timeout' | 'function-error' | 'unreachable'} FailureKind
+ * @param {FailureKind} kind @param {string} error
+ * @returns {{ ok: false, kind: FailureKind, error: string }}
+ */
 const failure = (kind, error) => ({ ok: false, kind, error });
 
 const parsePayload = (text) => {
-  if (text === '') return { payload: null, text: 'null' };
-  return { payload: JSON.parse(text), text };
+  if (text === '') return { ok: /** @type {const} */ (true), payload: null, text: 'null' };
+  return { ok: /** @type {const} */ (true), payload: JSON.parse(text), text };
 };
 
+/** @param {LocalFunction} fn @param {unknown} event @returns {Promise<InvokeResult>} */
 const callInvokeApi = async (fn, event) => {
   const deadline = AbortSignal.timeout(fn.timeoutSeconds * 1000 + NO_ANSWER_GRACE_MS);
   let response;
@@ -57,7 +63,7 @@ const callInvokeApi = async (fn, event) => {
     return failure(SERVERLESS_OFFLINE_TIMEOUT.test(message) ? 'timeout' : 'function-error', message);
   }
   try {
-    return { ok: true, ...parsePayload(text) };
+    return parsePayload(text);
   } catch {
     return failure('function-error', `the function's answer is not JSON: ${text.slice(0, 200)}`);
   }
@@ -77,7 +83,10 @@ export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRE
     functions.map((fn) => [fn.name, { fn, limit: createConcurrencyLimit({ name: fn.name, limit: concurrencyOf(fn, defaultConcurrency), queueLimit }) }]),
   );
 
-  /** @returns {Promise<InvokeResult>} */
+  /**
+   * @param {string} functionName @param {unknown} event @param {{ signal?: AbortSignal }} [options]
+   * @returns {Promise<InvokeResult>}
+   */
   const invoke = async (functionName, event, { signal } = {}) => {
     const entry = byName.get(functionName);
     if (!entry) return failure('function-error', `no local function named ${functionName}`);

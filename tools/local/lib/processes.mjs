@@ -6,7 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const children = new Set();
 
-/** Spawns a long-running child in its own process group and tracks it. */
+/**
+ * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number }} ChildOptions
+ */
+
+/**
+ * Spawns a long-running child in its own process group and tracks it.
+ * @param {string} name @param {string} command @param {string[]} args @param {ChildOptions} [options]
+ */
 export const startChild = (name, command, args, { cwd, env, quiet = false } = {}) =>
   track(name, spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), { quiet });
 
@@ -36,7 +43,11 @@ export const track = (name, child, { quiet = false } = {}) => {
   return child;
 };
 
-/** Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`. */
+/**
+ * Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`.
+ * @param {string} command @param {string[]} args @param {ChildOptions} [options]
+ * @returns {Promise<string>}
+ */
 export const run = (command, args, { cwd, env, timeoutMs = 300_000 } = {}) =>
   new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
@@ -56,16 +67,7 @@ const portAnswers = (port) =>
     socket.once('error', () => resolve(false));
   });
 
-/** A TCP port that was free a moment ago (the OS picks it). */
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort } from '../../../libs/testing/src/local-aws.cjs';
 
 /** Fails fast if something else already listens on a port we are about to take. */
 export const assertPortFree = async (port, variable) => {

@@ -57,6 +57,7 @@ export const createSubscriptions = async ({ sns, template, resolve }) => {
   const created = [];
   for (const [, resource] of resourcesOfType(template, 'AWS::SNS::Subscription')) {
     const { TopicArn, Protocol, Endpoint, RawMessageDelivery, FilterPolicy, FilterPolicyScope } = resolve(resource.Properties);
+    /** @type {Record<string, string>} */
     const Attributes = {};
     if (RawMessageDelivery !== undefined) Attributes.RawMessageDelivery = String(RawMessageDelivery);
     if (FilterPolicy !== undefined) Attributes.FilterPolicy = stringify(FilterPolicy);

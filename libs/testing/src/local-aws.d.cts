@@ -1,0 +1,7 @@
+// Types of local-aws.cjs, for the TypeScript that loads it.
+export declare const LOCAL_ACCOUNT_ID: string;
+export declare const DEFAULT_REGION: string;
+export declare function localAwsEnv(options?: { region?: string; dynamodbPort?: number; snsSqsPort?: number }): Record<string, string>;
+export declare function useLocalCredentials(env?: NodeJS.ProcessEnv): void;
+export declare function freePort(): Promise<number>;
+export declare function reservePorts(singles: number, runLength: number): Promise<{ ports: number[]; runBase: number }>;

@@ -1,0 +1,39 @@
+// Each service with functions runs under its own serverless-offline, which
+// runs them with their serverless.yml environment, timeout and bundle; the
+// local stack only calls its Lambda Invoke API (see lambda-invoke.mjs).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { resourcesOfType } from './cfn.mjs';
+import { startChild } from './processes.mjs';
+import { LOCAL_STAGE, SERVERLESS_BIN } from './services.mjs';
+
+/** Whether serverless.yml has a top-level `functions:` key: known before its template is compiled. */
+export const declaresFunctions = (service) => /^functions:/m.test(readFileSync(path.join(service.dir, 'serverless.yml'), 'utf8'));
+
+/** @param {object} template */
+export const hasFunctions = (template) => resourcesOfType(template, 'AWS::Lambda::Function').length > 0;
+
+/**
+ * What the invoker needs to know of each function of a compiled template.
+ * @returns {import('./lambda-invoke.mjs').LocalFunction[]}
+ */
+export const localFunctions = (template, lambdaPort) =>
+  resourcesOfType(template, 'AWS::Lambda::Function').map(([, { Properties }]) => ({
+    name: Properties.FunctionName,
+    lambdaPort,
+    timeoutSeconds: Properties.Timeout ?? 6,
+    reservedConcurrency: Properties.ReservedConcurrentExecutions,
+  }));
+
+/**
+ * Starts serverless-offline for one service. Its own HTTP server gets a port
+ * of its own but no traffic: the gateway invokes the functions directly.
+ * @param {{ name: string, dir: string }} service
+ * @param {{ lambda: number, http: number }} ports
+ * @param {Record<string, string>} env
+ */
+export const startOffline = (service, ports, env) =>
+  startChild(service.name, SERVERLESS_BIN, ['offline', 'start', '--stage', LOCAL_STAGE, '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
+    cwd: service.dir,
+    env,
+  });

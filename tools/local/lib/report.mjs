@@ -1,0 +1,22 @@
+// What `npm start` prints once everything is up: where each part listens,
+// which routes go where, and what each event source feeds.
+
+/**
+ * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string }>,
+ *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, pollers: Array<{ description: string }>,
+ *   startedAt: number, reusedTemplates: string[] }} state
+ * @returns {string[]}
+ */
+export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates }) => [
+  '',
+  `  HTTP gateway     http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`,
+  ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service}`),
+  `  DynamoDB Local   http://localhost:${config.dynamodbPort}`,
+  `  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`,
+  ...offline.map(({ service, ports }) => `  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`),
+  `  Each function runs at most ${config.concurrency} invocations at once (LOCAL_LAMBDA_CONCURRENCY); more wait their turn.`,
+  ...pollers.map((poller) => `  ${poller.description}`),
+  reusedTemplates.length > 0 ? `  Compiled templates reused (their inputs did not change): ${reusedTemplates.join(', ')}` : '  Every template compiled afresh.',
+  '',
+  `Local stack ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: the API on http://localhost:${config.httpPort} (Ctrl-C stops everything)`,
+];
