@@ -22,15 +22,16 @@ export const newRequestId = () => randomBytes(11).toString('base64');
 
 /** Header names lowercased; repeated headers joined with commas; cookies apart, as format 2.0 does. */
 const headersOf = (rawHeaders) => {
-  const headers = {};
+  // A Map, not an object: a header named constructor or __proto__ is a header like any other.
+  const headers = new Map();
   const cookies = [];
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index].toLowerCase();
     const value = rawHeaders[index + 1];
     if (name === 'cookie') cookies.push(...value.split(';').map((cookie) => cookie.trim()).filter(Boolean));
-    else headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    else headers.set(name, headers.has(name) ? `${headers.get(name)},${value}` : value);
   }
-  return { headers, cookies };
+  return { headers: Object.fromEntries(headers), cookies };
 };
 
 const decodeQueryPart = (text) => {
@@ -44,15 +45,15 @@ const decodeQueryPart = (text) => {
 /** Repeated parameters joined with commas, as format 2.0 does; undefined when there are none. */
 const queryParametersOf = (rawQueryString) => {
   if (rawQueryString === '') return undefined;
-  const parameters = {};
+  const parameters = new Map();
   for (const pair of rawQueryString.split('&')) {
     if (pair === '') continue;
     const separator = pair.indexOf('=');
     const name = decodeQueryPart(separator < 0 ? pair : pair.slice(0, separator));
     const value = separator < 0 ? '' : decodeQueryPart(pair.slice(separator + 1));
-    parameters[name] = Object.hasOwn(parameters, name) ? `${parameters[name]},${value}` : value;
+    parameters.set(name, parameters.has(name) ? `${parameters.get(name)},${value}` : value);
   }
-  return Object.keys(parameters).length > 0 ? parameters : undefined;
+  return parameters.size > 0 ? Object.fromEntries(parameters) : undefined;
 };
 
 const bodyOf = (body, contentType) => {

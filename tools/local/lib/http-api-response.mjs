@@ -33,6 +33,10 @@ export const INTERNAL_SERVER_ERROR = () => answer(500, 'Internal Server Error');
 export const SERVICE_UNAVAILABLE = () => answer(503, 'Service Unavailable');
 export const REQUEST_TOO_LARGE = () => answer(413, 'Request Entity Too Large');
 
+// Headers about the connection or the framing, which the gateway sets itself:
+// a function's own would contradict them (API Gateway drops or remaps them too).
+const GATEWAY_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
+
 const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const isHeaderValue = (value) => ['string', 'number', 'boolean'].includes(typeof value);
 
@@ -71,7 +75,11 @@ export const toHttpResponse = (result) => {
   return {
     response: {
       statusCode: payload.statusCode,
-      headers: Object.fromEntries(Object.entries(payload.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)])),
+      headers: Object.fromEntries(
+        Object.entries(payload.headers ?? {})
+          .map(([name, value]) => [name.toLowerCase(), String(value)])
+          .filter(([name]) => !GATEWAY_HEADERS.has(String(name))),
+      ),
       cookies: payload.cookies ?? [],
       body: payload.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body),
     },

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { isPreflight, preflightHeaders, withCorsHeaders } from './cors.mjs';
 import { newRequestId, toHttpApiEvent } from './http-api-event.mjs';
-import { REQUEST_TOO_LARGE, SERVICE_UNAVAILABLE, toHttpResponse } from './http-api-response.mjs';
+import { INTERNAL_SERVER_ERROR, REQUEST_TOO_LARGE, SERVICE_UNAVAILABLE, toHttpResponse } from './http-api-response.mjs';
 import { createRouter } from './http-routes.mjs';
 
 export { createRouter, routesFromTemplate } from './http-routes.mjs';
@@ -49,20 +49,29 @@ const readBody = async (req, limit) => {
 };
 
 /**
+ * Sends `response`; returns why it could not, when it answered a 500 instead.
  * @param {http.ServerResponse} res
  * @param {{ statusCode: number, headers: Record<string, string>, cookies?: string[], body: Buffer }} response
+ * @returns {string | undefined}
  */
 const send = (res, { statusCode, headers, cookies = [], body }) => {
-  if (res.destroyed || res.writableEnded) return;
-  const all = { ...headers, 'content-length': body.length, ...(cookies.length > 0 && { 'set-cookie': cookies }) };
+  if (res.destroyed || res.writableEnded) return undefined;
+  // A 204 or 304 has no body, and so no length (RFC 9110 §8.6).
+  const bodiless = statusCode === 204 || statusCode === 304;
+  const all = { ...headers, ...(!bodiless && { 'content-length': body.length }), ...(cookies.length > 0 && { 'set-cookie': cookies }) };
   try {
     res.writeHead(statusCode, all);
-  } catch {
-    // A header value Node refuses to send (a control character, say) is a malformed response.
-    res.writeHead(500, { 'content-type': 'application/json' });
-    return void res.end(JSON.stringify({ message: 'Internal Server Error' }));
+  } catch (error) {
+    // A header Node refuses to send (a control character, say) is a malformed response. writeHead
+    // has set the headers before it, content-length among them: none of them may go out with the 500.
+    for (const name of res.getHeaderNames()) if (name !== 'apigw-requestid') res.removeHeader(name);
+    const answer = INTERNAL_SERVER_ERROR();
+    res.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length });
+    res.end(answer.body);
+    return `malformed response: ${error.message}`;
   }
   res.end(body);
+  return undefined;
 };
 
 const pathOf = (url) => (url.startsWith('/') ? url.split('?', 1)[0] : undefined);
@@ -135,7 +144,13 @@ const createHandler = ({ router, invoke, log }) => async (req, res) => {
   res.once('close', () => clientGone.abort());
   const integrationTimeout = AbortSignal.timeout(route.timeoutMs);
   const stop = AbortSignal.any([clientGone.signal, integrationTimeout]);
-  const result = await Promise.race([invoke(route.functionName, event, { signal: stop }).catch(() => undefined), aborted(stop)]);
+  // invoke rejects only with `stop`'s reason; any other rejection is answered as a failed invocation, never left hanging.
+  const invoked = Promise.resolve()
+    .then(() => invoke(route.functionName, event, { signal: stop }))
+    .catch((error) =>
+      stop.aborted ? undefined : { ok: /** @type {const} */ (false), kind: /** @type {const} */ ('function-error'), error: `invoke failed: ${error?.message ?? error}` },
+    );
+  const result = await Promise.race([invoked, aborted(stop)]);
 
   if (result === undefined) {
     if (!integrationTimeout.aborted) return undefined;
@@ -149,7 +164,9 @@ const createHandler = ({ router, invoke, log }) => async (req, res) => {
   }
   const { response, problem } = toHttpResponse(result);
   if (problem) log(`${requestId} ${route.functionName} failed, answered ${response.statusCode}: ${problem}`);
-  return send(res, { ...response, headers: withCorsHeaders(route.cors, req.headers, response.headers) });
+  const refused = send(res, { ...response, headers: withCorsHeaders(route.cors, req.headers, response.headers) });
+  if (refused) log(`${requestId} ${route.functionName} failed, answered 500: ${refused}`);
+  return undefined;
 };
 
 const listen = (server, port, host) =>

@@ -40,6 +40,7 @@ const parsePayload = (text) => {
 const callInvokeApi = async (fn, event) => {
   const deadline = AbortSignal.timeout(fn.timeoutSeconds * 1000 + NO_ANSWER_GRACE_MS);
   let response;
+  let text;
   try {
     response = await fetch(`http://127.0.0.1:${fn.lambdaPort}/2015-03-31/functions/${fn.name}/invocations`, {
       method: 'POST',
@@ -47,11 +48,12 @@ const callInvokeApi = async (fn, event) => {
       body: JSON.stringify(event),
       signal: deadline,
     });
+    // The answer can stall or break off after its headers too (serverless-offline stuck or gone mid-answer).
+    text = await response.text();
   } catch (error) {
     if (deadline.aborted) return failure('timeout', `no answer from serverless-offline within ${fn.timeoutSeconds} s + grace`);
     return failure('unreachable', `serverless-offline is not reachable: ${error.cause?.code ?? error.message}`);
   }
-  const text = await response.text();
   if (response.headers.get('x-amz-function-error') || response.status !== 200) {
     let detail;
     try {

@@ -13,7 +13,7 @@ import { freePort, startChild, stopAll, waitForPort } from '../lib/processes.mjs
 import { SERVERLESS_BIN } from '../lib/services.mjs';
 
 const SERVICE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/faulty-service');
-const FUNCTIONS = ['ok', 'throws', 'timesOut', 'hangsWhenAsked', 'malformed', 'crashes', 'exits', 'inferred'];
+const FUNCTIONS = ['ok', 'throws', 'timesOut', 'hangsWhenAsked', 'malformed', 'crashes', 'exits', 'inferred', 'quotes'];
 const CONCURRENCY = 2;
 const INTERNAL_SERVER_ERROR = { message: 'Internal Server Error' };
 
@@ -104,5 +104,11 @@ describe('a local function that fails, behind the gateway', { timeout: 120_000 }
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'application/json');
     assert.deepEqual(await response.json(), { hello: 'world' });
+  });
+
+  it('passes a string answer with quotes on as its JSON text (serverless-offline patched to encode it)', async () => {
+    const response = await fetch(`${base}/quotes`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.json(), 'say "hi"');
   });
 });
