@@ -16,34 +16,76 @@ const tableChangeOf = (record: DynamoDBRecord): TableChange => ({
   newImage: image(record.dynamodb?.NewImage),
 });
 
+/** Rows whose changes may be published at once; one row's changes always go out one after another. */
+const DEFAULT_PARALLEL_ROWS = 10;
+
+const rowOf = (record: DynamoDBRecord): string => JSON.stringify(record.dynamodb?.Keys ?? null);
+
+/** The batch's record indexes grouped by row, each group in stream order. */
+const indexesByRow = (records: DynamoDBRecord[]): number[][] => {
+  const rows = new Map<string, number[]>();
+  records.forEach((record, index) => {
+    const row = rowOf(record);
+    rows.set(row, [...(rows.get(row) ?? []), index]);
+  });
+  return [...rows.values()];
+};
+
 /**
- * The transactional outbox relay: drains a table's stream to the event bus,
- * one record after another, in stream order. At the first record that fails
- * it stops and reports that record and every one after it
+ * The transactional outbox relay: drains a table's stream to the event bus.
+ * The changes of one row are published one after another, in stream order;
+ * different rows go out in parallel (up to `parallelRows` at once), as
+ * Lambda's ParallelizationFactor keeps order per key, because a relay that
+ * publishes a whole batch one record at a time cannot keep up with its table.
+ * At the first failed publish no new publish starts; the relay reports the
+ * earliest record not yet published and every record after it
  * (ReportBatchItemFailures), so Lambda resumes the shard there: nothing is
- * skipped and nothing is published ahead of an earlier change. A record
- * published twice (a retried batch) repeats its stable event id.
+ * skipped, and no change of a row is published ahead of an earlier change of
+ * the same row. A record published twice (it followed the failure in the
+ * batch, on another row) repeats its stable event id, which consumers dedupe.
  */
 export const streamOutboxHandler =
-  (eventFor: (change: TableChange) => DomainEvent | undefined, publisher: () => EventPublisher = eventPublisherFromEnv): StreamHandler =>
+  (
+    eventFor: (change: TableChange) => DomainEvent | undefined,
+    publisher: () => EventPublisher = eventPublisherFromEnv,
+    { parallelRows = DEFAULT_PARALLEL_ROWS }: { parallelRows?: number } = {},
+  ): StreamHandler =>
   async (event, context) => {
     const logger = loggerForInvocation(context);
-    for (const [index, record] of event.Records.entries()) {
-      let published: DomainEvent | undefined;
-      try {
-        published = eventFor(tableChangeOf(record));
-        if (published) await publisher().publish(published);
-      } catch (error) {
-        const rest = event.Records.slice(index);
-        logger.error('publish failed; the shard resumes from this record', {
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-          eventId: published?.id,
-          left: rest.length,
-          error: error as Error,
-        });
-        return { batchItemFailures: rest.map((failed) => ({ itemIdentifier: failed.dynamodb?.SequenceNumber ?? '' })) };
+    const records = event.Records;
+    const published = records.map(() => false);
+    let failure: { index: number; eventId?: string; error: unknown } | undefined;
+
+    const publishRow = async (indexes: number[]) => {
+      for (const index of indexes) {
+        if (failure) return;
+        let domainEvent: DomainEvent | undefined;
+        try {
+          domainEvent = eventFor(tableChangeOf(records[index] as DynamoDBRecord));
+          if (domainEvent) await publisher().publish(domainEvent);
+        } catch (error) {
+          if (!failure || index < failure.index) failure = { index, eventId: domainEvent?.id, error };
+          return;
+        }
+        published[index] = true;
+        if (domainEvent) logger.info('event published', { eventId: domainEvent.id, eventType: domainEvent.type });
       }
-      if (published) logger.info('event published', { eventId: published.id, eventType: published.type });
-    }
-    return { batchItemFailures: [] };
+    };
+
+    const rows = indexesByRow(records);
+    const worker = async () => {
+      for (let row = rows.shift(); row && !failure; row = rows.shift()) await publishRow(row);
+    };
+    await Promise.all(Array.from({ length: Math.min(parallelRows, rows.length) }, worker));
+    if (!failure) return { batchItemFailures: [] };
+
+    const rest = records.slice(published.indexOf(false));
+    logger.error('publish failed; the shard resumes from the earliest record not published', {
+      sequenceNumber: records[failure.index]?.dynamodb?.SequenceNumber,
+      eventId: failure.eventId,
+      resumeFrom: rest[0]?.dynamodb?.SequenceNumber,
+      left: rest.length,
+      error: failure.error as Error,
+    });
+    return { batchItemFailures: rest.map((failed) => ({ itemIdentifier: failed.dynamodb?.SequenceNumber ?? '' })) };
   };

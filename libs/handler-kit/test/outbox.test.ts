@@ -12,6 +12,21 @@ const batch = (n: number): DynamoDBStreamEvent => ({
   })),
 });
 
+/** Stream records of [row id, version] changes, with sequence numbers 100, 200, … */
+const rowChanges = (...changes: Array<[string, number]>): DynamoDBStreamEvent => ({
+  Records: changes.map(([id, version], i) => ({
+    eventName: 'MODIFY',
+    dynamodb: {
+      SequenceNumber: String((i + 1) * 100),
+      Keys: { pk: { S: `ITEM#${id}` } },
+      NewImage: { id: { S: id }, version: { N: String(version) } },
+    },
+  })),
+});
+
+const versionedEventFor = ({ newImage }: { newImage?: Record<string, unknown> }) =>
+  buildEvent('item.deleted', 'test', { id: String(newImage?.id) }, { id: `item.updated:${String(newImage?.id)}:${String(newImage?.version)}` });
+
 const eventFor = ({ newImage }: { newImage?: Record<string, unknown> }) =>
   buildEvent('item.deleted', 'test', { id: String(newImage?.id) }, { id: `item.deleted:${String(newImage?.id)}` });
 
@@ -23,17 +38,43 @@ describe('streamOutboxHandler', () => {
     expect(published.map((event) => event.id)).toEqual(['item.deleted:i1', 'item.deleted:i2', 'item.deleted:i3']);
   });
 
-  it('stops at the first failed publish and reports it and everything after it, so nothing overtakes it', async () => {
+  it('publishes the changes of one row in stream order, and stops that row at its first failure', async () => {
     const published: string[] = [];
-    const relay = streamOutboxHandler(eventFor, () => ({
+    const attempts: string[] = [];
+    const relay = streamOutboxHandler(versionedEventFor, () => ({
       publish: async (event) => {
-        if (event.id === 'item.deleted:i2') throw new Error('SNS throttled');
+        attempts.push(event.id);
+        if (event.id === 'item.updated:a:2') throw new Error('SNS throttled');
         published.push(event.id);
       },
     }));
-    const response = await relay(batch(4), context);
-    expect(published).toEqual(['item.deleted:i1']);
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }, { itemIdentifier: '400' }]);
+    const response = await relay(rowChanges(['a', 1], ['a', 2], ['a', 3]), context);
+    expect(attempts).toEqual(['item.updated:a:1', 'item.updated:a:2']);
+    expect(published).toEqual(['item.updated:a:1']);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
+  });
+
+  it('publishes different rows in parallel, and resumes the batch from the earliest record not published', async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const published: string[] = [];
+    const relay = streamOutboxHandler(versionedEventFor, () => ({
+      publish: async (event) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        if (event.id === 'item.updated:b:1') throw new Error('SNS throttled');
+        published.push(event.id);
+      },
+    }), { parallelRows: 3 });
+    const response = await relay(rowChanges(['a', 1], ['b', 1], ['c', 1], ['b', 2], ['d', 1]), context);
+    expect(mostInFlight).toBe(3);
+    // b:2 never overtakes b:1; a and c went out beside b.
+    expect(published).not.toContain('item.updated:b:2');
+    expect(published).toEqual(expect.arrayContaining(['item.updated:a:1', 'item.updated:c:1']));
+    // Lambda resumes at b:1 (sequence 200); c:1 is published again then, with the same event id.
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['200', '300', '400', '500']);
   });
 
   it('skips rows that are no event', async () => {

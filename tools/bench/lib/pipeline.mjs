@@ -1,0 +1,232 @@
+// The saga end to end: many orders over a few items, each followed from its
+// 202 to its decision on the bus, its notification, and its row in the
+// orders table. Items get less stock than they are ordered, so the run covers
+// both outcomes (CONFIRMED and OUT_OF_STOCK rejections).
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { createAgent, isGood, limited, request } from './http-client.mjs';
+import { percentile, sleep } from './stats.mjs';
+import { waitWhileProgressing } from './capture.mjs';
+
+export const ORDERS_TABLE = 'order-processor-local-orders';
+export const NOTIFICATIONS_TABLE = 'notifier-local-notifications';
+
+/**
+ * The writes one order needs on its way to a decision, read from the services:
+ *  - placeOrder: one TransactWriteItems (conditional put of the order; with an
+ *    Idempotency-Key also the key row, after a GetItem) — the bench sends none;
+ *  - reserveStock: one 2-item TransactWriteItems (conditional stock update +
+ *    conditional reservation put); a refusal is that transaction cancelled,
+ *    a GetItem, and a conditional PutItem;
+ *  - settleOrders: a GetItem, then one conditional UpdateItem (PENDING → decision).
+ * Each is counted as one transaction's worth of storage work.
+ */
+export const WRITES_PER_ORDER = 3;
+export const WRITES_NOTE =
+  'one order to a decision = 3 conditional writes: placeOrder 1 TransactWriteItems, reserveStock 1 two-item TransactWriteItems, settleOrders 1 conditional UpdateItem (+2 GetItem); notifier then adds a conditional PutItem + UpdateItem';
+
+/**
+ * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} client @param {string} table
+ * @returns {Promise<Record<string, any>[]>}
+ */
+export const scanAll = async (client, table) => {
+  const rows = [];
+  /** @type {Record<string, any> | undefined} */
+  let start;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+    rows.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return rows;
+};
+
+/**
+ * Creates `count` items through the API.
+ * @param {{ apiUrl: string, count: number, stock: number }} options
+ * @returns {Promise<string[]>}
+ */
+export const createItems = async ({ apiUrl, count, stock }) => {
+  const agent = createAgent();
+  const answers = await limited(
+    4,
+    Array.from({ length: count }, (_, i) => () => request({ baseUrl: apiUrl, method: 'POST', path: '/items', body: { name: `bench item ${i}`, priceCents: 2500, stock }, agent })),
+  );
+  agent.destroy();
+  const failed = answers.find((a) => a.status !== 201 || !a.json?.id);
+  if (failed) throw new Error(`POST /items failed while setting up the bench: ${failed.status} ${failed.error ?? failed.text.slice(0, 300)}`);
+  return answers.map((a) => a.json.id);
+};
+
+/**
+ * Splits each decided order's time into the saga's stages, from the events
+ * seen on the bus (bus arrival times and the occurredAt each service stamped).
+ * @param {{ acceptedAt: number, events: import('./capture.mjs').OrderEvents }[]} orders
+ */
+const stageBreakdown = (orders) => {
+  /** @type {number[]} */ const relayPlaced = [];
+  /** @type {number[]} */ const reserve = [];
+  /** @type {number[]} */ const relayAnswer = [];
+  /** @type {number[]} */ const settle = [];
+  /** @type {number[]} */ const relayDecision = [];
+  const stages = {
+    'placeOrder 202 → order.placed on bus (orders outbox relay)': relayPlaced,
+    'order.placed on bus → stock answered (SQS poll + reserveStock)': reserve,
+    'stock answered → answer on bus (items outbox relay)': relayAnswer,
+    'answer on bus → order decided (SQS poll + settleOrders)': settle,
+    'order decided → decision on bus (orders outbox relay)': relayDecision,
+  };
+  for (const { acceptedAt, events } of orders) {
+    const placed = events['order.placed'];
+    const answer = events['stock.reserved'] ?? events['stock.rejected'];
+    const decision = events['order.confirmed'] ?? events['order.rejected'];
+    if (!placed || !answer || !decision) continue;
+    relayPlaced.push(placed.busAt - acceptedAt);
+    reserve.push(answer.occurredAt - placed.busAt);
+    relayAnswer.push(answer.busAt - answer.occurredAt);
+    settle.push(decision.occurredAt - answer.busAt);
+    relayDecision.push(decision.busAt - decision.occurredAt);
+  }
+  return Object.entries(stages).map(([stage, values]) => ({ stage, p50: percentile(values, 50), p99: percentile(values, 99), samples: values.length }));
+};
+
+/**
+ * @param {{
+ *   apiUrl: string, capture: Awaited<ReturnType<typeof import('./capture.mjs').startCapture>>,
+ *   dynamodb: import('@aws-sdk/client-dynamodb').DynamoDBClient,
+ *   itemIds: string[], stock: number, orders: number, concurrency: number,
+ *   stallMs: number, capMs: number, onProgress?: (detail: string) => void,
+ * }} options
+ */
+export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, concurrency, stallMs, capMs, onProgress }) => {
+  const agent = createAgent();
+  const started = Date.now();
+  let submitted = 0;
+  // Round robin: every item gets the same number of orders, so the expected
+  // split between confirmed and rejected is known in advance.
+  const submissions = await limited(
+    concurrency,
+    Array.from({ length: orders }, (_, i) => async () => {
+      const itemId = itemIds[i % itemIds.length];
+      const answer = await request({ baseUrl: apiUrl, method: 'POST', path: '/orders', body: { itemId, quantity: 1, customerEmail: `bench+${i}@example.com` }, agent });
+      submitted += 1;
+      if (submitted % 50 === 0) onProgress?.(`${submitted}/${orders} submitted, ${capture.decisionCount()} decided`);
+      return { itemId, answer, acceptedAt: Date.now() };
+    }),
+  );
+  agent.destroy();
+  const submitMs = Date.now() - started;
+  const accepted = submissions.filter((s) => s.answer.status === 202 && isGood(s.answer) && typeof s.answer.json.orderId === 'string');
+  const acceptedIds = accepted.map((s) => /** @type {string} */ (s.answer.json.orderId));
+
+  const decidedCount = () => acceptedIds.filter((id) => capture.decisionOf(id)).length;
+  const decisionWait = await waitWhileProgressing({
+    progress: decidedCount,
+    done: (count) => count >= acceptedIds.length,
+    stallMs,
+    capMs,
+    onTick: (count) => onProgress?.(`${count}/${acceptedIds.length} decided`),
+  });
+
+  const decided = accepted
+    .map((s) => ({ ...s, orderId: /** @type {string} */ (s.answer.json.orderId) }))
+    .map((s) => ({ ...s, decision: capture.decisionOf(s.orderId), events: capture.eventsOf(s.orderId) ?? {} }))
+    .filter((s) => s.decision);
+  const latencies = decided.map((s) => /** @type {{ busAt: number }} */ (s.decision).busAt - s.acceptedAt);
+  const lastDecisionAt = Math.max(started, ...decided.map((s) => /** @type {{ busAt: number }} */ (s.decision).busAt));
+
+  // Notifications: one SENT row per decided order in the notifier's table.
+  const wanted = new Set(decided.map((s) => s.orderId));
+  /** @type {Record<string, any>[]} */
+  let notificationRows = [];
+  const sentCount = async () => {
+    notificationRows = (await scanAll(dynamodb, NOTIFICATIONS_TABLE)).filter((row) => wanted.has(row.orderId));
+    return notificationRows.filter((row) => row.status === 'SENT').length;
+  };
+  const notificationWait = await waitWhileProgressing({
+    progress: sentCount,
+    done: (count) => count >= wanted.size,
+    stallMs: Math.min(stallMs, 20_000),
+    capMs: Math.min(capMs, 60_000),
+    intervalMs: 1_000,
+    onTick: (count) => onProgress?.(`${count}/${wanted.size} notifications sent`),
+  });
+  const sentRows = notificationRows.filter((row) => row.status === 'SENT');
+  const notifiedOrders = new Set(sentRows.map((row) => row.orderId));
+
+  // Lost: accepted, no decision on the bus by the deadline. The orders table
+  // says whether the saga stalled (still PENDING) or only the publish is missing.
+  const undecided = acceptedIds.filter((id) => !capture.decisionOf(id));
+  const orderRows = new Map((await scanAll(dynamodb, ORDERS_TABLE)).filter((row) => row.sk === 'ORDER').map((row) => [row.id, row]));
+  const lostStatus = { PENDING: 0, decidedWithoutEvent: 0, missingFromTable: 0 };
+  for (const id of undecided) {
+    const status = orderRows.get(id)?.status;
+    if (status === undefined) lostStatus.missingFromTable += 1;
+    else if (status === 'PENDING') lostStatus.PENDING += 1;
+    else lostStatus.decidedWithoutEvent += 1;
+  }
+  // The bus and the table must agree on every decision the bench saw.
+  const disagreements = decided.filter((s) => {
+    const row = orderRows.get(s.orderId);
+    return !row || `order.${String(row.status).toLowerCase()}` !== s.decision?.type;
+  }).length;
+
+  const confirmedPerItem = new Map();
+  for (const s of decided) if (s.decision?.type === 'order.confirmed') confirmedPerItem.set(s.itemId, (confirmedPerItem.get(s.itemId) ?? 0) + 1);
+  const oversold = [...confirmedPerItem.values()].reduce((total, n) => total + Math.max(0, n - stock), 0);
+  const ordersPerItem = Math.ceil(orders / itemIds.length);
+  const reasons = /** @type {Record<string, number>} */ ({});
+  for (const s of decided) if (s.decision?.reason) reasons[s.decision.reason] = (reasons[s.decision.reason] ?? 0) + 1;
+
+  const badSubmission = submissions.find((s) => !accepted.includes(s));
+  return {
+    orders,
+    items: itemIds.length,
+    stockPerItem: stock,
+    submitConcurrency: concurrency,
+    submitted: submissions.length,
+    accepted: accepted.length,
+    submitErrors: submissions.length - accepted.length,
+    submitErrorSample: badSubmission && `${badSubmission.answer.status} ${(badSubmission.answer.error ?? badSubmission.answer.text).slice(0, 160)}`,
+    submitMs,
+    submitRate: accepted.length / (submitMs / 1000),
+    decided: decided.length,
+    confirmed: decided.filter((s) => s.decision?.type === 'order.confirmed').length,
+    rejected: decided.filter((s) => s.decision?.type === 'order.rejected').length,
+    rejectReasons: reasons,
+    expectedConfirmed: itemIds.length * Math.min(stock, ordersPerItem),
+    oversold,
+    tableDisagreements: disagreements,
+    decisionWindowMs: lastDecisionAt - started,
+    decidedPerSecond: decided.length / Math.max(0.001, (lastDecisionAt - started) / 1000),
+    decisionP50: percentile(latencies, 50),
+    decisionP99: percentile(latencies, 99),
+    decisionWait: decisionWait.reason,
+    stages: stageBreakdown(decided),
+    notificationsSent: sentRows.length,
+    ordersWithoutNotification: decided.filter((s) => !notifiedOrders.has(s.orderId)).length,
+    notificationWait: notificationWait.reason,
+    lost: undecided.length,
+    lostStatus,
+    lostSample: undecided.slice(0, 3),
+  };
+};
+
+/**
+ * Waits for the decisions of orders the bench placed earlier (the cold burst),
+ * so their saga work does not run under the measurements that follow.
+ * @param {{ capture: Awaited<ReturnType<typeof import('./capture.mjs').startCapture>>, orderIds: string[],
+ *   stallMs: number, capMs: number, onProgress?: (detail: string) => void }} options
+ */
+export const drain = async ({ capture, orderIds, stallMs, capMs, onProgress }) => {
+  const wait = await waitWhileProgressing({
+    progress: () => orderIds.filter((id) => capture.decisionOf(id)).length,
+    done: (count) => count >= orderIds.length,
+    stallMs,
+    capMs,
+    onTick: (count) => onProgress?.(`${count}/${orderIds.length} decided`),
+  });
+  // The notifier runs after the decision is published; give it a moment too.
+  await sleep(1_000);
+  return { decided: wait.count, of: orderIds.length, reason: wait.reason };
+};

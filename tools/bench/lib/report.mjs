@@ -1,0 +1,350 @@
+// Turns the bench's measurements into its one table (text, Markdown, JSON),
+// with each figure beside its ceiling from the same run, and the targets with
+// their verdicts. Ratios, not absolute times, are what carry across machines.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ratio } from './stats.mjs';
+
+export const COLUMNS = ['#', 'What', 'Load', 'Value', 'p50', 'p99', 'Errors', 'Ceiling (same run)', 'Ratio'];
+
+/** @param {number | undefined} n */
+const finite = (n) => typeof n === 'number' && Number.isFinite(n);
+/** @param {number | undefined} ms */
+export const fmtMs = (ms) => (!finite(ms) ? '—' : /** @type {number} */ (ms) >= 10_000 ? `${(/** @type {number} */ (ms) / 1000).toFixed(1)} s` : /** @type {number} */ (ms) >= 100 ? `${Math.round(/** @type {number} */ (ms))} ms` : `${/** @type {number} */ (ms).toFixed(1)} ms`);
+/** @param {number | undefined} n */
+export const fmtRate = (n) => (!finite(n) ? '—' : /** @type {number} */ (n) >= 100 ? `${Math.round(/** @type {number} */ (n))}/s` : `${/** @type {number} */ (n).toFixed(1)}/s`);
+/** @param {number | undefined} r */
+export const fmtPct = (r) => (!finite(r) ? '—' : `${Math.round(/** @type {number} */ (r) * 100)}%`);
+/** @param {number | undefined} r */
+export const fmtTimes = (r) => (!finite(r) ? '—' : `${/** @type {number} */ (r).toFixed(/** @type {number} */ (r) >= 10 ? 0 : 1)}×`);
+
+/**
+ * @typedef {{ connections: number, rps: number, p50: number, p99: number, errors: number,
+ *   non2xx?: number, nonJson?: number, socketErrors?: number, timeouts?: number, statuses?: Record<string, number>, badSample?: string, errorSample?: string }} Level
+ * @typedef {{ id: string, section: number, what: string, load: string, value: string, p50: string, p99: string,
+ *   errors: string, ceiling: string, ratio: string, data: Record<string, unknown> }} Row
+ */
+
+/** The best rate over all levels: the ceiling a pipeline could use. @param {Level[] | undefined} levels */
+const bestRate = (levels) => {
+  const rates = (levels ?? []).map((l) => l.rps).filter(finite);
+  return rates.length > 0 ? Math.max(...rates) : Number.NaN;
+};
+
+/** @param {Level[] | undefined} levels @param {number} connections */
+const at = (levels, connections) => levels?.find((l) => l.connections === connections);
+
+/** @param {Level} level */
+const errorText = (level) => {
+  if (!finite(level.errors)) return '—';
+  if (level.errors === 0) return '0';
+  const parts = [];
+  if (level.non2xx) parts.push(`non-2xx ${level.non2xx}`);
+  if (level.nonJson) parts.push(`non-JSON ${level.nonJson}`);
+  if (level.socketErrors) parts.push(`socket ${level.socketErrors}`);
+  if (level.timeouts) parts.push(`timeout ${level.timeouts}`);
+  return `${level.errors}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+};
+
+/**
+ * @param {any} r the bench's results (see bench.mjs)
+ * @returns {Row[]}
+ */
+export const buildRows = (r) => {
+  /** @type {Row[]} */
+  const rows = [];
+  /** @param {Omit<Row, 'data'> & { data?: Record<string, unknown> }} row */
+  const add = (row) => rows.push({ data: {}, ...row });
+  const levels = r.config.levels;
+
+  // 1. Ceilings.
+  for (const c of levels) {
+    const l = at(r.ceilings.http, c);
+    add({ id: `http-ceiling@${c}`, section: 1, what: 'HTTP ceiling: bare serverless-offline function', load: `${c} conn`, value: fmtRate(l?.rps), p50: fmtMs(l?.p50), p99: fmtMs(l?.p99), errors: l ? errorText(l) : '—', ceiling: '—', ratio: '—', data: { ...l } });
+  }
+  for (const [key, label] of /** @type {const} */ ([['getItem', 'GetItem'], ['transaction', '2-item TransactWriteItems']])) {
+    for (const c of levels) {
+      const l = at(r.ceilings[key], c);
+      add({ id: `${key === 'getItem' ? 'getitem' : 'transaction'}-ceiling@${c}`, section: 1, what: `Storage ceiling: DynamoDB Local ${label}`, load: `${c} conc`, value: fmtRate(l?.rps), p50: fmtMs(l?.p50), p99: fmtMs(l?.p99), errors: l ? errorText(l) : '—', ceiling: '—', ratio: '—', data: { ...l } });
+    }
+  }
+
+  // 2. The stack's HTTP path against both ceilings.
+  for (const [key, label, storageKey, storageLabel] of /** @type {const} */ ([
+    ['getItem', 'GET /items/{id} via the gateway', 'getItem', 'GetItem'],
+    ['postOrders', 'POST /orders via the gateway', 'transaction', 'Tx'],
+  ])) {
+    for (const c of levels) {
+      const l = at(r.gateway[key], c);
+      const http = at(r.ceilings.http, c);
+      const storage = at(r.ceilings[storageKey], c);
+      const toHttp = ratio(l?.rps ?? NaN, http?.rps ?? NaN);
+      const toStorage = ratio(l?.rps ?? NaN, storage?.rps ?? NaN);
+      add({
+        id: `${key === 'getItem' ? 'get-item' : 'post-orders'}@${c}`,
+        section: 2,
+        what: label,
+        load: `${c} conn`,
+        value: fmtRate(l?.rps),
+        p50: fmtMs(l?.p50),
+        p99: fmtMs(l?.p99),
+        errors: l ? errorText(l) : '—',
+        ceiling: `HTTP ${fmtRate(http?.rps)} · ${storageLabel} ${fmtRate(storage?.rps)}`,
+        ratio: `${fmtPct(toHttp)} · ${fmtPct(toStorage)}`,
+        data: { ...l, httpCeilingRps: http?.rps, storageCeilingRps: storage?.rps, ratioToHttp: toHttp, ratioToStorage: toStorage },
+      });
+    }
+  }
+
+  // 3. Cold burst, beside the same burst on the fresh bare function.
+  const burst = r.coldBurst.stack;
+  const bareBurst = r.coldBurst.bare;
+  add({
+    id: 'cold-burst',
+    section: 3,
+    what: `Cold burst: ${burst?.count ?? r.config.burst} concurrent POST /orders, fresh stack`,
+    load: `${burst?.count ?? r.config.burst} at once`,
+    value: burst ? `${burst.ok}/${burst.count} ok, all in ${fmtMs(burst.wallMs)}` : '—',
+    p50: fmtMs(burst?.p50),
+    p99: fmtMs(burst?.p99),
+    errors: burst ? `non-2xx ${burst.non2xx} · non-JSON ${burst.nonJson} · timeout ${burst.timeouts}` : '—',
+    ceiling: bareBurst ? `bare fn burst p50 ${fmtMs(bareBurst.p50)} · p99 ${fmtMs(bareBurst.p99)}` : '—',
+    ratio: `p99 ${fmtTimes(ratio(burst?.p99 ?? NaN, bareBurst?.p99 ?? NaN))}`,
+    data: { stack: strip(burst), bare: strip(bareBurst), drained: r.coldBurst.drained },
+  });
+
+  // 4. Pipeline.
+  const p = r.pipeline;
+  const txBest = bestRate(r.ceilings.transaction);
+  const storageBound = txBest / r.writesPerOrder;
+  const tx1 = at(r.ceilings.transaction, levels[0]);
+  const latencyFloor = (tx1?.p50 ?? NaN) * r.writesPerOrder;
+  add({
+    id: 'pipeline',
+    section: 4,
+    what: 'Pipeline: orders decided per second (202 → decision on bus)',
+    load: `${r.config.pipeline.orders} orders / ${r.config.pipeline.items} items`,
+    value: fmtRate(p?.decidedPerSecond),
+    p50: fmtMs(p?.decisionP50),
+    p99: fmtMs(p?.decisionP99),
+    errors: p ? `submit ${p.submitErrors}` : '—',
+    ceiling: `storage-bound ${fmtRate(storageBound)} (best Tx ${fmtRate(txBest)} / ${r.writesPerOrder})`,
+    ratio: fmtPct(ratio(p?.decidedPerSecond ?? NaN, storageBound)),
+    data: { ...p, storageBoundCeiling: storageBound, ratioToStorageBound: ratio(p?.decidedPerSecond ?? NaN, storageBound) },
+  });
+  add({
+    id: 'pipeline-latency',
+    section: 4,
+    what: 'Pipeline: decision latency (202 → decision on bus)',
+    load: `${r.config.pipeline.orders} orders`,
+    value: fmtMs(p?.decisionP50),
+    p50: fmtMs(p?.decisionP50),
+    p99: fmtMs(p?.decisionP99),
+    errors: '—',
+    ceiling: `${r.writesPerOrder} × Tx p50 at ${levels[0]} = ${fmtMs(latencyFloor)}`,
+    ratio: `p50 ${fmtTimes(ratio(p?.decisionP50 ?? NaN, latencyFloor))}`,
+    data: { p50: p?.decisionP50, p99: p?.decisionP99, storageLatencyFloor: latencyFloor, stages: p?.stages },
+  });
+  add({
+    id: 'notifications',
+    section: 4,
+    what: 'Pipeline: notifications sent (notifier table, SENT)',
+    load: `${r.config.pipeline.orders} orders`,
+    value: p ? `${p.notificationsSent}` : '—',
+    p50: '—',
+    p99: '—',
+    errors: p ? `decided, not notified ${p.ordersWithoutNotification}` : '—',
+    ceiling: p ? `${p.decided} decided` : '—',
+    ratio: fmtPct(ratio(p?.notificationsSent ?? NaN, p?.decided ?? NaN)),
+    data: { sent: p?.notificationsSent, decided: p?.decided, withoutNotification: p?.ordersWithoutNotification },
+  });
+  add({
+    id: 'lost',
+    section: 4,
+    what: 'Pipeline: lost (accepted, no decision by the deadline)',
+    load: `${r.config.pipeline.orders} orders`,
+    value: p ? `${p.lost}` : '—',
+    p50: '—',
+    p99: '—',
+    errors: p ? `table: PENDING ${p.lostStatus.PENDING} · decided, no event ${p.lostStatus.decidedWithoutEvent} · missing ${p.lostStatus.missingFromTable}` : '—',
+    ceiling: p ? `${p.accepted} accepted` : '—',
+    ratio: fmtPct(ratio(p?.lost ?? NaN, p?.accepted ?? NaN)),
+    data: { lost: p?.lost, accepted: p?.accepted, lostStatus: p?.lostStatus, sample: p?.lostSample },
+  });
+
+  // 5. Start-up and cold loads.
+  add({
+    id: 'npm-start',
+    section: 5,
+    what: 'npm start: spawn → "Local stack ready"',
+    load: r.startup.templates ? (/reused/i.test(r.startup.templates) ? 'templates reused' : 'templates compiled') : '—',
+    value: fmtMs(r.startup.stackReadyMs),
+    p50: '—',
+    p99: '—',
+    errors: '—',
+    ceiling: `bare serverless-offline ready ${fmtMs(r.startup.bareReadyMs)}`,
+    ratio: fmtTimes(ratio(r.startup.stackReadyMs, r.startup.bareReadyMs)),
+    data: { ...r.startup },
+  });
+  const bareNode = r.coldLoad?.bareNodeMs;
+  for (const f of r.coldLoad?.functions ?? [{ service: '?', function: '?', loadMs: NaN, loadWithSourceMapsMs: NaN }]) {
+    add({
+      id: `cold-load:${f.service}/${f.function}`,
+      section: 5,
+      what: `Cold load: ${f.service}/${f.function}`,
+      load: `median of ${r.coldLoad?.runs ?? '—'}`,
+      value: `${fmtMs(f.loadMs)} (source maps ${fmtMs(f.loadWithSourceMapsMs)})`,
+      p50: '—',
+      p99: '—',
+      errors: '—',
+      ceiling: `bare node start ${fmtMs(bareNode)}`,
+      ratio: fmtTimes(ratio(f.loadMs, bareNode)),
+      data: { ...f, bareNodeMs: bareNode },
+    });
+  }
+  return rows;
+};
+
+/** Drops per-request detail from a burst before it goes into JSON. @param {any} burst */
+const strip = (burst) => {
+  if (!burst) return burst;
+  return Object.fromEntries(Object.entries(burst).filter(([key]) => key !== 'answers'));
+};
+
+/**
+ * The targets of issue #8, each with its verdict and, when missed, what holds it back.
+ * @param {any} r
+ */
+export const evaluateTargets = (r) => {
+  const targets = [];
+  /** @param {string} id @param {string} target @param {string} measured @param {boolean} pass @param {string[]} heldBack */
+  const add = (id, target, measured, pass, heldBack) => targets.push({ id, target, measured, verdict: pass ? 'PASS' : 'MISS', ...(pass ? {} : { heldBackBy: heldBack }) });
+
+  const burst = r.coldBurst.stack;
+  if (burst) {
+    const bare = r.coldBurst.bare;
+    add(
+      'cold-burst',
+      'Cold burst: 0 non-2xx, 0 non-JSON, 0 timeouts',
+      `non-2xx ${burst.non2xx}, non-JSON ${burst.nonJson}, timeouts ${burst.timeouts} of ${burst.count}`,
+      burst.non2xx === 0 && burst.nonJson === 0 && burst.timeouts === 0,
+      [
+        `answers by status: ${JSON.stringify(burst.statuses)}; slowest ${fmtMs(burst.maxMs)}; first bad answer: ${burst.badSample ?? '—'}`,
+        bare ? `the bare serverless-offline function under the same burst: ${JSON.stringify(bare.statuses)}, p99 ${fmtMs(bare.p99)}` : 'no bare-function burst to compare',
+      ],
+    );
+  } else add('cold-burst', 'Cold burst: 0 non-2xx, 0 non-JSON, 0 timeouts', 'not measured', false, [phaseError(r, 'cold burst')]);
+
+  // The target names 50 connections; smoke mode only has 1, so it is judged there and says so.
+  const c = Math.max(...r.config.levels);
+  const get = at(r.gateway.getItem, c);
+  const http = at(r.ceilings.http, c);
+  const getItem = at(r.ceilings.getItem, c);
+  const share = ratio(get?.rps ?? NaN, getItem?.rps ?? NaN);
+  const heldGet = [];
+  if (get && http && getItem) {
+    const bareShare = ratio(http.rps, getItem.rps);
+    if (bareShare < 0.5) heldGet.push(`serverless-offline itself: the bare function does ${fmtRate(http.rps)} at ${c} = ${fmtPct(bareShare)} of raw GetItem (${fmtRate(getItem.rps)}), so no handler behind it can reach 50%`);
+    heldGet.push(`the stack's path (gateway → serverless-offline → handler → DynamoDB) does ${fmtRate(get.rps)} = ${fmtPct(ratio(get.rps, http.rps))} of the bare function; p99 ${fmtMs(get.p99)} vs bare ${fmtMs(http.p99)} and GetItem ${fmtMs(getItem.p99)}`);
+    if (get.errors > 0) heldGet.push(`${get.errors} bad answers (${JSON.stringify(get.statuses)}), e.g. ${get.badSample ?? '—'}`);
+  } else heldGet.push(phaseError(r, 'GET /items/{id} load') || 'not measured');
+  add(
+    'get-item',
+    `GET /items/{id} at ${c} conn${c === 1 ? '' : 's'}: p99 ≤ 250 ms and ≥ 50% of raw GetItem throughput${c !== 50 ? ' (smoke: judged at 1 conn)' : ''}`,
+    get ? `p99 ${fmtMs(get.p99)}, ${fmtRate(get.rps)} = ${fmtPct(share)} of GetItem ${fmtRate(getItem?.rps)}` : 'not measured',
+    get !== undefined && get.p99 <= 250 && share >= 0.5,
+    heldGet,
+  );
+
+  const p = r.pipeline;
+  const txBest = bestRate(r.ceilings.transaction);
+  const storageBound = txBest / r.writesPerOrder;
+  const pipelineShare = ratio(p?.decidedPerSecond ?? NaN, storageBound);
+  const heldPipeline = [];
+  if (p) {
+    const stages = [...(p.stages ?? [])].filter((s) => finite(s.p50)).sort((a, b) => b.p50 - a.p50);
+    if (stages.length > 0) heldPipeline.push(`slowest stage: ${stages[0].stage}, p50 ${fmtMs(stages[0].p50)} (p99 ${fmtMs(stages[0].p99)}); all stages p50: ${stages.map((s) => `${s.stage.split(' (')[0]} ${fmtMs(s.p50)}`).join('; ')}`);
+    heldPipeline.push(`orders were accepted at ${fmtRate(p.submitRate)} and decided at ${fmtRate(p.decidedPerSecond)}; storage-bound ceiling ${fmtRate(storageBound)}`);
+    if (p.lost > 0) heldPipeline.push(`${p.lost} lost: ${JSON.stringify(p.lostStatus)} in the orders table, e.g. ${p.lostSample.join(', ')} (waited: ${p.decisionWait})`);
+    if (p.submitErrors > 0) heldPipeline.push(`${p.submitErrors} orders were not accepted, e.g. ${p.submitErrorSample}`);
+  } else heldPipeline.push(phaseError(r, 'pipeline') || 'not measured');
+  add(
+    'pipeline',
+    'Pipeline: ≥ 50% of the storage-bound ceiling, decision p50 ≤ 1 s, 0 lost',
+    p ? `${fmtRate(p.decidedPerSecond)} = ${fmtPct(pipelineShare)} of ${fmtRate(storageBound)}, p50 ${fmtMs(p.decisionP50)}, lost ${p.lost}` : 'not measured',
+    Boolean(p) && pipelineShare >= 0.5 && p.decisionP50 <= 1000 && p.lost === 0,
+    heldPipeline,
+  );
+
+  const ready = r.startup.stackReadyMs;
+  const phases = [...(r.startup.phases ?? [])].sort((a, b) => b.ms - a.ms);
+  add(
+    'npm-start',
+    'npm start ready ≤ 12 s',
+    fmtMs(ready),
+    finite(ready) && ready <= 12_000,
+    [
+      phases.length > 0 ? `longest phase: ${phases[0].phase} ${fmtMs(phases[0].ms)}; all: ${r.startup.phases.map((/** @type {any} */ ph) => `${ph.phase} ${fmtMs(ph.ms)}`).join('; ')}` : 'no phase markers in the stack output',
+      `one bare serverless-offline service alone is ready in ${fmtMs(r.startup.bareReadyMs)}`,
+      ...(r.startup.templates ? [`the stack said: ${r.startup.templates}`] : []),
+    ],
+  );
+  return targets;
+};
+
+/** @param {any} r @param {string} phase */
+const phaseError = (r, phase) => {
+  const failure = r.failures.find((/** @type {any} */ f) => f.phase === phase);
+  return failure ? `the ${phase} phase failed: ${failure.error}` : '';
+};
+
+/** @param {string[][]} table */
+const renderText = (table) => {
+  const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
+  const line = (/** @type {string[]} */ cells) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const [header = COLUMNS, ...body] = table;
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+};
+
+/** @param {string[][]} table */
+const renderMarkdown = (table) => {
+  const escape = (/** @type {string} */ cell) => cell.replace(/\|/g, '\\|');
+  const [header = COLUMNS, ...body] = table;
+  return [`| ${header.map(escape).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
+};
+
+/**
+ * Prints the report and writes bench.json and bench.md to `outDir`.
+ * @param {{ results: any, outDir: string, print?: (text: string) => void }} options
+ */
+export const writeReport = ({ results, outDir, print = console.log }) => {
+  const rows = buildRows(results);
+  const targets = evaluateTargets(results);
+  const notes = results.notes;
+  const table = [COLUMNS, ...rows.map((row) => [String(row.section), row.what, row.load, row.value, row.p50, row.p99, row.errors, row.ceiling, row.ratio])];
+  const targetLines = targets.flatMap((t) => [`${t.verdict}  ${t.target}: ${t.measured}`, ...(t.heldBackBy ?? []).map((/** @type {string} */ why) => `      held back by: ${why}`)]);
+  const title = `Bench (${results.config.mode}, ${results.meta.cpus} CPUs, node ${results.meta.node}) — ${results.meta.startedAt}, took ${fmtMs(results.meta.durationMs)}`;
+
+  print([title, '', renderText(table), '', 'Targets', ...targetLines.map((l) => `  ${l}`), '', 'Notes', ...notes.map((/** @type {string} */ n) => `  - ${n}`)].join('\n'));
+
+  mkdirSync(outDir, { recursive: true });
+  const json = { meta: results.meta, config: results.config, rows, targets, notes, failures: results.failures, details: { ...results, coldBurst: { ...results.coldBurst, stack: strip(results.coldBurst.stack), bare: strip(results.coldBurst.bare) } } };
+  // NaN is not JSON: unmeasured figures become null rather than breaking the file.
+  writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify(json, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  const md = [
+    `# ${title}`,
+    '',
+    renderMarkdown(table),
+    '',
+    '## Targets',
+    '',
+    ...targets.flatMap((t) => [`- **${t.verdict}** ${t.target}: ${t.measured}`, ...(t.heldBackBy ?? []).map((/** @type {string} */ why) => `  - held back by: ${why}`)]),
+    '',
+    '## Notes',
+    '',
+    ...notes.map((/** @type {string} */ n) => `- ${n}`),
+    '',
+  ].join('\n');
+  writeFileSync(path.join(outDir, 'bench.md'), md);
+  return { rows, targets };
+};

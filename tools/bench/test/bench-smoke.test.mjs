@@ -1,0 +1,90 @@
+// Runs the whole bench once in smoke mode and checks what it produces:
+// structure and counts only. Timings are never asserted — on a shared
+// machine they are noise, which is why the bench reports ratios.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const TIMEOUT_MS = 110_000;
+
+/** @param {string} outDir */
+const runSmoke = (outDir) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'tools/bench/bench.mjs'), '--smoke', '--out', outDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // SIGTERM lets the bench stop the stack it started.
+    const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+
+describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
+  /** @type {string} */
+  let outDir;
+  /** @type {{ code: number | null, signal: string | null, stdout: string, stderr: string }} */
+  let run;
+  /** @type {any} */
+  let report;
+
+  before(async () => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    run = /** @type {any} */ (await runSmoke(outDir));
+  });
+  after(() => rmSync(outDir, { recursive: true, force: true }));
+
+  const rowById = (/** @type {string} */ id) => report.rows.find((/** @type {any} */ row) => row.id === id);
+
+  it('exits 0 and writes a JSON report that parses, and the Markdown table', () => {
+    assert.equal(run.code, 0, `bench exited ${run.code ?? run.signal}\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
+    report = JSON.parse(readFileSync(path.join(outDir, 'bench.json'), 'utf8'));
+    const md = readFileSync(path.join(outDir, 'bench.md'), 'utf8');
+    assert.match(md, /\| # \| What \| Load \| Value \| p50 \| p99 \| Errors \| Ceiling \(same run\) \| Ratio \|/);
+    assert.ok(existsSync(path.join(outDir, 'stack.log')));
+    assert.match(run.stdout, /Ceiling \(same run\)/, 'the table is printed');
+    assert.match(run.stderr, /\[bench \d+:\d\d\]/, 'progress goes to stderr');
+    assert.equal(report.config.mode, 'smoke');
+  });
+
+  it('has every row, each measured', () => {
+    const ids = ['http-ceiling@1', 'getitem-ceiling@1', 'transaction-ceiling@1', 'get-item@1', 'post-orders@1', 'cold-burst', 'pipeline', 'pipeline-latency', 'notifications', 'lost', 'npm-start'];
+    for (const id of ids) assert.ok(rowById(id), `row ${id} is missing`);
+    assert.ok(report.rows.some((/** @type {any} */ row) => row.id.startsWith('cold-load:')), 'cold-load rows are missing');
+    for (const id of ['http-ceiling@1', 'getitem-ceiling@1', 'transaction-ceiling@1', 'get-item@1', 'post-orders@1']) {
+      assert.equal(typeof rowById(id).data.rps, 'number', `${id} has no rate`);
+    }
+    assert.equal(typeof rowById('npm-start').data.stackReadyMs, 'number');
+    assert.deepEqual(report.failures, [], 'no phase failed');
+  });
+
+  it('has a verdict for every target', () => {
+    assert.deepEqual(report.targets.map((/** @type {any} */ t) => t.id), ['cold-burst', 'get-item', 'pipeline', 'npm-start']);
+    for (const target of report.targets) assert.match(target.verdict, /^(PASS|MISS)$/);
+  });
+
+  it('gets a 2xx JSON answer to every request of the cold burst, in time', () => {
+    const burst = rowById('cold-burst').data.stack;
+    assert.equal(burst.count, 100);
+    assert.equal(burst.non2xx, 0, JSON.stringify(burst.statuses));
+    assert.equal(burst.nonJson, 0, burst.badSample);
+    assert.equal(burst.timeouts, 0);
+  });
+
+  it('loses no order in the pipeline and notifies every decision', () => {
+    const pipeline = report.details.pipeline;
+    assert.equal(pipeline.accepted, 20);
+    assert.equal(rowById('lost').data.lost, 0, JSON.stringify(pipeline.lostStatus));
+    assert.equal(pipeline.decided, 20);
+    assert.equal(pipeline.notificationsSent, pipeline.decided);
+  });
+});
