@@ -35,5 +35,7 @@ export const localFunctions = (template, lambdaPort) =>
 export const startOffline = (service, ports, env) =>
   startChild(service.name, SERVERLESS_BIN, ['offline', 'start', '--stage', LOCAL_STAGE, '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
     cwd: service.dir,
-    env,
+    // Its notices (a banner, a line per invocation) repeat what the gateway and the
+    // pollers log, through one more pipe per line; its warnings and errors stay.
+    env: { SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL || 'warning', ...env },
   });

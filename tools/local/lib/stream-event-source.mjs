@@ -64,10 +64,15 @@ export const startStreamEventSource = ({
     return ShardIterator;
   };
 
+  // A shard is read only once its parent is read to the end (or gone from
+  // the stream), as Lambda does, so a backlog is relayed in order.
   const discoverShards = async () => {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const described = new Set((StreamDescription?.Shards ?? []).map((shard) => shard.ShardId));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (shards.has(shard.ShardId) || finished.has(shard.ShardId)) continue;
+      const parent = shard.ParentShardId;
+      if (parent && described.has(parent) && !finished.has(parent)) continue;
       // Shards that appear after start-up hold only new records: read them from the beginning.
       const type = shards.size === 0 && finished.size === 0 ? startingPosition : 'TRIM_HORIZON';
       shards.set(shard.ShardId, { iterator: await iterator(shard.ShardId, type), attempts: 0 });
@@ -83,6 +88,14 @@ export const startStreamEventSource = ({
   const freshIterator = (shardId, { lastSequence }) =>
     lastSequence ? iterator(shardId, 'AFTER_SEQUENCE_NUMBER', lastSequence) : iterator(shardId, 'TRIM_HORIZON');
 
+  // A closed shard has children that hold what follows it: look for them at once.
+  let rediscover = false;
+  const endShard = (shardId) => {
+    shards.delete(shardId);
+    finished.add(shardId);
+    rediscover = true;
+  };
+
   const pollShard = async (shardId, state) => {
     let page;
     try {
@@ -94,10 +107,8 @@ export const startStreamEventSource = ({
     }
     const { Records = [], NextShardIterator } = page;
     if (Records.length === 0) {
-      if (!NextShardIterator) {
-        shards.delete(shardId);
-        finished.add(shardId);
-      } else state.iterator = NextShardIterator;
+      if (!NextShardIterator) endShard(shardId);
+      else state.iterator = NextShardIterator;
       return false;
     }
     const result = await invoke(functionName, { Records: Records.map((record) => toLambdaRecord(record, streamArn)) });
@@ -106,10 +117,7 @@ export const startStreamEventSource = ({
       state.attempts = 0;
       state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
-      if (!NextShardIterator) {
-        shards.delete(shardId);
-        finished.add(shardId);
-      }
+      if (!NextShardIterator) endShard(shardId);
       log(`${functionName}: ${Records.length} stream record(s) done`);
       return true;
     }
@@ -131,7 +139,8 @@ export const startStreamEventSource = ({
     let lastDiscovery = 0;
     while (!stopped) {
       try {
-        if (Date.now() - lastDiscovery > 5000 || shards.size === 0) {
+        if (rediscover || Date.now() - lastDiscovery > 5000 || shards.size === 0) {
+          rediscover = false;
           await discoverShards();
           lastDiscovery = Date.now();
         }
