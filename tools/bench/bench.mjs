@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { measureColdLoads } from './cold-start.mjs';
 import { coldBurst } from './lib/burst.mjs';
 import { startCapture } from './lib/capture.mjs';
+import { clockTicksPerSecond, createCpuMeter } from './lib/cpu.mjs';
 import { createScratchTable, dropScratchTable, dynamoClient, measureLevel, operations } from './lib/dynamo-ceiling.mjs';
 import { cycle, loadLevel } from './lib/http-load.mjs';
 import { createItems, drain, runPipeline, WRITES_NOTE, WRITES_PER_ORDER } from './lib/pipeline.mjs';
@@ -85,6 +86,8 @@ const results = {
   ceilings: { http: /** @type {any[]} */ ([]), getItem: /** @type {any[]} */ ([]), transaction: /** @type {any[]} */ ([]) },
   gateway: { getItem: /** @type {any[]} */ ([]), postOrders: /** @type {any[]} */ ([]) },
   pipeline: /** @type {any} */ (undefined),
+  /** Where the CPU goes at the loaded phases (see lib/cpu.mjs). */
+  cpu: { cores: os.cpus().length, clockTicksPerSecond: clockTicksPerSecond(), phases: /** @type {import('./lib/cpu.mjs').CpuPhase[]} */ ([]) },
   coldLoad: /** @type {any} */ (undefined),
   failures: /** @type {{ phase: string, error: string }[]} */ ([]),
   notes: /** @type {string[]} */ ([]),
@@ -113,6 +116,9 @@ const main = async () => {
   results.startup.stackReadyMs = stack.readyMs;
   results.startup.phases = startupPhases(stack.lines, stack.readyMs);
   results.startup.templates = templateReuse(stack.lines);
+  const cpu = createCpuMeter({ rootPid: stack.pid, dynamodbPort: Number(new URL(stack.dynamodbEndpoint).port), cores: results.cpu.cores });
+  // CPU is measured at the highest connection level (50; 1 in smoke mode).
+  const cpuLevel = Math.max(...config.levels);
 
   // The capture queue lives in fauxqs only: creating it warms no function.
   const capture = await startCapture({ endpoint: stack.snsSqsEndpoint });
@@ -177,7 +183,11 @@ const main = async () => {
     plenty: (await createItems({ apiUrl: stack.apiUrl, count: 1, stock: 1_000_000 }))[0],
   }));
   // Their item.created events go through the outbox relay; let that settle.
-  await sleep(2_000);
+  // The last 1.5 s of it show what the stack spends doing nothing (its pollers).
+  await sleep(500);
+  const idle = cpu.start();
+  await sleep(1_500);
+  results.cpu.phases.push(idle.stop({ id: 'idle', what: 'Idle stack between phases', unit: 's', completed: (wallMs) => wallMs / 1000 }));
 
   if (items) {
     await phase('GET /items/{id} load', async () => {
@@ -185,33 +195,46 @@ const main = async () => {
       for (const connections of config.levels) {
         const step = `GET /items/{id} at ${connections} conn`;
         progress.update(step);
-        results.gateway.getItem.push(
-          await loadLevel({ baseUrl: stack.apiUrl, connections, ...config.http, next: () => ({ method: 'GET', path: `/items/${nextId()}` }), onRun: (run) => progress.update(step, `run ${run}/${config.http.runs}`) }),
-        );
+        const { cpu: cpuUse, ...level } = await loadLevel({
+          baseUrl: stack.apiUrl,
+          connections,
+          ...config.http,
+          next: () => ({ method: 'GET', path: `/items/${nextId()}` }),
+          onRun: (run) => progress.update(step, `run ${run}/${config.http.runs}`),
+          ...(connections === cpuLevel ? { cpu: { meter: cpu, id: `get-item@${connections}`, what: `GET /items/{id} @${connections}` } } : {}),
+        });
+        results.gateway.getItem.push(level);
+        if (cpuUse) results.cpu.phases.push(cpuUse);
       }
     });
 
     const { orders, concurrency, stock } = config.pipeline;
     const step = `pipeline: ${orders} orders over ${items.pipeline.length} items`;
     progress.update(step);
-    results.pipeline = await phase('pipeline', () =>
-      runPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.pipeline, stock, orders, concurrency, stallMs: STALL_MS, capMs: mode === 'smoke' ? 90_000 : 240_000, onProgress: (d) => progress.update(step, d) }),
+    const pipeline = await phase('pipeline', () =>
+      runPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.pipeline, stock, orders, concurrency, stallMs: STALL_MS, capMs: mode === 'smoke' ? 90_000 : 240_000, onProgress: (d) => progress.update(step, d), cpu }),
     );
+    if (pipeline) {
+      const { cpu: cpuUse, ...rest } = pipeline;
+      results.pipeline = rest;
+      if (cpuUse) results.cpu.phases.push(cpuUse);
+    }
 
     await phase('POST /orders load', async () => {
       const body = JSON.stringify({ itemId: items.plenty, quantity: 1, customerEmail: 'load@example.com' });
       for (const connections of config.levels) {
         const step = `POST /orders at ${connections} conn`;
         progress.update(step);
-        results.gateway.postOrders.push(
-          await loadLevel({
-            baseUrl: stack.apiUrl,
-            connections,
-            ...config.http,
-            next: () => ({ method: 'POST', path: '/orders', body, headers: { 'content-type': 'application/json' } }),
-            onRun: (run) => progress.update(step, `run ${run}/${config.http.runs}`),
-          }),
-        );
+        const { cpu: cpuUse, ...level } = await loadLevel({
+          baseUrl: stack.apiUrl,
+          connections,
+          ...config.http,
+          next: () => ({ method: 'POST', path: '/orders', body, headers: { 'content-type': 'application/json' } }),
+          onRun: (run) => progress.update(step, `run ${run}/${config.http.runs}`),
+          ...(connections === cpuLevel ? { cpu: { meter: cpu, id: `post-orders@${connections}`, what: `POST /orders @${connections}` } } : {}),
+        });
+        results.gateway.postOrders.push(level);
+        if (cpuUse) results.cpu.phases.push(cpuUse);
       }
     });
   }
@@ -241,6 +264,9 @@ const main = async () => {
       `Pipeline stages (p50 / p99): ${p.stages.map((/** @type {any} */ s) => `${s.stage} ${Math.round(s.p50)} / ${Math.round(s.p99)} ms`).join('; ')}.`,
     );
   }
+  results.notes.push(
+    `Where the CPU goes: utime + stime from /proc/<pid>/stat (all threads, so serverless-offline's worker threads count with their process) of every process under the stack's start.mjs, summed by role, plus the bench's own process (autocannon runs in it, and the pipeline's SQS capture) from process.cpuUsage(); ${results.cpu.clockTicksPerSecond} ticks/s, ${results.cpu.cores} cores. Measured over the timed runs (not the warm-up) at ${cpuLevel} conn, and over the pipeline from its first submission to the last decision seen. Machine busy = all that CPU / (wall × cores); in brackets the same from /proc/stat (every process and the kernel). CPU-bound ceiling = cores × 1000 / stack CPU ms per request (the bench client excluded): the most this machine could do if nothing but CPU limited it. POST /orders CPU includes the saga still working on orders accepted earlier.`,
+  );
   results.notes.push('POST /orders load runs last: every accepted order enters the saga, which keeps running beside the later connection levels (as it would in use).');
   for (const level of [...results.gateway.getItem, ...results.gateway.postOrders, ...results.ceilings.http]) {
     if (level.badSample) results.notes.push(`Bad answer at ${level.connections} conn (${JSON.stringify(level.statuses)}): ${level.badSample}`);

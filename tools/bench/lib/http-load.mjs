@@ -85,13 +85,17 @@ export const loadOnce = async ({ baseUrl, connections, durationS, next, timeoutS
 /**
  * A warm-up (discarded), then `runs` timed runs at one level; the figures are
  * medians across runs and the error counts are totals, so one bad run still shows.
+ * With `cpu`, the CPU spent over the timed runs (not the warm-up) is measured
+ * per request answered, and returned as `cpu`.
  * @param {{ baseUrl: string, connections: number, durationS: number, runs: number, warmupS: number,
- *   next: () => LoadRequest, onRun?: (run: number) => void }} options
- * @returns {Promise<LevelResult>}
+ *   next: () => LoadRequest, onRun?: (run: number) => void,
+ *   cpu?: { meter: import('./cpu.mjs').CpuMeter, id: string, what: string } }} options
+ * @returns {Promise<LevelResult & { cpu?: import('./cpu.mjs').CpuPhase }>}
  */
-export const loadLevel = async ({ baseUrl, connections, durationS, runs, warmupS, next, onRun }) => {
+export const loadLevel = async ({ baseUrl, connections, durationS, runs, warmupS, next, onRun, cpu }) => {
   if (warmupS > 0) await loadOnce({ baseUrl, connections, durationS: warmupS, next });
   const results = [];
+  const cpuRun = cpu?.meter.start();
   for (let run = 1; run <= runs; run += 1) {
     onRun?.(run);
     results.push(await loadOnce({ baseUrl, connections, durationS, next }));
@@ -114,6 +118,7 @@ export const loadLevel = async ({ baseUrl, connections, durationS, runs, warmupS
     timeouts: sum('timeouts'),
     statuses,
     badSample: results.find((r) => r.badSample)?.badSample,
+    ...(cpu && cpuRun ? { cpu: cpuRun.stop({ id: cpu.id, what: cpu.what, unit: 'request', completed: sum('requests') }) } : {}),
   };
 };
 

@@ -96,11 +96,16 @@ const stageBreakdown = (orders) => {
  *   dynamodb: import('@aws-sdk/client-dynamodb').DynamoDBClient,
  *   itemIds: string[], stock: number, orders: number, concurrency: number,
  *   stallMs: number, capMs: number, onProgress?: (detail: string) => void,
+ *   cpu?: import('./cpu.mjs').CpuMeter,
  * }} options
  */
-export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, concurrency, stallMs, capMs, onProgress }) => {
+export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, concurrency, stallMs, capMs, onProgress, cpu }) => {
   const agent = createAgent();
   const started = Date.now();
+  // CPU from the first submission to the last decision seen: marked whenever
+  // the count of decisions grows, so the wait after the last one is not counted.
+  const cpuRun = cpu?.start();
+  let cpuMarkedAt = -1;
   let submitted = 0;
   // Round robin: every item gets the same number of orders, so the expected
   // split between confirmed and rejected is known in advance.
@@ -119,7 +124,14 @@ export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, o
   const accepted = submissions.filter((s) => s.answer.status === 202 && isGood(s.answer) && typeof s.answer.json.orderId === 'string');
   const acceptedIds = accepted.map((s) => /** @type {string} */ (s.answer.json.orderId));
 
-  const decidedCount = () => acceptedIds.filter((id) => capture.decisionOf(id)).length;
+  const decidedCount = () => {
+    const count = acceptedIds.filter((id) => capture.decisionOf(id)).length;
+    if (count > cpuMarkedAt) {
+      cpuMarkedAt = count;
+      cpuRun?.mark();
+    }
+    return count;
+  };
   const decisionWait = await waitWhileProgressing({
     progress: decidedCount,
     done: (count) => count >= acceptedIds.length,
@@ -132,6 +144,7 @@ export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, o
     .map((s) => ({ ...s, orderId: /** @type {string} */ (s.answer.json.orderId) }))
     .map((s) => ({ ...s, decision: capture.decisionOf(s.orderId), events: capture.eventsOf(s.orderId) ?? {} }))
     .filter((s) => s.decision);
+  const cpuUse = cpuRun?.stop({ id: 'pipeline', what: 'Pipeline', unit: 'order', completed: decided.length });
   const latencies = decided.map((s) => /** @type {{ busAt: number }} */ (s.decision).busAt - s.acceptedAt);
   const lastDecisionAt = Math.max(started, ...decided.map((s) => /** @type {{ busAt: number }} */ (s.decision).busAt));
 
@@ -209,6 +222,7 @@ export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, o
     lost: undecided.length,
     lostStatus,
     lostSample: undecided.slice(0, 3),
+    cpu: cpuUse,
   };
 };
 

@@ -25,6 +25,43 @@ export const fmtTimes = (r) => (!finite(r) ? '—' : `${/** @type {number} */ (r
  *   errors: string, ceiling: string, ratio: string, data: Record<string, unknown> }} Row
  */
 
+/** CPU milliseconds: one decimal below 100. @param {number | undefined} ms */
+const fmtCpu = (ms) => (!finite(ms) ? '—' : /** @type {number} */ (ms) >= 100 ? `${Math.round(/** @type {number} */ (ms))}` : /** @type {number} */ (ms).toFixed(1));
+/** A label without its explanation in brackets: "local stack process (gateway, …)" → "local stack process". @param {string} label */
+const shortLabel = (label) => label.replace(/\s*\(.*\)$/, '');
+
+/**
+ * The "Where the CPU goes" section: one line per measured phase.
+ * @param {any} r
+ * @returns {string[]}
+ */
+export const cpuLines = (r) =>
+  (r.cpu?.phases ?? []).map((/** @type {import('./cpu.mjs').CpuPhase} */ p) => {
+    const per = p.unit === 's' ? 'ms CPU/s' : `ms CPU/${p.unit}`;
+    const parts = p.cpuMsPerUnit.map((c) => `${shortLabel(c.label)} ${fmtCpu(c.ms)}`).join(', ');
+    const count = p.unit === 's' ? `${(p.wallMs / 1000).toFixed(1)} s` : `${p.completed} ${p.unit}s in ${(p.wallMs / 1000).toFixed(1)} s`;
+    const busy = `machine ${fmtPct(p.utilisation)} busy${finite(p.machineBusy) ? ` (/proc/stat ${fmtPct(p.machineBusy)})` : ''}`;
+    const ceiling = p.unit === 's' ? '' : `; CPU-bound ceiling ${fmtRate(p.cpuBoundCeiling)} (${p.cores} cores ÷ ${fmtCpu(p.stackCpuMsPerUnit)} ms without the bench client)`;
+    return `${p.what} (${count}): ${fmtCpu(p.totalCpuMsPerUnit)} ${per} — ${parts}; ${busy}${ceiling}`;
+  });
+
+/** Utilisation from which a missed target is put down to the CPU. */
+export const CPU_BOUND_UTILISATION = 0.85;
+
+/**
+ * The CPU figure of a missed target, when the machine was busy enough for the CPU to be what held it back.
+ * @param {any} r @param {string} id @param {(ceiling: number) => string} compare what the CPU-bound ceiling is set beside
+ */
+const cpuHeldBack = (r, id, compare) => {
+  const p = (r.cpu?.phases ?? []).find((/** @type {import('./cpu.mjs').CpuPhase} */ ph) => ph.id === id);
+  if (!p || !(p.utilisation >= CPU_BOUND_UTILISATION)) return [];
+  const top = p.cpuMsPerUnit.slice(0, 4).map((c) => `${shortLabel(c.label)} ${fmtCpu(c.ms)}`).join(', ');
+  const dynamo = p.cpuMsPerUnit.find((c) => c.label === 'DynamoDB Local');
+  return [
+    `the machine's CPU: ${fmtPct(p.utilisation)} of ${p.cores} cores busy, ${fmtCpu(p.totalCpuMsPerUnit)} ms CPU per ${p.unit} (${top}); at ${fmtCpu(p.stackCpuMsPerUnit)} ms per ${p.unit} without the bench client, ${p.cores} cores allow at most ${fmtRate(p.cpuBoundCeiling)}${compare(p.cpuBoundCeiling)}${dynamo ? `; DynamoDB Local's share is ${fmtCpu(dynamo.ms)} ms (${fmtPct(ratio(dynamo.ms, p.totalCpuMsPerUnit))})` : ''}`,
+  ];
+};
+
 /** The best rate over all levels: the ceiling a pipeline could use. @param {Level[] | undefined} levels */
 const bestRate = (levels) => {
   const rates = (levels ?? []).map((l) => l.rps).filter(finite);
@@ -247,6 +284,7 @@ export const evaluateTargets = (r) => {
     if (bareShare < 0.5) heldGet.push(`serverless-offline itself: the bare function does ${fmtRate(http.rps)} at ${c} = ${fmtPct(bareShare)} of raw GetItem (${fmtRate(getItem.rps)}), so no handler behind it can reach 50%`);
     heldGet.push(`the stack's path (gateway → serverless-offline → handler → DynamoDB) does ${fmtRate(get.rps)} = ${fmtPct(ratio(get.rps, http.rps))} of the bare function; p99 ${fmtMs(get.p99)} vs bare ${fmtMs(http.p99)} and GetItem ${fmtMs(getItem.p99)}`);
     if (get.errors > 0) heldGet.push(`${get.errors} bad answers (${JSON.stringify(get.statuses)}), e.g. ${get.badSample ?? '—'}`);
+    heldGet.push(...cpuHeldBack(r, `get-item@${c}`, (ceiling) => ` = ${fmtPct(ratio(ceiling, getItem.rps))} of GetItem ${fmtRate(getItem.rps)}`));
   } else heldGet.push(phaseError(r, 'GET /items/{id} load') || 'not measured');
   add(
     'get-item',
@@ -267,6 +305,7 @@ export const evaluateTargets = (r) => {
     heldPipeline.push(`orders were accepted at ${fmtRate(p.submitRate)} and decided at ${fmtRate(p.decidedPerSecond)}; storage-bound ceiling ${fmtRate(storageBound)}`);
     if (p.lost > 0) heldPipeline.push(`${p.lost} lost: ${JSON.stringify(p.lostStatus)} in the orders table, e.g. ${p.lostSample.join(', ')} (waited: ${p.decisionWait})`);
     if (p.submitErrors > 0) heldPipeline.push(`${p.submitErrors} orders were not accepted, e.g. ${p.submitErrorSample}`);
+    heldPipeline.push(...cpuHeldBack(r, 'pipeline', (ceiling) => ` orders = ${fmtPct(ratio(ceiling, storageBound))} of the storage-bound ${fmtRate(storageBound)}`));
   } else heldPipeline.push(phaseError(r, 'pipeline') || 'not measured');
   add(
     'pipeline',
@@ -325,10 +364,12 @@ export const writeReport = ({ results, outDir, print = console.log }) => {
   const targetLines = targets.flatMap((t) => [`${t.verdict}  ${t.target}: ${t.measured}`, ...(t.heldBackBy ?? []).map((/** @type {string} */ why) => `      held back by: ${why}`)]);
   const title = `Bench (${results.config.mode}, ${results.meta.cpus} CPUs, node ${results.meta.node}) — ${results.meta.startedAt}, took ${fmtMs(results.meta.durationMs)}`;
 
-  print([title, '', renderText(table), '', 'Targets', ...targetLines.map((l) => `  ${l}`), '', 'Notes', ...notes.map((/** @type {string} */ n) => `  - ${n}`)].join('\n'));
+  const cpu = cpuLines(results);
+  const cpuSection = cpu.length > 0 ? ['', 'Where the CPU goes', ...cpu.map((l) => `  ${l}`)] : [];
+  print([title, '', renderText(table), ...cpuSection, '', 'Targets', ...targetLines.map((l) => `  ${l}`), '', 'Notes', ...notes.map((/** @type {string} */ n) => `  - ${n}`)].join('\n'));
 
   mkdirSync(outDir, { recursive: true });
-  const json = { meta: results.meta, config: results.config, rows, targets, notes, failures: results.failures, details: { ...results, coldBurst: { ...results.coldBurst, stack: strip(results.coldBurst.stack), bare: strip(results.coldBurst.bare) } } };
+  const json = { meta: results.meta, config: results.config, rows, cpu: { ...results.cpu, lines: cpu }, targets, notes, failures: results.failures, details: { ...results, coldBurst: { ...results.coldBurst, stack: strip(results.coldBurst.stack), bare: strip(results.coldBurst.bare) } } };
   // NaN is not JSON: unmeasured figures become null rather than breaking the file.
   writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify(json, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   const md = [
@@ -336,6 +377,7 @@ export const writeReport = ({ results, outDir, print = console.log }) => {
     '',
     renderMarkdown(table),
     '',
+    ...(cpu.length > 0 ? ['## Where the CPU goes', '', ...cpu.map((l) => `- ${l}`), ''] : []),
     '## Targets',
     '',
     ...targets.flatMap((t) => [`- **${t.verdict}** ${t.target}: ${t.measured}`, ...(t.heldBackBy ?? []).map((/** @type {string} */ why) => `  - held back by: ${why}`)]),

@@ -167,6 +167,8 @@ export const startStack = async ({ timeoutMs = 240_000, env = {} } = {}) => {
       snsSqsEndpoint: `http://127.0.0.1:${snsSqs}`,
       readyMs: /** @type {number} */ (readyMs),
       spawnedAt,
+      /** The start.mjs process: every process of the stack runs below it (see cpu.mjs). */
+      pid: /** @type {number} */ (child.pid),
       lines,
       alive: () => child.exitCode === null && child.signalCode === null,
       /** How it ended, if it has: the bench reports a stack that died under load. */

@@ -80,6 +80,24 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
     assert.equal(burst.timeouts, 0);
   });
 
+  it('says where the CPU goes at each loaded phase, by process', () => {
+    const phases = report.cpu.phases;
+    assert.deepEqual(phases.map((/** @type {any} */ p) => p.id), ['idle', 'get-item@1', 'pipeline', 'post-orders@1']);
+    for (const phase of phases) {
+      if (phase.unit !== 's') assert.ok(phase.completed > 0, `${phase.id}: nothing completed`);
+      const labels = phase.cpuMsPerUnit.map((/** @type {any} */ c) => c.label);
+      for (const label of ['DynamoDB Local', 'local stack process (gateway, SNS/SQS, pollers)', 'serverless-offline items-api', 'serverless-offline order-processor', 'bench client (load generator)']) {
+        assert.ok(labels.includes(label), `${phase.id}: no ${label} in ${labels.join(', ')}`);
+      }
+      for (const c of phase.cpuMsPerUnit) assert.ok(c.processes > 0, `${phase.id}: ${c.label} counts no process`);
+    }
+    assert.equal(phases.find((/** @type {any} */ p) => p.id === 'pipeline').completed, 20);
+    assert.equal(report.cpu.lines.length, phases.length);
+    assert.match(run.stdout, /\nWhere the CPU goes\n/);
+    assert.match(run.stdout, /^ {2}GET \/items\/\{id\} @1 \(\d+ requests in .+ ms CPU\/request — .*DynamoDB Local/m);
+    assert.match(readFileSync(path.join(outDir, 'bench.md'), 'utf8'), /## Where the CPU goes/);
+  });
+
   it('loses no order in the pipeline and notifies every decision', () => {
     const pipeline = report.details.pipeline;
     assert.equal(pipeline.accepted, 20);
