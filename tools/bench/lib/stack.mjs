@@ -2,10 +2,10 @@
 // runs it, and the bare serverless-offline function that is its HTTP ceiling.
 // Both go on free ports, so the bench runs beside a developer's own stack.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reservePorts } from '../../../libs/testing/src/local-aws.cjs';
+import { discoverServices } from '../../local/lib/services.mjs';
 import { sleep } from './stats.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -13,46 +13,7 @@ const READY = /Local stack ready/;
 const BARE_READY = /Server ready/;
 export const BARE_FUNCTION_DIR = path.join(ROOT, 'tools/bench/fixtures/bare-function');
 
-/** @param {number} port */
-const listen = (port) =>
-  /** @type {Promise<net.Server | undefined>} */ (
-    new Promise((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => resolve(server));
-    })
-  );
-
-/**
- * Distinct free ports: `singles` anywhere plus a run of `runLength`
- * consecutive ones (the services' internal ports). All are held open until
- * all are found, so none is handed out twice (as libs/testing does).
- * @param {number} singles @param {number} runLength
- */
-export const reservePorts = async (singles, runLength) => {
-  /** @type {net.Server[]} */
-  const held = [];
-  try {
-    const ports = [];
-    for (let i = 0; i < singles; i += 1) {
-      const server = /** @type {net.Server} */ (await listen(0));
-      held.push(server);
-      ports.push(/** @type {net.AddressInfo} */ (server.address()).port);
-    }
-    for (;;) {
-      const base = 20_000 + Math.floor(Math.random() * 40_000);
-      const run = await Promise.all(Array.from({ length: runLength }, (_, i) => listen(base + i)));
-      const opened = run.filter((server) => server !== undefined);
-      held.push(...opened);
-      if (opened.length === runLength) return { ports, runBase: base };
-    }
-  } finally {
-    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
-};
-
-/** The same rule as tools/local/lib/services.mjs: a service is a services/* folder with a serverless.yml. */
-const serviceCount = () => readdirSync(path.join(ROOT, 'services')).filter((name) => existsSync(path.join(ROOT, 'services', name, 'serverless.yml'))).length;
+const serviceCount = () => discoverServices().length;
 
 /**
  * A child whose output is kept with the time each line arrived, so the time to
