@@ -54,17 +54,19 @@ export const streamOutboxHandler =
     const logger = loggerForInvocation(context);
     const records = event.Records;
     const published = records.map(() => false);
-    let failure: { index: number; eventId?: string; error: unknown } | undefined;
+    // The earliest failed publish, shared by the workers: a holder, since each reads what the others set.
+    const failed: { first?: { index: number; eventId?: string; error: unknown } } = {};
+    const stopping = () => failed.first !== undefined;
 
     const publishRow = async (indexes: number[]) => {
       for (const index of indexes) {
-        if (failure) return;
+        if (stopping()) return;
         let domainEvent: DomainEvent | undefined;
         try {
           domainEvent = eventFor(tableChangeOf(records[index] as DynamoDBRecord));
           if (domainEvent) await publisher().publish(domainEvent);
         } catch (error) {
-          if (!failure || index < failure.index) failure = { index, eventId: domainEvent?.id, error };
+          if (!failed.first || index < failed.first.index) failed.first = { index, eventId: domainEvent?.id, error };
           return;
         }
         published[index] = true;
@@ -74,9 +76,10 @@ export const streamOutboxHandler =
 
     const rows = indexesByRow(records);
     const worker = async () => {
-      for (let row = rows.shift(); row && !failure; row = rows.shift()) await publishRow(row);
+      for (let row = rows.shift(); row && !stopping(); row = rows.shift()) await publishRow(row);
     };
     await Promise.all(Array.from({ length: Math.min(parallelRows, rows.length) }, worker));
+    const failure = failed.first;
     if (!failure) return { batchItemFailures: [] };
 
     const rest = records.slice(published.indexOf(false));
