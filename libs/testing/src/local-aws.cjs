@@ -10,6 +10,8 @@ const net = require('node:net');
 /** The emulators' account: serverless-offline cannot resolve Ref or Fn::ImportValue, so local ARNs spell it out. */
 const LOCAL_ACCOUNT_ID = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
+/** Throw-away credentials: the emulators accept any, and they keep the SDK from looking for real ones. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
  * The environment every AWS SDK client of the local stack runs with, in this
@@ -19,8 +21,8 @@ const DEFAULT_REGION = 'us-east-1';
  */
 const localAwsEnv = ({ region = DEFAULT_REGION, dynamodbPort, snsSqsPort } = {}) => ({
   AWS_REGION: region,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   ...(dynamodbPort !== undefined && {
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbPort}`,
@@ -31,6 +33,14 @@ const localAwsEnv = ({ region = DEFAULT_REGION, dynamodbPort, snsSqsPort } = {})
     AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${snsSqsPort}`,
   }),
 });
+
+/**
+ * What an AWS SDK client needs to reach an emulator at `endpoint`, whatever
+ * the environment says.
+ * @param {string} endpoint
+ * @returns {{ endpoint: string, region: string, credentials: { accessKeyId: string, secretAccessKey: string } }}
+ */
+const localClientConfig = (endpoint) => ({ endpoint, region: DEFAULT_REGION, credentials: { ...LOCAL_CREDENTIALS } });
 
 /**
  * Gives `env` the local region and credentials where it has none, so the SDK
@@ -96,4 +106,4 @@ const reservePorts = async (singles, runLength) => {
   }
 };
 
-module.exports = { LOCAL_ACCOUNT_ID, DEFAULT_REGION, localAwsEnv, useLocalCredentials, freePort, reservePorts };
+module.exports = { LOCAL_ACCOUNT_ID, DEFAULT_REGION, localAwsEnv, localClientConfig, useLocalCredentials, freePort, reservePorts };

@@ -2,6 +2,7 @@
 export declare const LOCAL_ACCOUNT_ID: string;
 export declare const DEFAULT_REGION: string;
 export declare function localAwsEnv(options?: { region?: string; dynamodbPort?: number; snsSqsPort?: number }): Record<string, string>;
+export declare function localClientConfig(endpoint: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
 export declare function useLocalCredentials(env?: NodeJS.ProcessEnv): void;
 export declare function freePort(): Promise<number>;
 export declare function reservePorts(singles: number, runLength: number): Promise<{ ports: number[]; runBase: number }>;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
 import { sleep } from './stats.mjs';
 
 export const BUS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:event-bus-local-domain-events';
@@ -19,7 +20,7 @@ const RECEIVERS = 2;
 
 /** @param {string} endpoint */
 const clients = (endpoint) => {
-  const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const config = localClientConfig(endpoint);
   return { sns: new SNSClient(config), sqs: new SQSClient(config) };
 };
 

@@ -14,6 +14,7 @@ import {
   GetItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
 import { median, msSince, percentile } from './stats.mjs';
 
 const ROWS = 100;
@@ -25,9 +26,7 @@ const ROWS = 100;
  */
 export const dynamoClient = (endpoint, maxSockets = 64) =>
   new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...localClientConfig(endpoint),
     maxAttempts: 1,
     requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets }) },
   });

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reservePorts } from '../../../libs/testing/src/local-aws.cjs';
+import { localAwsEnv, reservePorts } from '../../../libs/testing/src/local-aws.cjs';
 import { discoverServices } from '../../local/lib/services.mjs';
 import { sleep } from './stats.mjs';
 
@@ -151,7 +151,7 @@ export const startBareFunction = async ({ timeoutMs = 120_000 } = {}) => {
   const { ports: [httpPort, lambdaPort] } = await reservePorts(2, 0);
   const child = spawn(path.join(ROOT, 'node_modules/.bin/serverless'), ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)], {
     cwd: BARE_FUNCTION_DIR,
-    env: { ...process.env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+    env: { ...process.env, ...localAwsEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

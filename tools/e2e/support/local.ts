@@ -3,6 +3,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { localClientConfig } from '@platform/testing';
 
 // What the e2e global setup started (see stack.global-setup.ts).
 const required = (name: string) => {
@@ -14,10 +15,9 @@ const required = (name: string) => {
 export const apiUrl = () => required('E2E_API_URL');
 export const stackOutput = () => readFileSync(required('E2E_STACK_LOG'), 'utf8');
 
-const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-export const dynamodb = () => new DynamoDBClient({ ...local, endpoint: required('E2E_DYNAMODB_ENDPOINT') });
-export const sns = () => new SNSClient({ ...local, endpoint: required('E2E_SNS_SQS_ENDPOINT') });
-export const sqs = () => new SQSClient({ ...local, endpoint: required('E2E_SNS_SQS_ENDPOINT') });
+export const dynamodb = () => new DynamoDBClient(localClientConfig(required('E2E_DYNAMODB_ENDPOINT')));
+export const sns = () => new SNSClient(localClientConfig(required('E2E_SNS_SQS_ENDPOINT')));
+export const sqs = () => new SQSClient(localClientConfig(required('E2E_SNS_SQS_ENDPOINT')));
 
 export const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const response = await fetch(`${apiUrl()}${path}`, {

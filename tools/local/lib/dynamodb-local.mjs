@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
 import { track, waitForPort } from './processes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -22,7 +23,7 @@ export const startDynamoDbLocal = async (port) => {
   const jvm = track('dynamodb', spawn({ port, sharedDb: true, stdio: 'pipe', detached: true }), { quiet: true });
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForPort(port, jvm, 'DynamoDB Local', 60_000);
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient(localClientConfig(endpoint));
   for (let attempt = 0; attempt < 50; attempt += 1) {
     try {
       await client.send(new ListTablesCommand({}));

@@ -1,12 +1,10 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
+import { useLocalCredentials } from '../../../libs/testing/src/local-aws.cjs';
 import { startSnsSqs } from '../lib/sns-sqs.mjs';
 
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'local';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+useLocalCredentials();
 
 export const startEmulator = async () => {
   const emulator = await startSnsSqs(0);
