@@ -1,7 +1,11 @@
 // The saga end to end: many orders over a few items, each followed from its
 // 202 to its decision on the bus, its notification, and its row in the
-// orders table. Items get less stock than they are ordered, so the run covers
-// both outcomes (CONFIRMED and OUT_OF_STOCK rejections).
+// orders table. Two ways to submit them, sharing everything else:
+//  - runPipeline, saturated: closed-loop clients as fast as the stack answers;
+//    its items get less stock than they are ordered, so the run covers both
+//    outcomes (CONFIRMED and OUT_OF_STOCK rejections);
+//  - runPacedPipeline, open loop at a fixed rate the stack can keep up with,
+//    so its decision latency is the pipeline's own, not time spent queueing.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createAgent, isGood, limited, request } from './http-client.mjs';
@@ -91,34 +95,44 @@ const stageBreakdown = (orders) => {
 };
 
 /**
- * @param {{
+ * @typedef {{ itemId: string, answer: import('./http-client.mjs').Answer, sentAt: number, acceptedAt: number }} Submission
+ * @typedef {(i: number) => Promise<Submission>} Send submits order number i (round robin over the items)
+ * @typedef {{
  *   apiUrl: string, capture: Awaited<ReturnType<typeof import('./capture.mjs').startCapture>>,
  *   dynamodb: import('@aws-sdk/client-dynamodb').DynamoDBClient,
- *   itemIds: string[], stock: number, orders: number, concurrency: number,
+ *   itemIds: string[], stock: number, orders: number,
  *   stallMs: number, capMs: number, onProgress?: (detail: string) => void,
  *   cpu?: import('./cpu.mjs').CpuMeter,
- * }} options
+ * }} PipelineOptions
  */
-export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, concurrency, stallMs, capMs, onProgress, cpu }) => {
+
+/**
+ * What both pipeline phases share: submits `orders` orders the way `submit`
+ * schedules them, waits for their decisions on the bus (until all are
+ * decided, or no progress for `stallMs`, or `capMs`), then for their
+ * notifications, and checks each against the orders table.
+ * @param {PipelineOptions & { cpuPhase: { id: string, what: string }, emailPrefix: string, submit: (send: Send) => Promise<Submission[]> }} options
+ */
+const followOrders = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, stallMs, capMs, onProgress, cpu, cpuPhase, emailPrefix, submit }) => {
   const agent = createAgent();
   const started = Date.now();
   // CPU from the first submission to the last decision seen: marked whenever
   // the count of decisions grows, so the wait after the last one is not counted.
   const cpuRun = cpu?.start();
   let cpuMarkedAt = -1;
-  let submitted = 0;
+  let answered = 0;
   // Round robin: every item gets the same number of orders, so the expected
   // split between confirmed and rejected is known in advance.
-  const submissions = await limited(
-    concurrency,
-    Array.from({ length: orders }, (_, i) => async () => {
-      const itemId = itemIds[i % itemIds.length];
-      const answer = await request({ baseUrl: apiUrl, method: 'POST', path: '/orders', body: { itemId, quantity: 1, customerEmail: `bench+${i}@example.com` }, agent });
-      submitted += 1;
-      if (submitted % 50 === 0) onProgress?.(`${submitted}/${orders} submitted, ${capture.decisionCount()} decided`);
-      return { itemId, answer, acceptedAt: Date.now() };
-    }),
-  );
+  /** @type {Send} */
+  const send = async (i) => {
+    const itemId = /** @type {string} */ (itemIds[i % itemIds.length]);
+    const sentAt = Date.now();
+    const answer = await request({ baseUrl: apiUrl, method: 'POST', path: '/orders', body: { itemId, quantity: 1, customerEmail: `${emailPrefix}+${i}@example.com` }, agent });
+    answered += 1;
+    if (answered % 50 === 0) onProgress?.(`${answered}/${orders} submitted, ${capture.decisionCount()} decided`);
+    return { itemId, answer, sentAt, acceptedAt: Date.now() };
+  };
+  const submissions = await submit(send);
   agent.destroy();
   const submitMs = Date.now() - started;
   const accepted = submissions.filter((s) => s.answer.status === 202 && isGood(s.answer) && typeof s.answer.json.orderId === 'string');
@@ -144,7 +158,7 @@ export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, o
     .map((s) => ({ ...s, orderId: /** @type {string} */ (s.answer.json.orderId) }))
     .map((s) => ({ ...s, decision: capture.decisionOf(s.orderId), events: capture.eventsOf(s.orderId) ?? {} }))
     .filter((s) => s.decision);
-  const cpuUse = cpuRun?.stop({ id: 'pipeline', what: 'Pipeline', unit: 'order', completed: decided.length });
+  const cpuUse = cpuRun?.stop({ ...cpuPhase, unit: 'order', completed: decided.length });
   const latencies = decided.map((s) => /** @type {{ busAt: number }} */ (s.decision).busAt - s.acceptedAt);
   const lastDecisionAt = Math.max(started, ...decided.map((s) => /** @type {{ busAt: number }} */ (s.decision).busAt));
 
@@ -187,27 +201,30 @@ export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, o
   const confirmedPerItem = new Map();
   for (const s of decided) if (s.decision?.type === 'order.confirmed') confirmedPerItem.set(s.itemId, (confirmedPerItem.get(s.itemId) ?? 0) + 1);
   const oversold = [...confirmedPerItem.values()].reduce((total, n) => total + Math.max(0, n - stock), 0);
-  const ordersPerItem = Math.ceil(orders / itemIds.length);
+  // Round robin: the first `orders % items` items get one order more than the rest.
+  const ordersOfItem = (/** @type {number} */ i) => Math.floor(orders / itemIds.length) + (i < orders % itemIds.length ? 1 : 0);
   const reasons = /** @type {Record<string, number>} */ ({});
   for (const s of decided) if (s.decision?.reason) reasons[s.decision.reason] = (reasons[s.decision.reason] ?? 0) + 1;
+  const sentAts = submissions.map((s) => s.sentAt);
 
   const badSubmission = submissions.find((s) => !accepted.includes(s));
   return {
     orders,
     items: itemIds.length,
     stockPerItem: stock,
-    submitConcurrency: concurrency,
     submitted: submissions.length,
     accepted: accepted.length,
     submitErrors: submissions.length - accepted.length,
     submitErrorSample: badSubmission && `${badSubmission.answer.status} ${(badSubmission.answer.error ?? badSubmission.answer.text).slice(0, 160)}`,
     submitMs,
+    // The rate at which orders went out: the last send's distance from the first.
+    sendRate: sentAts.length > 1 ? (sentAts.length - 1) / Math.max(0.001, (Math.max(...sentAts) - Math.min(...sentAts)) / 1000) : Number.NaN,
     submitRate: accepted.length / (submitMs / 1000),
     decided: decided.length,
     confirmed: decided.filter((s) => s.decision?.type === 'order.confirmed').length,
     rejected: decided.filter((s) => s.decision?.type === 'order.rejected').length,
     rejectReasons: reasons,
-    expectedConfirmed: itemIds.length * Math.min(stock, ordersPerItem),
+    expectedConfirmed: itemIds.reduce((total, _, i) => total + Math.min(stock, ordersOfItem(i)), 0),
     oversold,
     tableDisagreements: disagreements,
     decisionWindowMs: lastDecisionAt - started,
@@ -224,6 +241,57 @@ export const runPipeline = async ({ apiUrl, capture, dynamodb, itemIds, stock, o
     lostSample: undecided.slice(0, 3),
     cpu: cpuUse,
   };
+};
+
+/**
+ * The saturated pipeline: a closed loop of `concurrency` clients, each
+ * submitting its next order as soon as the previous one is answered, so the
+ * stack runs as fast as it can (and its decision latency is mostly queueing).
+ * @param {PipelineOptions & { concurrency: number }} options
+ */
+export const runPipeline = async ({ concurrency, ...options }) => ({
+  submitConcurrency: concurrency,
+  ...(await followOrders({
+    ...options,
+    cpuPhase: { id: 'pipeline', what: 'Pipeline' },
+    emailPrefix: 'bench',
+    submit: (send) => limited(concurrency, Array.from({ length: options.orders }, (_, i) => () => send(i))),
+  })),
+});
+
+/**
+ * The paced pipeline: an open loop, order i submitted at i / `rate` seconds
+ * whatever became of the earlier ones (nothing waits for an answer before the
+ * next send), so a slow stack cannot lower the offered rate. `rate × durationS`
+ * orders; `sendLag` says how late the bench itself was on its own schedule.
+ * @param {Omit<PipelineOptions, 'orders'> & { rate: number, durationS: number }} options
+ */
+export const runPacedPipeline = async ({ rate, durationS, ...options }) => {
+  if (!(rate > 0) || !Number.isFinite(rate)) throw new Error(`the paced pipeline needs a positive rate, got ${rate}`);
+  const orders = Math.max(1, Math.round(rate * durationS));
+  const intervalMs = 1000 / rate;
+  /** @type {number[]} */
+  const lags = [];
+  const result = await followOrders({
+    ...options,
+    orders,
+    cpuPhase: { id: 'paced-pipeline', what: `Pipeline paced at ${rate >= 100 ? Math.round(rate) : rate.toFixed(1)}/s` },
+    emailPrefix: 'paced',
+    submit: async (send) => {
+      const start = performance.now();
+      /** @type {Promise<Submission>[]} */
+      const pending = [];
+      for (let i = 0; i < orders; i += 1) {
+        const due = start + i * intervalMs;
+        const wait = due - performance.now();
+        if (wait > 0.5) await sleep(wait);
+        lags.push(Math.max(0, performance.now() - due));
+        pending.push(send(i));
+      }
+      return Promise.all(pending);
+    },
+  });
+  return { pace: rate, durationS, ...result, sendLagP50: percentile(lags, 50), sendLagP99: percentile(lags, 99), sendLagMax: Math.max(0, ...lags) };
 };
 
 /**

@@ -57,7 +57,23 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
   });
 
   it('has every row, each measured', () => {
-    const ids = ['http-ceiling@1', 'getitem-ceiling@1', 'transaction-ceiling@1', 'get-item@1', 'post-orders@1', 'cold-burst', 'pipeline', 'pipeline-latency', 'notifications', 'lost', 'npm-start'];
+    const ids = [
+      'http-ceiling@1',
+      'getitem-ceiling@1',
+      'transaction-ceiling@1',
+      'get-item@1',
+      'post-orders@1',
+      'cold-burst',
+      'pipeline',
+      'paced-pipeline',
+      'pipeline-latency',
+      'paced-pipeline-latency',
+      'paced-pipeline-cpu',
+      'notifications',
+      'lost',
+      'paced-lost',
+      'npm-start',
+    ];
     for (const id of ids) assert.ok(rowById(id), `row ${id} is missing`);
     assert.ok(report.rows.some((/** @type {any} */ row) => row.id.startsWith('cold-load:')), 'cold-load rows are missing');
     for (const id of ['http-ceiling@1', 'getitem-ceiling@1', 'transaction-ceiling@1', 'get-item@1', 'post-orders@1']) {
@@ -82,7 +98,7 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
 
   it('says where the CPU goes at each loaded phase, by process', () => {
     const phases = report.cpu.phases;
-    assert.deepEqual(phases.map((/** @type {any} */ p) => p.id), ['idle', 'get-item@1', 'pipeline', 'post-orders@1']);
+    assert.deepEqual(phases.map((/** @type {any} */ p) => p.id), ['idle', 'get-item@1', 'pipeline', 'paced-pipeline', 'post-orders@1']);
     for (const phase of phases) {
       if (phase.unit !== 's') assert.ok(phase.completed > 0, `${phase.id}: nothing completed`);
       const labels = phase.cpuMsPerUnit.map((/** @type {any} */ c) => c.label);
@@ -104,5 +120,20 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
     assert.equal(rowById('lost').data.lost, 0, JSON.stringify(pipeline.lostStatus));
     assert.equal(pipeline.decided, 20);
     assert.equal(pipeline.notificationsSent, pipeline.decided);
+  });
+
+  it('paces a second pipeline, open loop, and loses none of it', () => {
+    const paced = report.details.paced;
+    assert.ok(paced, 'no paced pipeline in the details');
+    assert.equal(paced.paceFrom.source, 'cpu-bound', 'the pace comes from the saturated pipeline\'s CPU-bound ceiling');
+    assert.ok(paced.orders > 0 && paced.submitted === paced.orders, `${paced.submitted} of ${paced.orders} orders sent`);
+    assert.equal(paced.accepted, paced.submitted, paced.submitErrorSample);
+    assert.ok(rowById('paced-pipeline').data.decided > 0, 'no paced order decided');
+    assert.equal(rowById('paced-lost').data.lost, 0, JSON.stringify(paced.lostStatus));
+    assert.equal(paced.decided, paced.accepted);
+    // Stock to spare: every paced order is confirmed.
+    assert.equal(paced.confirmed, paced.decided, JSON.stringify(paced.rejectReasons));
+    assert.equal(report.cpu.phases.find((/** @type {any} */ p) => p.id === 'paced-pipeline').completed, paced.decided);
+    assert.match(run.stdout, /Pipeline, paced at 50% of the CPU-bound rate: decision latency/);
   });
 });
