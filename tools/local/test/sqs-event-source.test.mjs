@@ -110,6 +110,34 @@ describe('local SQS event source', () => {
   });
 });
 
+describe('local SQS event source, scaled out', () => {
+  it('keeps up to `pollers` batches in flight at once, never more, and delivers each message once', async () => {
+    const { queueUrl, queueArn } = await createQueueWithDlq(emulator.sqs);
+    const bodies = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    await send(emulator.sqs, queueUrl, bodies);
+    const handled = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const invoke = async (_name, event) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      handled.push(...event.Records.map((record) => record.body));
+      inFlight -= 1;
+      return { ok: true, payload: { batchItemFailures: [] } };
+    };
+    const poller = startSqsEventSource({ sqs: emulator.sqs, queueUrl, queueArn, functionName: 'fn', invoke, pollers: 3, batchSize: 2, reportBatchItemFailures: true, log: () => undefined });
+    try {
+      await waitUntil(() => handled.length >= bodies.length);
+    } finally {
+      await poller.stop();
+    }
+    assert.equal(mostInFlight, 3);
+    assert.deepEqual([...handled].sort(), [...bodies].sort());
+    assert.equal(await messagesIn(queueUrl), 0);
+  });
+});
+
 describe('failedMessageIds', () => {
   const ids = ['1', '2', '3'];
   it('follows the ReportBatchItemFailures rules', () => {
