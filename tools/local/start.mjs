@@ -47,6 +47,10 @@ const shutdown = async (exitCode) => {
 };
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
+// Whoever reads our output is gone (a test runner or bench that died): nobody
+// can use the stack any more, and a write error must not end this process
+// before it has stopped the detached emulators and services it started.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => shutdown(1));
 
 const log = (line) => console.log(line);
 

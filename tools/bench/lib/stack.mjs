@@ -120,6 +120,10 @@ export const startStack = async ({ timeoutMs = 240_000, env = {} } = {}) => {
   });
   const lines = recordLines(child);
   const stop = () => stopChild(child);
+  // However the bench ends, even before the stack is ready, the stack stops with it.
+  const stopOnExit = () => child.kill('SIGTERM');
+  process.once('exit', stopOnExit);
+  child.once('exit', () => process.off('exit', stopOnExit));
   try {
     const readyMs = await waitForLine(child, lines, READY, timeoutMs, 'The local stack');
     return {

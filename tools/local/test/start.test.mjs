@@ -24,3 +24,24 @@ describe('npm start without Java', () => {
     }
   });
 });
+
+describe('npm start whose parent dies while it starts', () => {
+  it('stops every emulator and service it started, instead of leaving them running', { timeout: 60_000 }, async () => {
+    const { reservePorts } = await import('../../../libs/testing/src/local-aws.cjs');
+    const { ports: [http, dynamodb, snsSqs], runBase } = await reservePorts(3, 8);
+    const env = { ...process.env, HTTP_PORT: String(http), DYNAMODB_PORT: String(dynamodb), SNS_SQS_PORT: String(snsSqs), LAMBDA_PORT_BASE: String(runBase), AWS_ENDPOINT_URL_DYNAMODB: '' };
+    // The parent reads the stack's output, then dies without a chance to stop it.
+    const parent = [
+      "const { spawn } = require('node:child_process');",
+      `const child = spawn(process.execPath, [${JSON.stringify(START)}], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });`,
+      "child.stdout.on('data', () => {});",
+      "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 3000);",
+    ].join('\n');
+    spawnSync(process.execPath, ['-e', parent], { env, timeout: 30_000 });
+    const running = () =>
+      spawnSync('pgrep', ['-f', '--', `(-port ${dynamodb}|--lambdaPort (${[2, 4, 6].map((offset) => runBase + offset).join('|')})) `], { encoding: 'utf8' }).stdout.trim();
+    const deadline = Date.now() + 30_000;
+    while (running() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(running(), '', 'processes of the stack are still running');
+  });
+});
