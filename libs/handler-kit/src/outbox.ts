@@ -26,7 +26,9 @@ const indexesByRow = (records: DynamoDBRecord[]): number[][] => {
   const rows = new Map<string, number[]>();
   records.forEach((record, index) => {
     const row = rowOf(record);
-    rows.set(row, [...(rows.get(row) ?? []), index]);
+    const indexes = rows.get(row);
+    if (indexes) indexes.push(index);
+    else rows.set(row, [index]);
   });
   return [...rows.values()];
 };

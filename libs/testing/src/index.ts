@@ -5,4 +5,5 @@ export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
 export { readTableStream } from './table-stream';
-export { LOCAL_ACCOUNT_ID, localAwsEnv, localClientConfig, useLocalCredentials } from './local-aws.cjs';
+export { localClientConfig } from './local-aws.cjs';
+export { scanTable } from './scan-table.cjs';

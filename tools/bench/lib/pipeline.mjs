@@ -6,8 +6,7 @@
 //    outcomes (CONFIRMED and OUT_OF_STOCK rejections);
 //  - runPacedPipeline, open loop at a fixed rate the stack can keep up with,
 //    so its decision latency is the pipeline's own, not time spent queueing.
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { scanTable } from '../../../libs/testing/src/scan-table.cjs';
 import { createAgent, isGood, limited, request } from './http-client.mjs';
 import { percentile, sleep } from './stats.mjs';
 import { waitWhileProgressing } from './capture.mjs';
@@ -28,22 +27,6 @@ export const NOTIFICATIONS_TABLE = 'notifier-local-notifications';
 export const WRITES_PER_ORDER = 3;
 export const WRITES_NOTE =
   'one order to a decision = 3 conditional writes: placeOrder 1 TransactWriteItems, reserveStock 1 two-item TransactWriteItems, settleOrders 1 conditional UpdateItem (+2 GetItem); notifier then adds a conditional PutItem + UpdateItem';
-
-/**
- * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} client @param {string} table
- * @returns {Promise<Record<string, any>[]>}
- */
-export const scanAll = async (client, table) => {
-  const rows = [];
-  /** @type {Record<string, any> | undefined} */
-  let start;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    rows.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return rows;
-};
 
 /**
  * Creates `count` items through the API.
@@ -167,7 +150,7 @@ const followOrders = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders,
   /** @type {Record<string, any>[]} */
   let notificationRows = [];
   const sentCount = async () => {
-    notificationRows = (await scanAll(dynamodb, NOTIFICATIONS_TABLE)).filter((row) => wanted.has(row.orderId));
+    notificationRows = (await scanTable(dynamodb, NOTIFICATIONS_TABLE)).filter((row) => wanted.has(row.orderId));
     return notificationRows.filter((row) => row.status === 'SENT').length;
   };
   const notificationWait = await waitWhileProgressing({
@@ -184,7 +167,7 @@ const followOrders = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders,
   // Lost: accepted, no decision on the bus by the deadline. The orders table
   // says whether the saga stalled (still PENDING) or only the publish is missing.
   const undecided = acceptedIds.filter((id) => !capture.decisionOf(id));
-  const orderRows = new Map((await scanAll(dynamodb, ORDERS_TABLE)).filter((row) => row.sk === 'ORDER').map((row) => [row.id, row]));
+  const orderRows = new Map((await scanTable(dynamodb, ORDERS_TABLE)).filter((row) => row.sk === 'ORDER').map((row) => [row.id, row]));
   const lostStatus = { PENDING: 0, decidedWithoutEvent: 0, missingFromTable: 0 };
   for (const id of undecided) {
     const status = orderRows.get(id)?.status;

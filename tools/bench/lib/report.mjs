@@ -105,6 +105,8 @@ const errorText = (level) => {
   return `${level.errors}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 };
 
+const UNMEASURED = { p50: '—', p99: '—', errors: '—', ceiling: '—', ratio: '—' };
+
 /**
  * @param {any} r the bench's results (see bench.mjs)
  * @returns {Row[]}
@@ -112,8 +114,9 @@ const errorText = (level) => {
 export const buildRows = (r) => {
   /** @type {Row[]} */
   const rows = [];
-  /** @param {Omit<Row, 'data'> & { data?: Record<string, unknown> }} row */
-  const add = (row) => rows.push({ data: {}, ...row });
+  // A row names what it measured; what it leaves out reads as '—'.
+  /** @param {Pick<Row, 'id' | 'section' | 'what' | 'load' | 'value'> & Partial<Row>} row */
+  const add = (row) => rows.push({ ...UNMEASURED, data: {}, ...row });
   const levels = r.config.levels;
 
   // 1. Ceilings.
@@ -217,7 +220,6 @@ export const buildRows = (r) => {
     value: fmtMs(p?.decisionP50),
     p50: fmtMs(p?.decisionP50),
     p99: fmtMs(p?.decisionP99),
-    errors: '—',
     ceiling: `${r.writesPerOrder} × Tx p50 at ${levels[0]} = ${fmtMs(latencyFloor)}`,
     ratio: `p50 ${fmtTimes(ratio(p?.decisionP50 ?? NaN, latencyFloor))}`,
     data: { p50: p?.decisionP50, p99: p?.decisionP99, storageLatencyFloor: latencyFloor, stages: p?.stages },
@@ -230,7 +232,6 @@ export const buildRows = (r) => {
     value: fmtMs(q?.decisionP50),
     p50: fmtMs(q?.decisionP50),
     p99: fmtMs(q?.decisionP99),
-    errors: '—',
     ceiling: `${paceText(q)}; floor ${r.writesPerOrder} × Tx p50 = ${fmtMs(latencyFloor)}`,
     ratio: `p50 ${fmtTimes(ratio(q?.decisionP50 ?? NaN, latencyFloor))}`,
     data: { p50: q?.decisionP50, p99: q?.decisionP99, storageLatencyFloor: latencyFloor, stages: q?.stages, paceFrom: q?.paceFrom },
@@ -244,9 +245,6 @@ export const buildRows = (r) => {
       what: `${pacedWhat(q)}: CPU per order (whole machine)`,
       load: mine ? `${mine.completed} orders in ${(mine.wallMs / 1000).toFixed(1)} s` : pacedLoad,
       value: mine ? `${fmtCpu(mine.totalCpuMsPerUnit)} ms (${fmtPct(mine.utilisation)} busy)` : '—',
-      p50: '—',
-      p99: '—',
-      errors: '—',
       ceiling: saturated ? `saturated ${fmtCpu(saturated.totalCpuMsPerUnit)} ms/order · ${paceText(q)}` : paceText(q),
       ratio: saturated && mine ? fmtTimes(ratio(mine.totalCpuMsPerUnit, saturated.totalCpuMsPerUnit)) : '—',
       data: { cpu: mine, saturatedCpuMsPerOrder: saturated?.totalCpuMsPerUnit },
@@ -258,8 +256,6 @@ export const buildRows = (r) => {
     what: 'Pipeline: notifications sent (notifier table, SENT)',
     load: `${r.config.pipeline.orders} orders`,
     value: p ? `${p.notificationsSent}` : '—',
-    p50: '—',
-    p99: '—',
     errors: p ? `decided, not notified ${p.ordersWithoutNotification}` : '—',
     ceiling: p ? `${p.decided} decided` : '—',
     ratio: fmtPct(ratio(p?.notificationsSent ?? NaN, p?.decided ?? NaN)),
@@ -271,8 +267,6 @@ export const buildRows = (r) => {
     what: 'Pipeline: lost (accepted, no decision by the deadline)',
     load: `${r.config.pipeline.orders} orders`,
     value: p ? `${p.lost}` : '—',
-    p50: '—',
-    p99: '—',
     errors: p ? `table: PENDING ${p.lostStatus.PENDING} · decided, no event ${p.lostStatus.decidedWithoutEvent} · missing ${p.lostStatus.missingFromTable}` : '—',
     ceiling: p ? `${p.accepted} accepted` : '—',
     ratio: fmtPct(ratio(p?.lost ?? NaN, p?.accepted ?? NaN)),
@@ -284,8 +278,6 @@ export const buildRows = (r) => {
     what: `${pacedWhat(q)}: lost (accepted, no decision by the deadline)`,
     load: q ? `${q.orders} orders` : pacedLoad,
     value: q ? `${q.lost}` : '—',
-    p50: '—',
-    p99: '—',
     errors: q ? `table: PENDING ${q.lostStatus.PENDING} · decided, no event ${q.lostStatus.decidedWithoutEvent} · missing ${q.lostStatus.missingFromTable}` : '—',
     ceiling: q ? `${q.accepted} accepted (${q.decided} decided)` : '—',
     ratio: fmtPct(ratio(q?.lost ?? NaN, q?.accepted ?? NaN)),
@@ -299,9 +291,6 @@ export const buildRows = (r) => {
     what: 'npm start: spawn → "Local stack ready"',
     load: r.startup.templates ? (/reused/i.test(r.startup.templates) ? 'templates reused' : 'templates compiled') : '—',
     value: fmtMs(r.startup.stackReadyMs),
-    p50: '—',
-    p99: '—',
-    errors: '—',
     ceiling: `bare serverless-offline ready ${fmtMs(r.startup.bareReadyMs)}`,
     ratio: fmtTimes(ratio(r.startup.stackReadyMs, r.startup.bareReadyMs)),
     data: { ...r.startup },
@@ -314,9 +303,6 @@ export const buildRows = (r) => {
       what: `Cold load: ${f.service}/${f.function}`,
       load: `median of ${r.coldLoad?.runs ?? '—'}`,
       value: `${fmtMs(f.loadMs)} (source maps ${fmtMs(f.loadWithSourceMapsMs)})`,
-      p50: '—',
-      p99: '—',
-      errors: '—',
       ceiling: `bare node start ${fmtMs(bareNode)}`,
       ratio: fmtTimes(ratio(f.loadMs, bareNode)),
       data: { ...f, bareNodeMs: bareNode },

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { localClientConfig } from '@platform/testing';
 
 // What the e2e global setup started (see stack.global-setup.ts).
@@ -45,13 +44,4 @@ export const waitFor = async <T>(probe: () => Promise<T | undefined>, what: stri
   }
 };
 
-export const scan = async (client: DynamoDBClient, table: string) => {
-  const rows: Record<string, any>[] = [];
-  let start: Record<string, any> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    rows.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return rows;
-};
+export { scanTable as scan } from '@platform/testing';
