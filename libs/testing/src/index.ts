@@ -1,6 +1,6 @@
 // Test support only: never import this from a handler or domain module.
 export { createServiceTable, createTestTable, type TestTable } from './dynamo-tables';
-export { startLocalStack, type RunningStack } from './local-stack';
+export { startLocalStack, type RunningStack } from './local-stack.cjs';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';

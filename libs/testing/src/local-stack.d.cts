@@ -1,0 +1,24 @@
+// Types of local-stack.cjs, for the TypeScript that loads it.
+import type { ChildProcess } from 'node:child_process';
+
+export interface TimedLine {
+  atMs: number;
+  line: string;
+}
+
+export interface RunningStack {
+  apiUrl: string;
+  dynamodbEndpoint: string;
+  snsSqsEndpoint: string;
+  readyMs: number;
+  pid: number;
+  lines: TimedLine[];
+  output(): string;
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  stop(): Promise<void>;
+}
+
+export declare function startLocalStack(options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<RunningStack>;
+export declare function recordLines(child: ChildProcess): TimedLine[];
+export declare function waitForLine(child: ChildProcess, lines: TimedLine[], ready: RegExp, timeoutMs: number, name: string): Promise<number>;
+export declare function stopChild(child: ChildProcess, options?: { group?: boolean; graceMs?: number }): Promise<void>;
