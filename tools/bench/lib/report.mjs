@@ -69,6 +69,16 @@ const bestRate = (levels) => {
 };
 
 /**
+ * The pipeline's storage-bound ceiling: the best raw transaction rate over
+ * the transactions one order needs.
+ * @param {any} r
+ */
+const storageBoundOf = (r) => {
+  const txBest = bestRate(r.ceilings.transaction);
+  return { txBest, storageBound: txBest / r.writesPerOrder };
+};
+
+/**
  * Whether a phase ran: results from before --only existed ran everything.
  * @param {any} r @param {string} name
  */
@@ -180,8 +190,7 @@ export const buildRows = (r) => {
   const q = r.paced;
   const runP = ran(r, 'pipeline');
   const runQ = ran(r, 'paced');
-  const txBest = bestRate(r.ceilings.transaction);
-  const storageBound = txBest / r.writesPerOrder;
+  const { txBest, storageBound } = storageBoundOf(r);
   const tx1 = at(r.ceilings.transaction, levels[0]);
   const latencyFloor = (tx1?.p50 ?? NaN) * r.writesPerOrder;
   const pacedLoad = q ? `${q.orders} orders / ${q.items} items, open loop ${q.durationS} s` : `open loop ${r.config.paced?.durationS ?? '—'} s`;
@@ -379,8 +388,7 @@ export const evaluateTargets = (r) => {
   const q = r.paced;
   const runP = ran(r, 'pipeline');
   const runQ = ran(r, 'paced');
-  const txBest = bestRate(r.ceilings.transaction);
-  const storageBound = txBest / r.writesPerOrder;
+  const { storageBound } = storageBoundOf(r);
   const pipelineShare = ratio(p?.decidedPerSecond ?? NaN, storageBound);
   /** Each part of the target: true / false, or undefined when its phase did not run. */
   const parts = {
