@@ -39,6 +39,7 @@ import { startCapture } from './lib/capture.mjs';
 import { clockTicksPerSecond, createCpuMeter } from './lib/cpu.mjs';
 import { createScratchTable, dropScratchTable, dynamoClient, measureLevel, operations } from './lib/dynamo-ceiling.mjs';
 import { cycle, loadLevel } from './lib/http-load.mjs';
+import { benchCallers } from './lib/callers.mjs';
 import { createItems, drain, runPacedPipeline, runPipeline, WRITES_NOTE, WRITES_PER_ORDER } from './lib/pipeline.mjs';
 import { createProgress } from './lib/progress.mjs';
 import { writeReport } from './lib/report.mjs';
@@ -224,6 +225,9 @@ const pacedRate = () => {
   throw new Error('no pace: the saturated pipeline measured neither a CPU-bound ceiling nor a decided rate (give --pace N)');
 };
 
+/** @type {Awaited<ReturnType<typeof benchCallers>>} */
+let callers;
+
 const main = async () => {
   const benchStarted = Date.now();
   const needsStack = phases.some((name) => name !== 'cold-load');
@@ -238,6 +242,7 @@ const main = async () => {
   if (needsStack) {
     progress.update('starting the local stack (npm start)');
     stack = await startStack();
+    callers = await benchCallers();
     const started = stack;
     cleanups.push(() => started.stop());
     results.startup.stackReadyMs = stack.readyMs;
@@ -258,7 +263,7 @@ const main = async () => {
       progress.update(`cold burst: ${config.burst} concurrent POST /orders`);
       const unknownItem = randomUUID();
       results.coldBurst.stack = await phase('cold burst', () =>
-        coldBurst({ baseUrl: stack.apiUrl, count: config.burst, timeoutMs: BURST_TIMEOUT_MS, method: 'POST', path: '/orders', body: () => ({ itemId: unknownItem, quantity: 1, customerEmail: 'burst@example.com' }) }),
+        coldBurst({ baseUrl: stack.apiUrl, count: config.burst, timeoutMs: BURST_TIMEOUT_MS, method: 'POST', path: '/orders', body: () => ({ itemId: unknownItem, quantity: 1 }), headers: callers.customer }),
       );
       const burstOrders = (results.coldBurst.stack?.answers ?? []).filter((/** @type {any} */ a) => a.status === 202 && a.json?.orderId).map((/** @type {any} */ a) => a.json.orderId);
       results.coldBurst.drained = await phase('cold burst', () =>
@@ -362,9 +367,9 @@ const loads = async ({ stack, cpu, capture, cpuLevel }) => {
   // POST /orders load. Each only if a phase run uses it.
   progress.update('creating items');
   const items = await phase('items', async () => ({
-    pipeline: runs('get') || runs('pipeline') ? await createItems({ apiUrl: stack.apiUrl, count: config.pipeline.items, stock: config.pipeline.stock }) : [],
-    paced: runs('paced') ? await createItems({ apiUrl: stack.apiUrl, count: config.paced.items, stock: config.paced.stock }) : [],
-    plenty: runs('post') ? (await createItems({ apiUrl: stack.apiUrl, count: 1, stock: 1_000_000 }))[0] : undefined,
+    pipeline: runs('get') || runs('pipeline') ? await createItems({ apiUrl: stack.apiUrl, count: config.pipeline.items, stock: config.pipeline.stock, headers: callers.staff }) : [],
+    paced: runs('paced') ? await createItems({ apiUrl: stack.apiUrl, count: config.paced.items, stock: config.paced.stock, headers: callers.staff }) : [],
+    plenty: runs('post') ? (await createItems({ apiUrl: stack.apiUrl, count: 1, stock: 1_000_000, headers: callers.staff }))[0] : undefined,
   }));
   // Their item.created events go through the outbox relay; let that settle.
   // The last 1.5 s of it show what the stack spends doing nothing (its pollers).
@@ -400,7 +405,7 @@ const loads = async ({ stack, cpu, capture, cpuLevel }) => {
     const step = `pipeline: ${orders} orders over ${items.pipeline.length} items`;
     progress.update(step);
     const pipeline = await phase('pipeline', () =>
-      runPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.pipeline, stock, orders, concurrency, stallMs: STALL_MS, capMs, onProgress: (d) => progress.update(step, d), cpu }),
+      runPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.pipeline, stock, orders, concurrency, stallMs: STALL_MS, capMs, onProgress: (d) => progress.update(step, d), cpu, customer: callers.customer }),
     );
     if (pipeline) {
       const { cpu: cpuUse, ...rest } = pipeline;
@@ -418,7 +423,7 @@ const loads = async ({ stack, cpu, capture, cpuLevel }) => {
       progress.update(step);
       // The saturated run's last notifications may still be on their way; let the stack go quiet.
       await sleep(1_000);
-      const run = await runPacedPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.paced, stock, rate: from.rate, durationS, stallMs: STALL_MS, capMs, onProgress: (d) => progress.update(step, d), cpu });
+      const run = await runPacedPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.paced, stock, rate: from.rate, durationS, stallMs: STALL_MS, capMs, onProgress: (d) => progress.update(step, d), cpu, customer: callers.customer });
       return { ...run, paceFrom: from };
     });
     if (paced) {
@@ -430,7 +435,7 @@ const loads = async ({ stack, cpu, capture, cpuLevel }) => {
 
   if (runs('post') && items.plenty) {
     await phase('POST /orders load', async () => {
-      const body = JSON.stringify({ itemId: items.plenty, quantity: 1, customerEmail: 'load@example.com' });
+      const body = JSON.stringify({ itemId: items.plenty, quantity: 1 });
       for (const connections of config.levels) {
         const step = `POST /orders at ${connections} conn`;
         progress.update(step);
@@ -438,7 +443,7 @@ const loads = async ({ stack, cpu, capture, cpuLevel }) => {
           baseUrl: stack.apiUrl,
           connections,
           ...config.http,
-          next: () => ({ method: 'POST', path: '/orders', body, headers: { 'content-type': 'application/json' } }),
+          next: () => ({ method: 'POST', path: '/orders', body, headers: { 'content-type': 'application/json', ...callers.customer } }),
           onRun: (run) => progress.update(step, `run ${run}/${config.http.runs}`),
           ...(connections === cpuLevel ? { cpu: { meter: cpu, id: `post-orders@${connections}`, what: `POST /orders @${connections}` } } : {}),
         });

@@ -17,10 +17,12 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { packageForLocal } from './lib/compiled-stack.mjs';
+import { loadDevIssuer, serveJwks } from './lib/dev-issuer.mjs';
 import { readConfig } from './lib/config.mjs';
 import { assertJava, startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { startEventSources } from './lib/event-sources.mjs';
 import { routesFromTemplate, startHttpGateway } from './lib/http-gateway.mjs';
+import { createJwtAuthorizer, createKeyResolver } from './lib/jwt-authorizer.mjs';
 import { createInvoker } from './lib/lambda-invoke.mjs';
 import { localAwsEnv } from '../../libs/testing/src/local-aws.cjs';
 import { declaresFunctions, hasFunctions, localFunctions, startOffline } from './lib/offline.mjs';
@@ -94,7 +96,8 @@ const main = async () => {
   Object.assign(process.env, awsEnv);
 
   log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and ${services.map((s) => s.name).join(', ')}…`);
-  const [dynamodb, emulator, ...prepared] = await Promise.all([
+  const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
+    loadDevIssuer(),
     startDynamoDbLocal(config.dynamodbPort),
     startSnsSqs(config.snsSqsPort),
     ...services.map((service) => prepareService(service, internalPorts.get(service.name), awsEnv)),
@@ -118,7 +121,15 @@ const main = async () => {
     defaultConcurrency: config.concurrency,
   });
   const routes = offline.flatMap(({ service }) => routesFromTemplate(byName.get(service.name).template, service.name));
-  gateway = await startHttpGateway({ port: config.httpPort, routes, invoke, log: (line) => log(`[gateway] ${line}`) });
+  gateway = await startHttpGateway({
+    port: config.httpPort,
+    routes,
+    invoke,
+    // Every route with an authorizer in its template is verified as API Gateway would; there is no switch to turn it off.
+    authorize: createJwtAuthorizer({ keysFor: createKeyResolver([issuer]) }),
+    extras: [serveJwks(issuer.jwks)],
+    log: (line) => log(`[gateway] ${line}`),
+  });
   for (const { service } of offline) {
     pollers.push(
       ...startEventSources({

@@ -372,3 +372,48 @@ export function consumerQueuesSubscribeToTheBus(template, topicArn) {
   }
   return problems;
 }
+
+// ---------------------------------------------------------------------------
+// HTTP APIs: nothing that changes state is open to anyone. Every route that is
+// not a read (GET/HEAD/OPTIONS) sits behind a JWT authorizer of its own API,
+// which trusts an https issuer and names its audiences, and every API's stage
+// throttles its routes.
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function httpApisAuthorizeWrites(template) {
+  const problems = [];
+  const resources = template.Resources ?? {};
+  for (const [id, route] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
+    const [method = ''] = String(route.Properties?.RouteKey ?? '').split(' ');
+    const type = route.Properties?.AuthorizationType ?? 'NONE';
+    if (type === 'NONE') {
+      if (!READ_METHODS.has(method.toUpperCase())) problems.push(`${id}: ${route.Properties?.RouteKey} changes state and has no authorizer`);
+      continue;
+    }
+    const authorizerId = targetOf(route.Properties.AuthorizerId);
+    const authorizer = resources[authorizerId];
+    if (type !== 'JWT' || authorizer?.Type !== 'AWS::ApiGatewayV2::Authorizer' || authorizer.Properties?.AuthorizerType !== 'JWT') {
+      problems.push(`${id}: its authorizer must be a JWT authorizer of this template, got ${show(type)} ${show(route.Properties.AuthorizerId)}`);
+      continue;
+    }
+    const jwt = authorizer.Properties.JwtConfiguration ?? {};
+    if (typeof jwt.Issuer !== 'string' || !/^https:\/\/\S+$/.test(jwt.Issuer)) problems.push(`${authorizerId}: Issuer ${show(jwt.Issuer)} is not an https URL`);
+    if (!Array.isArray(jwt.Audience) || jwt.Audience.length === 0) problems.push(`${authorizerId}: it names no Audience`);
+  }
+  for (const [id, stage] of resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')) {
+    const settings = stage.Properties?.DefaultRouteSettings ?? {};
+    const rate = literalNumber(settings.ThrottlingRateLimit);
+    const burst = literalNumber(settings.ThrottlingBurstLimit);
+    if (!(rate > 0) || !(burst > 0)) problems.push(`${id}: DefaultRouteSettings must throttle every route (rate ${show(settings.ThrottlingRateLimit)}, burst ${show(settings.ThrottlingBurstLimit)})`);
+  }
+  return problems;
+}
+
+/** Each route's access as `<route key>` → 'public', 'token' or the scopes it needs, joined with ' or '. */
+export const routeAccess = (template) =>
+  Object.fromEntries(
+    resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => {
+      const { RouteKey, AuthorizationType = 'NONE', AuthorizationScopes = [] } = route.Properties ?? {};
+      return [RouteKey, AuthorizationType === 'NONE' ? 'public' : AuthorizationScopes.length > 0 ? AuthorizationScopes.join(' or ') : 'token'];
+    }),
+  );

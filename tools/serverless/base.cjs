@@ -9,8 +9,11 @@
 const LOCAL_STAGE = 'local';
 // The emulators' account id: serverless-offline cannot resolve Ref or
 // Fn::ImportValue, so the local stage spells ARNs out.
-const { LOCAL_ACCOUNT_ID: LOCAL_ACCOUNT } = require('../../libs/testing/src/local-aws.cjs');
+const { LOCAL_ACCOUNT_ID: LOCAL_ACCOUNT, LOCAL_JWT_ISSUER, LOCAL_JWT_AUDIENCE } = require('../../libs/testing/src/local-aws.cjs');
 const EVENT_BUS_SERVICE = 'event-bus';
+// What an unset issuer or audience compiles to: valid for the framework's schema (so a service
+// without routes packages), refused by require-jwt-issuer.js in a service with routes.
+const { JWT_NOT_SET } = require('./require-jwt-issuer.js');
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
@@ -20,6 +23,7 @@ module.exports = async ({ resolveVariable }) => {
   const busTopicName = `${EVENT_BUS_SERVICE}-${stage}-domain-events`;
   const busExportName = `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn`;
   const allowedOrigins = corsOrigins(local);
+  const jwt = jwtSettings(local);
 
   const eventBus = {
     topicName: busTopicName,
@@ -36,6 +40,7 @@ module.exports = async ({ resolveVariable }) => {
         'serverless-esbuild',
         'serverless-iam-roles-per-function',
         'drop-unused-default-role', // after iam-roles-per-function: removes the unused shared role
+        'require-jwt-issuer',
         'serverless-offline',
       ],
     },
@@ -57,6 +62,17 @@ module.exports = async ({ resolveVariable }) => {
           allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
           maxAge: 3600,
         },
+        // One JWT authorizer per API; routes name it with the scopes they need
+        // (`authorizer: { name: jwt, scopes: [...] }`), and API Gateway verifies
+        // the token before any function runs. The local gateway does the same.
+        authorizers: {
+          jwt: {
+            type: 'jwt',
+            identitySource: '$request.header.Authorization',
+            issuerUrl: jwt.issuerUrl,
+            audience: jwt.audience,
+          },
+        },
       },
       environment: {
         POWERTOOLS_SERVICE_NAME: '${self:service}',
@@ -64,11 +80,16 @@ module.exports = async ({ resolveVariable }) => {
         NODE_OPTIONS: '--enable-source-maps',
         EVENTS_TOPIC_ARN: eventBus.topicArn,
         CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
+        // Which verified claim carries the customer's email (an issuer may namespace it).
+        JWT_EMAIL_CLAIM: local ? 'email' : '${param:jwtEmailClaim, env:JWT_EMAIL_CLAIM, "email"}',
         ...own,
       },
     },
     package: { individually: true },
     eventBus,
+    // The HTTP APIs' default route settings, merged into each API's stage
+    // (resources.extensions.HttpApiStage in a service with routes).
+    httpApiRouteSettings: { DetailedMetricsEnabled: false, ...routeThrottling(local) },
     esbuild: {
       bundle: true,
       minify: true,
@@ -95,3 +116,33 @@ const corsOrigins = (local) =>
         .split(',')
         .map((origin) => origin.trim())
         .filter(Boolean);
+
+/**
+ * Who issues the API's tokens, and for whom: the local dev issuer on the local
+ * stage; elsewhere the stage params jwtIssuerUrl and jwtAudience
+ * (`--param 'jwtIssuerUrl=https://…'`, or JWT_ISSUER_URL / JWT_AUDIENCE). They
+ * are left as variables for the framework to resolve: a param cannot be read
+ * while the provider section is being resolved. A service with routes and
+ * none of them set fails to package (require-jwt-issuer.js).
+ */
+const jwtSettings = (local) =>
+  local
+    ? { issuerUrl: LOCAL_JWT_ISSUER, audience: [LOCAL_JWT_AUDIENCE] }
+    : {
+        issuerUrl: `\${param:jwtIssuerUrl, env:JWT_ISSUER_URL, '${JWT_NOT_SET.issuerUrl}'}`,
+        audience: [`\${param:jwtAudience, env:JWT_AUDIENCE, '${JWT_NOT_SET.audience}'}`],
+      };
+
+/**
+ * Default route throttling of the HTTP APIs, in requests per second and burst,
+ * from the stage params httpApiRateLimit / httpApiBurstLimit. The local stage
+ * is not throttled by API Gateway: the local gateway's per-function
+ * concurrency cap (LOCAL_LAMBDA_CONCURRENCY) stands in for Lambda's.
+ */
+const routeThrottling = (local) =>
+  local
+    ? {}
+    : {
+        ThrottlingRateLimit: '${param:httpApiRateLimit, env:HTTP_API_RATE_LIMIT, 50}',
+        ThrottlingBurstLimit: '${param:httpApiBurstLimit, env:HTTP_API_BURST_LIMIT, 100}',
+      };

@@ -8,7 +8,9 @@ export type DomainErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
-  | 'TEMPORARILY_UNAVAILABLE';
+  | 'TEMPORARILY_UNAVAILABLE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN';
 
 export interface ErrorDetail {
   path: string;
@@ -54,6 +56,20 @@ export class ConflictError extends DomainError {
 export class PayloadTooLargeError extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('PAYLOAD_TOO_LARGE', message, undefined, options);
+  }
+}
+
+/** The caller is not authenticated: no verified identity reached the code that needs one. */
+export class UnauthorizedError extends DomainError {
+  constructor(message: string) {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+/** The caller is authenticated but may not do this. */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
   }
 }
 

@@ -11,6 +11,8 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   TEMPORARILY_UNAVAILABLE: 503,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
 };
 
 export interface HttpError {

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, type ErrorDetail } from '@platform/errors';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { callerOf, type Caller } from './auth';
 import { corsHeaders } from './cors';
 import { toHttpError } from './errors-to-http';
 import { loggerForInvocation } from './logger';
@@ -26,6 +27,8 @@ export interface HttpRequest<B, P, Q> {
   /** Header names are lower-case, as API Gateway HTTP APIs deliver them. */
   headers: Record<string, string | undefined>;
   requestId: string;
+  /** The verified caller on a route behind the JWT authorizer; undefined on a public one. */
+  caller: Caller | undefined;
   logger: Logger;
 }
 
@@ -94,6 +97,7 @@ export const httpHandler =
           : undefined) as Parsed<Q>,
         headers: event.headers ?? {},
         requestId,
+        caller: callerOf(event),
         logger,
       };
       const response = await handle(request);

@@ -1,3 +1,4 @@
+export { callerOf, customerOf, type Caller, type Customer } from './auth';
 export { corsHeaders } from './cors';
 export { toHttpError, type ErrorBody, type HttpError } from './errors-to-http';
 export {

@@ -10,6 +10,13 @@ const net = require('node:net');
 /** The emulators' account: serverless-offline cannot resolve Ref or Fn::ImportValue, so local ARNs spell it out. */
 const LOCAL_ACCOUNT_ID = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
+/**
+ * The local stage's JWT issuer and audience. The issuer is a name, never
+ * fetched: the local gateway holds the dev issuer's keys (tools/local/lib/dev-issuer.mjs)
+ * and `npm run token` signs with them.
+ */
+const LOCAL_JWT_ISSUER = 'https://dev-issuer.local.invalid';
+const LOCAL_JWT_AUDIENCE = 'platform-api';
 /** Throw-away credentials: the emulators accept any, and they keep the SDK from looking for real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -106,4 +113,14 @@ const reservePorts = async (singles, runLength) => {
   }
 };
 
-module.exports = { LOCAL_ACCOUNT_ID, DEFAULT_REGION, localAwsEnv, localClientConfig, useLocalCredentials, freePort, reservePorts };
+module.exports = {
+  LOCAL_ACCOUNT_ID,
+  DEFAULT_REGION,
+  LOCAL_JWT_ISSUER,
+  LOCAL_JWT_AUDIENCE,
+  localAwsEnv,
+  localClientConfig,
+  useLocalCredentials,
+  freePort,
+  reservePorts,
+};

@@ -12,7 +12,6 @@ const ROOT = path.resolve(__dirname, '../../..');
 const READY = /Local stack ready/;
 
 /** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Keeps a child's output lines with the time each arrived (ms after the call),
@@ -90,7 +89,13 @@ const stopChild = async (child, { group = false, graceMs = 15_000 } = {}) => {
     }
   };
   signal('SIGTERM');
-  const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+  // The grace timer is cleared once the child exits: it must not keep the caller's process alive for graceMs.
+  let timer;
+  const grace = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(true), graceMs);
+  });
+  const timedOut = await Promise.race([exited.then(() => false), grace]);
+  clearTimeout(timer);
   if (timedOut) {
     signal('SIGKILL');
     await exited;

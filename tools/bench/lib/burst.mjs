@@ -7,11 +7,11 @@ import { percentile } from './stats.mjs';
 /**
  * @param {{ baseUrl: string, count: number, timeoutMs: number, method: string, path: string, body?: () => unknown }} options
  */
-export const coldBurst = async ({ baseUrl, count, timeoutMs, method, path, body }) => {
+export const coldBurst = async ({ baseUrl, count, timeoutMs, method, path, body, headers }) => {
   // One socket per request: a burst is N clients, not one client's queue.
   const agent = createAgent();
   const started = Date.now();
-  const answers = await Promise.all(Array.from({ length: count }, () => request({ baseUrl, method, path, body: body?.(), timeoutMs, agent })));
+  const answers = await Promise.all(Array.from({ length: count }, () => request({ baseUrl, method, path, body: body?.(), headers, timeoutMs, agent })));
   agent.destroy();
   /** @type {Record<string, number>} */
   const statuses = {};

@@ -30,14 +30,14 @@ export const WRITES_NOTE =
 
 /**
  * Creates `count` items through the API.
- * @param {{ apiUrl: string, count: number, stock: number }} options
+ * @param {{ apiUrl: string, count: number, stock: number, headers: Record<string, string> }} options  headers: a staff token's
  * @returns {Promise<string[]>}
  */
-export const createItems = async ({ apiUrl, count, stock }) => {
+export const createItems = async ({ apiUrl, count, stock, headers }) => {
   const agent = createAgent();
   const answers = await limited(
     4,
-    Array.from({ length: count }, (_, i) => () => request({ baseUrl: apiUrl, method: 'POST', path: '/items', body: { name: `bench item ${i}`, priceCents: 2500, stock }, agent })),
+    Array.from({ length: count }, (_, i) => () => request({ baseUrl: apiUrl, method: 'POST', path: '/items', body: { name: `bench item ${i}`, priceCents: 2500, stock }, headers, agent })),
   );
   agent.destroy();
   const failed = answers.find((a) => a.status !== 201 || !a.json?.id);
@@ -85,8 +85,8 @@ const stageBreakdown = (orders) => {
  *   dynamodb: import('@aws-sdk/client-dynamodb').DynamoDBClient,
  *   itemIds: string[], stock: number, orders: number,
  *   stallMs: number, capMs: number, onProgress?: (detail: string) => void,
- *   cpu?: import('./cpu.mjs').CpuMeter,
- * }} PipelineOptions
+ *   cpu?: import('./cpu.mjs').CpuMeter, customer: Record<string, string>,
+ * }} PipelineOptions  customer: the headers (a customer's token) every order is placed with
  */
 
 /**
@@ -94,9 +94,9 @@ const stageBreakdown = (orders) => {
  * schedules them, waits for their decisions on the bus (until all are
  * decided, or no progress for `stallMs`, or `capMs`), then for their
  * notifications, and checks each against the orders table.
- * @param {PipelineOptions & { cpuPhase: { id: string, what: string }, emailPrefix: string, submit: (send: Send) => Promise<Submission[]> }} options
+ * @param {PipelineOptions & { cpuPhase: { id: string, what: string }, submit: (send: Send) => Promise<Submission[]> }} options
  */
-const followOrders = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, stallMs, capMs, onProgress, cpu, cpuPhase, emailPrefix, submit }) => {
+const followOrders = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders, stallMs, capMs, onProgress, cpu, cpuPhase, customer, submit }) => {
   const agent = createAgent();
   const started = Date.now();
   // CPU from the first submission to the last decision seen: marked whenever
@@ -110,7 +110,7 @@ const followOrders = async ({ apiUrl, capture, dynamodb, itemIds, stock, orders,
   const send = async (i) => {
     const itemId = /** @type {string} */ (itemIds[i % itemIds.length]);
     const sentAt = Date.now();
-    const answer = await request({ baseUrl: apiUrl, method: 'POST', path: '/orders', body: { itemId, quantity: 1, customerEmail: `${emailPrefix}+${i}@example.com` }, agent });
+    const answer = await request({ baseUrl: apiUrl, method: 'POST', path: '/orders', body: { itemId, quantity: 1 }, headers: customer, agent });
     answered += 1;
     if (answered % 50 === 0) onProgress?.(`${answered}/${orders} submitted, ${capture.decisionCount()} decided`);
     return { itemId, answer, sentAt, acceptedAt: Date.now() };
@@ -237,7 +237,6 @@ export const runPipeline = async ({ concurrency, ...options }) => ({
   ...(await followOrders({
     ...options,
     cpuPhase: { id: 'pipeline', what: 'Pipeline' },
-    emailPrefix: 'bench',
     submit: (send) => limited(concurrency, Array.from({ length: options.orders }, (_, i) => () => send(i))),
   })),
 });
@@ -259,7 +258,6 @@ export const runPacedPipeline = async ({ rate, durationS, ...options }) => {
     ...options,
     orders,
     cpuPhase: { id: 'paced-pipeline', what: `Pipeline paced at ${rate >= 100 ? Math.round(rate) : rate.toFixed(1)}/s` },
-    emailPrefix: 'paced',
     submit: async (send) => {
       const start = performance.now();
       /** @type {Promise<Submission>[]} */

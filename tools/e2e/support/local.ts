@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -32,6 +34,30 @@ export const api = async (method: string, path: string, body?: unknown, headers:
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json };
+};
+
+const TOKEN_COMMAND = path.resolve(__dirname, '../../local/token.mjs');
+const tokens = new Map<string, string>();
+
+/** A bearer token from the local dev issuer, made the way a user makes one (`npm run -s token`), once per email and scopes. */
+export const tokenFor = (email: string, ...scopes: string[]) => {
+  const key = [email, ...scopes].join(' ');
+  let token = tokens.get(key);
+  if (!token) {
+    token = execFileSync(process.execPath, [TOKEN_COMMAND, '--email', email, ...scopes.flatMap((scope) => ['--scope', scope])], { encoding: 'utf8' }).trim();
+    tokens.set(key, token);
+  }
+  return token;
+};
+
+/** The Authorization header of a caller with this email and these scopes. */
+export const as = (email: string, ...scopes: string[]) => ({ authorization: `Bearer ${tokenFor(email, ...scopes)}` });
+
+/** Catalogue staff (items:write) and two customers. */
+export const callers = {
+  staff: () => as('staff@example.com', 'items:write'),
+  ada: () => as('ada@example.com'),
+  bob: () => as('bob@example.com'),
 };
 
 export const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {

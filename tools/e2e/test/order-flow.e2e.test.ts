@@ -1,6 +1,6 @@
 import { PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { api, dynamodb, scan, sns, sqs, waitFor } from '../support/local';
+import { api, callers, dynamodb, scan, sns, sqs, waitFor } from '../support/local';
 
 // Names the services' serverless.yml give their resources on the local stage.
 const BUS_ARN = 'arn:aws:sns:us-east-1:000000000000:event-bus-local-domain-events';
@@ -64,22 +64,23 @@ const peek = async (name: string) => {
 const notificationsFor = async (orderIds: string[]) => (await scan(db, NOTIFICATIONS_TABLE)).filter((n) => orderIds.includes(n.orderId));
 
 const createItem = async (stock: number) => {
-  const response = await api('POST', '/items', { name: 'lamp', priceCents: 2500, stock });
+  const response = await api('POST', '/items', { name: 'lamp', priceCents: 2500, stock }, callers.staff());
   expect(response.status).toBe(201);
   return response.json.id as string;
 };
 
 const stockOf = async (itemId: string) => (await api('GET', `/items/${itemId}`)).json.stock as number;
 
+// Ada's orders: the token says who she is and where the outcome goes; the body names only the item.
 const order = async (itemId: string, key?: string) => {
-  const response = await api('POST', '/orders', { itemId, quantity: 1, customerEmail: 'ada@example.com' }, key ? { 'idempotency-key': key } : {});
+  const response = await api('POST', '/orders', { itemId, quantity: 1 }, { ...callers.ada(), ...(key && { 'idempotency-key': key }) });
   expect(response.status).toBe(202);
   return response.json.orderId as string;
 };
 
 const settled = (orderId: string) =>
   waitFor(async () => {
-    const response = await api('GET', `/orders/${orderId}`);
+    const response = await api('GET', `/orders/${orderId}`, undefined, callers.ada());
     expect(response.status).toBe(200);
     return ['CONFIRMED', 'REJECTED'].includes(response.json.status) ? response.json : undefined;
   }, `order ${orderId} to be decided`);
@@ -101,6 +102,8 @@ describe('the order saga over the event bus, on the local stack', () => {
 
     const notifications = await allSent(orderIds);
     expect(notifications.map((n) => n.eventType).sort()).toEqual(['order.confirmed', 'order.confirmed', 'order.rejected']);
+    // Sent to the email in Ada's token, the only address the order ever knew.
+    expect(new Set(notifications.map((n) => n.recipient))).toEqual(new Set(['ada@example.com']));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await notificationsFor(orderIds)).toHaveLength(3);
     expect(await sentAbout(orderIds)).toEqual([1, 1, 1]);
@@ -111,7 +114,7 @@ describe('the order saga over the event bus, on the local stack', () => {
     expect(await settled(orderId)).toMatchObject({ status: 'REJECTED', reason: 'ITEM_NOT_FOUND' });
     await allSent([orderId]);
     expect(await sentAbout([orderId])).toEqual([1]);
-    expect((await api('GET', '/orders/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await api('GET', '/orders/00000000-0000-4000-8000-000000000000', undefined, callers.ada())).status).toBe(404);
   });
 
   it('confirms exactly 10 of 40 concurrent orders on an item with stock 10', async () => {
@@ -133,8 +136,12 @@ describe('the order saga over the event bus, on the local stack', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await stockOf(itemId)).toBe(4);
     expect(await sentAbout([first])).toEqual([1]);
-    const other = await api('POST', '/orders', { itemId, quantity: 2, customerEmail: 'ada@example.com' }, { 'idempotency-key': 'retry-key-1' });
+    const other = await api('POST', '/orders', { itemId, quantity: 2 }, { ...callers.ada(), 'idempotency-key': 'retry-key-1' });
     expect(other.status).toBe(409);
+    // Keys are each customer's own: Bob's retry-key-1 is a new order, and tells him nothing of Ada's.
+    const bobs = await api('POST', '/orders', { itemId, quantity: 2 }, { ...callers.bob(), 'idempotency-key': 'retry-key-1' });
+    expect(bobs.status).toBe(202);
+    expect(bobs.json.orderId).not.toBe(first);
   });
 
   it('changes nothing twice when SQS delivers order.placed, stock.reserved and order.confirmed again', async () => {
@@ -157,7 +164,7 @@ describe('the order saga over the event bus, on the local stack', () => {
     for (const { queue } of Object.values(QUEUES)) await waitFor(async () => ((await inFlight(queue)) === 0 ? true : undefined), `${queue} to drain`);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await stockOf(itemId)).toBe(4);
-    expect((await api('GET', `/orders/${orderId}`)).json.status).toBe('CONFIRMED');
+    expect((await api('GET', `/orders/${orderId}`, undefined, callers.ada())).json.status).toBe('CONFIRMED');
     expect(await notificationsFor([orderId])).toHaveLength(1);
     expect(await sentAbout([orderId])).toEqual([1]);
   });

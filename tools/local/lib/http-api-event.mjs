@@ -65,9 +65,10 @@ const bodyOf = (body, contentType) => {
 
 /**
  * @param {{ method: string, url: string, rawHeaders: string[], body?: Buffer, sourceIp?: string,
- *   route: { routeKey: string, service: string }, params: Record<string, string>, requestId: string, receivedAt: number }} request
+ *   route: { routeKey: string, service: string }, params: Record<string, string>, requestId: string, receivedAt: number,
+ *   authorizer?: object }} request  authorizer: what the route's authorizer verified (requestContext.authorizer)
  */
-export const toHttpApiEvent = ({ method, url, rawHeaders, body, sourceIp, route, params, requestId, receivedAt }) => {
+export const toHttpApiEvent = ({ method, url, rawHeaders, body, sourceIp, route, params, requestId, receivedAt, authorizer }) => {
   const queryStart = url.indexOf('?');
   const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
   const rawQueryString = queryStart < 0 ? '' : url.slice(queryStart + 1);
@@ -84,6 +85,7 @@ export const toHttpApiEvent = ({ method, url, rawHeaders, body, sourceIp, route,
     ...(queryStringParameters && { queryStringParameters }),
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
+      ...(authorizer && { authorizer }),
       apiId: `local-${route.service}`,
       domainName: host,
       domainPrefix: host.split('.')[0],

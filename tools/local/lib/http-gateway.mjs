@@ -25,9 +25,9 @@ const shorten = (text) => (text.length > MAX_ECHOED_PATH ? `${text.slice(0, MAX_
 
 export const notFoundBody = (method, path) => errorBody('NOT_FOUND', `No route for ${method} ${shorten(path)}`);
 
-const sendJson = (res, status, body) => {
+const sendJson = (res, status, body, headers = {}) => {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 };
 
@@ -92,11 +92,34 @@ const corsRouteFor = (router, req, pathname) => {
 };
 
 /**
- * handle(req, res) for one request: route, invoke, answer. `log` gets one
- * line per request, and the full cause of every failed invocation with the
- * request id, which the client only sees as apigw-requestid.
+ * Runs the route's authorizer: the payload 2.0 `requestContext.authorizer` when
+ * the caller may go on (undefined on a public route), or false once the
+ * refusal has been sent.
  */
-const createHandler = ({ router, invoke, log }) => async (req, res) => {
+const authorizeRequest = async ({ route, req, res, authorize, requestId, log }) => {
+  if (!route.auth) return undefined;
+  let verdict;
+  try {
+    verdict = await authorize(route.auth, req.headers);
+  } catch (error) {
+    log(`${requestId} ${route.routeKey}: the authorizer failed, answered 500: ${error?.message ?? error}`);
+    send(res, INTERNAL_SERVER_ERROR());
+    return false;
+  }
+  if (verdict.ok) return verdict.context;
+  log(`${requestId} ${route.routeKey}: ${verdict.statusCode} ${verdict.reason}`);
+  sendJson(res, verdict.statusCode, errorBody(verdict.code, verdict.message), { 'www-authenticate': verdict.wwwAuthenticate });
+  return false;
+};
+
+/**
+ * handle(req, res) for one request: route, authorize, invoke, answer. `log`
+ * gets one line per request, and the full cause of every refused or failed
+ * invocation with the request id, which the client only sees as apigw-requestid.
+ * `extras` answer the gateway's own paths (the API document, the dev
+ * issuer's keys) before any service route.
+ */
+const createHandler = ({ router, invoke, authorize, extras, log }) => async (req, res) => {
   const started = performance.now();
   const receivedAt = Date.now();
   const requestId = newRequestId();
@@ -105,6 +128,10 @@ const createHandler = ({ router, invoke, log }) => async (req, res) => {
   res.on('error', () => undefined);
   res.setHeader('apigw-requestid', requestId);
   const pathname = pathOf(req.url);
+  if (pathname !== undefined && extras.some((extra) => extra(req, res, pathname))) {
+    res.once('close', () => log(`${req.method} ${shorten(pathname)} → local ${res.statusCode} ${requestId}`));
+    return undefined;
+  }
   const found = pathname === undefined ? undefined : router.match(req.method, pathname);
   const preflight = pathname === undefined ? undefined : corsRouteFor(router, req, pathname);
   const route = preflight ?? found?.route;
@@ -118,6 +145,9 @@ const createHandler = ({ router, invoke, log }) => async (req, res) => {
     return send(res, { statusCode: 204, headers: preflightHeaders(preflight.cors, req.headers), body: Buffer.alloc(0) });
   }
   if (!route) return sendJson(res, 404, notFoundBody(req.method, pathname ?? req.url));
+
+  const authorizer = await authorizeRequest({ route, req, res, authorize, requestId, log });
+  if (authorizer === false) return undefined;
 
   let body;
   try {
@@ -139,6 +169,7 @@ const createHandler = ({ router, invoke, log }) => async (req, res) => {
     params: found.params,
     requestId,
     receivedAt,
+    authorizer,
   });
   const clientGone = new AbortController();
   res.once('close', () => clientGone.abort());
@@ -178,12 +209,29 @@ const listen = (server, port, host) =>
     });
   });
 
+const noAuthorizer = async () => {
+  throw new Error('this route has an authorizer, and the gateway was started without one');
+};
+
 /**
- * @param {{ port: number, host?: string, routes: object[], invoke: Function, log?: (line: string) => void }} options
+ * @param {{ port: number, host?: string, routes: object[], invoke: Function, log?: (line: string) => void,
+ *   authorize?: (auth: object, headers: object) => Promise<any>,
+ *   extras?: Array<(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean> }} options
+ *   authorize: the JWT authorizer (jwt-authorizer.mjs); without one, a route that has an authorizer answers 500, never runs unchecked.
  */
-export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, log = console.log }) => {
+export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, authorize = noAuthorizer, extras = [], log = console.log }) => {
   const router = createRouter(routes);
-  const server = http.createServer(createHandler({ router, invoke, log }));
+  const handle = createHandler({ router, invoke, authorize, extras, log });
+  // A bug in the gateway itself still answers, as a 500, rather than leave the client hanging.
+  const server = http.createServer((req, res) =>
+    handle(req, res).catch((error) => {
+      log(`${res.getHeader('apigw-requestid')} the gateway failed, answered 500: ${error?.stack ?? error}`);
+      if (res.headersSent) return res.destroy();
+      const answer = INTERNAL_SERVER_ERROR();
+      res.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length });
+      return res.end(answer.body);
+    }),
+  );
   const boundPort = await listen(server, port, host);
 
   let closing;

@@ -51,8 +51,27 @@ const integrationOf = (template, route, where) => {
 };
 
 /**
+ * Who may call a route: undefined for a public one; for a JWT authorizer, the
+ * issuer and audiences it trusts, where it reads the token, and the scopes the
+ * route needs. Any other authorization type is refused at start: serving the
+ * route without it would make it public.
+ */
+const authOf = (template, route, where) => {
+  const type = route.Properties?.AuthorizationType ?? 'NONE';
+  if (type === 'NONE') return undefined;
+  if (type !== 'JWT') throw new Error(`${where}: the local gateway enforces JWT authorizers only, not ${type}`);
+  const authorizer = template.Resources?.[logicalIdIn(route.Properties.AuthorizerId, 'Ref')];
+  const jwt = authorizer?.Properties?.JwtConfiguration;
+  if (authorizer?.Type !== 'AWS::ApiGatewayV2::Authorizer' || typeof jwt?.Issuer !== 'string' || !Array.isArray(jwt.Audience)) {
+    throw new Error(`${where}: its AuthorizerId does not name a JWT authorizer of this template with an issuer and audiences`);
+  }
+  const [identitySource] = authorizer.Properties.IdentitySource ?? ['$request.header.Authorization'];
+  return { issuer: jwt.Issuer, audience: jwt.Audience.map(String), scopes: route.Properties.AuthorizationScopes ?? [], identitySource };
+};
+
+/**
  * The HTTP API routes a compiled service template declares, each with the
- * function it invokes. `$default` is left out: it is a catch-all for one API,
+ * function it invokes and who may call it. `$default` is left out: it is a catch-all for one API,
  * and several services' catch-alls cannot share one port (nor one custom
  * domain) without one of them swallowing the other's traffic.
  */
@@ -62,7 +81,8 @@ export const routesFromTemplate = (template, service) =>
     .map(([logicalId, resource]) => {
       const where = `${service}: ${logicalId}`;
       const { method, path } = parseRouteKey(resource.Properties?.RouteKey, where);
-      return { service, method, path, routeKey: `${method} ${path}`, ...integrationOf(template, resource, where) };
+      const auth = authOf(template, resource, where);
+      return { service, method, path, routeKey: `${method} ${path}`, ...integrationOf(template, resource, where), ...(auth && { auth }) };
     });
 
 const parseRouteKey = (routeKey, where) => {

@@ -1,8 +1,11 @@
 // What `npm start` prints once everything is up: where each part listens,
 // which routes go where, and what each event source feeds.
 
+/** @param {{ auth?: { scopes: string[] } }} route */
+const accessOf = (route) => (!route.auth ? 'public' : route.auth.scopes.length > 0 ? `token with ${route.auth.scopes.join(' or ')}` : 'token');
+
 /**
- * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string }>,
+ * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string, auth?: { scopes: string[] } }>,
  *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, pollers: Array<{ description: string }>,
  *   startedAt: number, reusedTemplates: string[] }} state
  * @returns {string[]}
@@ -10,7 +13,8 @@
 export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates }) => [
   '',
   `  HTTP gateway     http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`,
-  ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service}`),
+  ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service.padEnd(16)} ${accessOf(route)}`),
+  `  Tokens           npm run -s token -- --email you@example.com [--scope items:write]   (dev issuer: .local-issuer/)`,
   `  DynamoDB Local   http://localhost:${config.dynamodbPort}`,
   `  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`,
   ...offline.map(({ service, ports }) => `  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`),

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ import {
   deadLetterQueues,
   eventBusTopicArn,
   functionZips,
+  httpApisAuthorizeWrites,
+  routeAccess,
   noWildcards,
   nodeRuntimes,
   oneRolePerFunction,
@@ -34,6 +37,19 @@ const SERVICES = readdirSync(SERVICES_DIR)
   .sort();
 const serviceNameOf = (dir) => readFileSync(path.join(SERVICES_DIR, dir, 'serverless.yml'), 'utf8').match(/^service:\s*['"]?([\w-]+)/m)?.[1];
 const STAGE = 'dev';
+// The stage params a deploy passes (README "Deploying"); packaging an API without them fails.
+const JWT_PARAMS = { JWT_ISSUER_URL: 'https://issuer.example.com/', JWT_AUDIENCE: 'platform-api' };
+/** Who may call each route, as the DESIGN brief says: reads of the catalogue are public, its changes need items:write, orders a customer's token. */
+const EXPECTED_ACCESS = {
+  'items-api': {
+    'GET /items': 'public',
+    'GET /items/{id}': 'public',
+    'POST /items': 'items:write',
+    'PATCH /items/{id}': 'items:write',
+    'DELETE /items/{id}': 'items:write',
+  },
+  'order-processor': { 'POST /orders': 'token', 'GET /orders/{id}': 'token' },
+};
 // Every service names the bus topic by the event bus's export (the bus itself has no queue to name it in).
 const BUS_TOPIC_ARN = eventBusTopicArn(STAGE);
 
@@ -282,6 +298,28 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.match(check(withStatements(allow(['sns:Publish'], TOPIC)), 'event-bus')[0], /^FnRole: .*: imports "event-bus-dev-DomainEventsTopicArn", and the event bus may import nothing$/);
   });
 
+  it('HTTP APIs: a write without an authorizer, a non-JWT or dangling authorizer, a plain-http issuer and an unthrottled stage are flagged', () => {
+    const api = (routes, { issuer = 'https://issuer.example.com/', audience = ['api'], throttle = { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } } = {}) =>
+      template({
+        HttpApiAuthorizerJwt: {
+          Type: 'AWS::ApiGatewayV2::Authorizer',
+          Properties: { ApiId: { Ref: 'HttpApi' }, AuthorizerType: 'JWT', Name: 'jwt', IdentitySource: ['$request.header.Authorization'], JwtConfiguration: { Issuer: issuer, Audience: audience } },
+        },
+        HttpApiStage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'HttpApi' }, StageName: '$default', DefaultRouteSettings: { DetailedMetricsEnabled: false, ...throttle } } },
+        ...Object.fromEntries(routes.map(([id, RouteKey, auth = {}]) => [id, { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'HttpApi' }, RouteKey, ...auth } }])),
+      });
+    const jwt = { AuthorizationType: 'JWT', AuthorizerId: { Ref: 'HttpApiAuthorizerJwt' } };
+    assert.deepEqual(httpApisAuthorizeWrites(api([['Read', 'GET /items'], ['Write', 'POST /items', { ...jwt, AuthorizationScopes: ['items:write'] }]])), []);
+    assert.deepEqual(httpApisAuthorizeWrites(api([['Open', 'DELETE /items/{id}']])), ['Open: DELETE /items/{id} changes state and has no authorizer']);
+    assert.match(httpApisAuthorizeWrites(api([['Iam', 'POST /x', { AuthorizationType: 'AWS_IAM' }]]))[0], /^Iam: its authorizer must be a JWT authorizer/);
+    assert.match(httpApisAuthorizeWrites(api([['Dangling', 'POST /x', { AuthorizationType: 'JWT', AuthorizerId: { Ref: 'Nope' } }]]))[0], /^Dangling: its authorizer must be/);
+    assert.deepEqual(httpApisAuthorizeWrites(api([['W', 'POST /x', jwt]], { issuer: 'http://issuer.example.com', audience: [] })), [
+      'HttpApiAuthorizerJwt: Issuer "http://issuer.example.com" is not an https URL',
+      'HttpApiAuthorizerJwt: it names no Audience',
+    ]);
+    assert.match(httpApisAuthorizeWrites(api([], { throttle: {} }))[0], /^HttpApiStage: DefaultRouteSettings must throttle every route/);
+  });
+
   it('consumer queues: a queue feeding a function must be subscribed to the bus, raw, with a filter on type', () => {
     const subscribed = (properties) => {
       const t = sqsFeeding({}, 6);
@@ -306,6 +344,7 @@ describe('packaged services keep the deployment rules', () => {
       const env = {
         ...process.env,
         STAGE,
+        ...JWT_PARAMS,
         AWS_ACCESS_KEY_ID: 'dummy',
         AWS_SECRET_ACCESS_KEY: 'dummy',
         NX_DAEMON: 'false',
@@ -345,6 +384,7 @@ describe('packaged services keep the deployment rules', () => {
         'names only its own resources, and the bus only by its export': (t) => ownResourcesOnly(t, { service, stage: STAGE, services: SERVICES }),
         'consumer queues subscribe to the bus, raw, filtered on type': (t) => consumerQueuesSubscribeToTheBus(t, BUS_TOPIC_ARN),
         'Lambda runtime nodejs22.x or newer': nodeRuntimes,
+        'HTTP routes that change state need a JWT authorizer; every stage is throttled': httpApisAuthorizeWrites,
       };
       for (const [rule, check] of Object.entries(rules)) {
         it(rule, () => assertNone(check(packaged[service].template), service, rule));
@@ -357,6 +397,29 @@ describe('packaged services keep the deployment rules', () => {
       });
     });
   }
+
+  it('gives each route exactly the access the design names, with the stage params’ issuer and audience', () => {
+    const actual = Object.fromEntries(SERVICES.map((service) => [service, routeAccess(packaged[service].template)]).filter(([, routes]) => Object.keys(routes).length > 0));
+    assert.deepEqual(actual, EXPECTED_ACCESS);
+    for (const service of Object.keys(EXPECTED_ACCESS)) {
+      const [authorizer] = Object.values(packaged[service].template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
+      assert.deepEqual(authorizer.Properties.JwtConfiguration, { Issuer: JWT_PARAMS.JWT_ISSUER_URL, Audience: [JWT_PARAMS.JWT_AUDIENCE] });
+      assert.deepEqual(authorizer.Properties.IdentitySource, ['$request.header.Authorization']);
+    }
+  });
+
+  it('refuses to package an API whose stage has no issuer or audience', () => {
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy' };
+    for (const name of Object.keys(JWT_PARAMS)) delete env[name];
+    const run = spawnSync(path.join(ROOT, 'node_modules/.bin/serverless'), ['package', '--stage', 'unset-params', '--package', path.join(os.tmpdir(), `unset-params-${process.pid}`)], {
+      cwd: path.join(SERVICES_DIR, 'order-processor'),
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.notEqual(run.status, 0);
+    assert.match(`${run.stdout}${run.stderr}`, /needs an https issuer URL and an audience.*jwtIssuerUrl/s);
+  });
 
   it(`keeps every function zip under the ${ZIP_BUDGET_BYTES / 1024} KiB budget`, () => {
     const rows = SERVICES.flatMap((service) => Object.entries(packaged[service].zips).map(([zip, bytes]) => ({ service, zip, bytes })));

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '@platform/errors';
-import type { Decision, NewOrder, Order, StockAnswer } from './order';
+import { ConflictError, NotFoundError, ValidationError } from '@platform/errors';
+import type { Decision, NewOrder, Order, OrderCustomer, StockAnswer } from './order';
 
 /** How long an Idempotency-Key is remembered (the table's TTL removes it afterwards). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 export interface IdempotencyRecord {
+  /** The client's key within its customer's scope (see scopedKey). */
   key: string;
   orderId: string;
   requestHash: string;
@@ -41,8 +42,26 @@ export class AnswerMismatchError extends Error {
   }
 }
 
-const hashRequest = (order: NewOrder) =>
-  createHash('sha256').update(JSON.stringify([order.itemId, order.quantity, order.customerEmail])).digest('hex');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const hashRequest = (order: NewOrder) => sha256(JSON.stringify([order.itemId, order.quantity]));
+
+/**
+ * Idempotency-Keys are the client's to pick, so each customer has keys of
+ * their own: two customers using the same key never meet, and a 409 never
+ * tells one that another used it. The subject is hashed to a fixed length so
+ * no pair of subject and key can spell another pair.
+ */
+const scopedKey = (customer: OrderCustomer, key: string) => `${sha256(customer.id)}:${key}`;
+
+/** The email an order is sent to is the customer's; a body may repeat it, never change it. */
+const assertOwnEmail = (input: NewOrder, customer: OrderCustomer) => {
+  if (input.customerEmail !== undefined && input.customerEmail.toLowerCase() !== customer.email.toLowerCase()) {
+    throw new ValidationError('The order names another email than the signed-in customer’s', [
+      { path: 'customerEmail', message: 'Must be the signed-in customer’s own email, or left out: the outcome is sent to it' },
+    ]);
+  }
+};
 
 /**
  * Orders and their lifecycle. Accepting an order only records it as
@@ -60,16 +79,30 @@ export class OrdersService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Accepts an order. The item is not checked here: the catalogue rejects unknown items (ITEM_NOT_FOUND). */
-  async place(input: NewOrder, key?: string): Promise<Order> {
+  /**
+   * Accepts an order for `customer`. The item is not checked here: the
+   * catalogue rejects unknown items (ITEM_NOT_FOUND).
+   */
+  async place(input: NewOrder, customer: OrderCustomer, clientKey?: string): Promise<Order> {
+    assertOwnEmail(input, customer);
     const requestHash = hashRequest(input);
+    const key = clientKey && scopedKey(customer, clientKey);
     if (key) {
       const replay = await this.replay(key, requestHash);
       if (replay) return replay;
     }
     const now = this.now();
     const at = now.toISOString();
-    const order: Order = { id: this.newId(), ...input, status: 'PENDING', createdAt: at, updatedAt: at };
+    const order: Order = {
+      id: this.newId(),
+      itemId: input.itemId,
+      quantity: input.quantity,
+      customerId: customer.id,
+      customerEmail: customer.email,
+      status: 'PENDING',
+      createdAt: at,
+      updatedAt: at,
+    };
     const idempotency = key && { key, orderId: order.id, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS };
     if ((await this.store.create(order, idempotency || undefined)) === 'KEY_TAKEN') {
       // Two requests with the same key raced and the other one won: answer with its order.
@@ -80,9 +113,10 @@ export class OrdersService {
     return order;
   }
 
-  async get(id: string): Promise<Order> {
+  /** The order, to its owner only: to anyone else it does not exist, so its existence is not revealed. */
+  async get(id: string, customer: Pick<OrderCustomer, 'id'>): Promise<Order> {
     const order = await this.store.get(id);
-    if (!order) throw new NotFoundError(`Order ${id} not found`);
+    if (!order || order.customerId !== customer.id) throw new NotFoundError(`Order ${id} not found`);
     return order;
   }
 

@@ -23,6 +23,8 @@ afterAll(() => testTable.drop());
 ordersBehaviour(() => new DynamoOrderStore(table));
 
 const context = { awsRequestId: 'r', functionName: 'test' } as Context;
+const ada = { id: 'sub-ada', email: 'ada@example.com' };
+const bob = { id: 'sub-bob', email: 'bob@example.com' };
 
 describe('settleOrders handler and the outbox, on DynamoDB Local and the SNS emulator', () => {
   it('settles from stock answers, fails only what it must not act on, and publishes each outcome once from the stored order', async () => {
@@ -30,7 +32,7 @@ describe('settleOrders handler and the outbox, on DynamoDB Local and the SNS emu
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../src/handlers/settle-orders') as typeof import('../../src/handlers/settle-orders');
     const orders = new OrdersService(new DynamoOrderStore(table));
-    const [ok, refused] = [await orders.place({ itemId: 'i1', quantity: 2, customerEmail: 'ada@example.com' }), await orders.place({ itemId: 'i2', quantity: 1, customerEmail: 'bob@example.com' })];
+    const [ok, refused] = [await orders.place({ itemId: 'i1', quantity: 2 }, ada), await orders.place({ itemId: 'i2', quantity: 1 }, bob)];
     const reserved = buildEvent('stock.reserved', 'items-api', { orderId: ok.id, itemId: 'i1', quantity: 2 }, { id: `stock.reserved:${ok.id}` });
     const rejected = buildEvent('stock.rejected', 'items-api', { orderId: refused.id, itemId: 'i2', quantity: 1, reason: 'OUT_OF_STOCK' });
     const unknown = buildEvent('stock.reserved', 'items-api', { orderId: randomUUID(), itemId: 'i1', quantity: 1 });
@@ -38,8 +40,8 @@ describe('settleOrders handler and the outbox, on DynamoDB Local and the SNS emu
     const event = sqsEvent(reserved, rejected, unknown, tampered, reserved, '{"type":"stock.reserved"}');
     const response = await handler(event, context);
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([2, 3, 5].map((i) => event.Records[i]?.messageId).sort());
-    expect(await orders.get(ok.id)).toMatchObject({ status: 'CONFIRMED' });
-    expect(await orders.get(refused.id)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    expect(await orders.get(ok.id, ada)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await orders.get(refused.id, bob)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
 
     const topic = await createCapturedTopic();
     const relay = streamOutboxHandler(eventForChange, () => createSnsPublisher(topic.topicArn));

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@platform/errors';
+import { ConflictError, NotFoundError, ValidationError } from '@platform/errors';
 import { AnswerMismatchError, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrderError, type OrderStore } from '../../src/domain';
 
 /**
@@ -7,7 +7,10 @@ import { AnswerMismatchError, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrd
  */
 export const ordersBehaviour = (store: () => OrderStore) => {
   const orders = (now?: () => Date) => new OrdersService(store(), undefined, now);
-  const newOrder = (quantity = 1) => ({ itemId: 'item-1', quantity, customerEmail: 'ada@example.com' });
+  const newOrder = (quantity = 1) => ({ itemId: 'item-1', quantity });
+  const ada = { id: 'sub-ada', email: 'ada@example.com' };
+  const bob = { id: 'sub-bob', email: 'bob@example.com' };
+  const place = (service: OrdersService, quantity = 1, key?: string, customer = ada) => service.place(newOrder(quantity), customer, key);
   const answer = (order: { id: string; itemId: string; quantity: number }, decision: { status: 'CONFIRMED' } | { status: 'REJECTED'; reason: 'OUT_OF_STOCK' | 'ITEM_NOT_FOUND' }) => ({
     orderId: order.id,
     itemId: order.itemId,
@@ -17,61 +20,83 @@ export const ordersBehaviour = (store: () => OrderStore) => {
 
   describe('OrdersService.place and get', () => {
     it('accepts an order as PENDING, whether or not the item exists (the catalogue decides)', async () => {
-      const order = await orders().place(newOrder());
-      expect(order).toMatchObject({ status: 'PENDING', itemId: 'item-1', quantity: 1, customerEmail: 'ada@example.com' });
-      expect(await orders().get(order.id)).toEqual(order);
-      await expect(orders().get('missing-order')).rejects.toThrow(NotFoundError);
+      const order = await place(orders());
+      expect(order).toMatchObject({ status: 'PENDING', itemId: 'item-1', quantity: 1, customerId: 'sub-ada', customerEmail: 'ada@example.com' });
+      expect(await orders().get(order.id, ada)).toEqual(order);
+      await expect(orders().get('missing-order', ada)).rejects.toThrow(NotFoundError);
+    });
+
+    it('shows an order to its customer only: to anyone else it is exactly as missing as an unknown id', async () => {
+      const order = await place(orders());
+      const theirs = orders().get(order.id, bob);
+      await expect(theirs).rejects.toThrow(NotFoundError);
+      await expect(theirs).rejects.toThrow(`Order ${order.id} not found`);
+    });
+
+    it('sends the outcome to the customer’s own email: a body may repeat it in any case, never name another', async () => {
+      const same = await orders().place({ ...newOrder(), customerEmail: 'Ada@Example.com' }, ada);
+      expect(same.customerEmail).toBe('ada@example.com');
+      await expect(orders().place({ ...newOrder(), customerEmail: 'victim@example.com' }, ada)).rejects.toThrow(ValidationError);
+    });
+
+    it('keeps each customer’s Idempotency-Keys apart: the same key from two customers makes two orders, and no 409', async () => {
+      const key = `shared-${Math.random()}`;
+      const adas = await place(orders(), 1, key, ada);
+      const bobs = await place(orders(), 2, key, bob);
+      expect(bobs.id).not.toBe(adas.id);
+      expect(bobs).toMatchObject({ customerId: 'sub-bob', quantity: 2 });
+      expect(await place(orders(), 1, key, ada)).toEqual(adas);
     });
 
     it('answers a repeated Idempotency-Key with the first order, even when the requests race', async () => {
       const key = `key-${Math.random()}`;
-      const first = await orders().place(newOrder(), key);
-      expect(await orders().place(newOrder(), key)).toEqual(first);
+      const first = await place(orders(), 1, key);
+      expect(await place(orders(), 1, key)).toEqual(first);
       const raceKey = `race-${Math.random()}`;
-      const raced = await Promise.all([1, 2, 3].map(() => orders().place(newOrder(), raceKey)));
+      const raced = await Promise.all([1, 2, 3].map(() => place(orders(), 1, raceKey)));
       expect(new Set(raced.map((order) => order.id)).size).toBe(1);
     });
 
     it('refuses a reused Idempotency-Key with a different request', async () => {
       const key = `key-${Math.random()}`;
-      await orders().place(newOrder(), key);
-      await expect(orders().place(newOrder(2), key)).rejects.toThrow(ConflictError);
+      await place(orders(), 1, key);
+      await expect(place(orders(), 2, key)).rejects.toThrow(ConflictError);
     });
 
     it('frees an Idempotency-Key once it has expired, even before TTL removes it', async () => {
       const key = `key-${Math.random()}`;
-      const first = await orders().place(newOrder(), key);
+      const first = await place(orders(), 1, key);
       const later = () => new Date(Date.now() + (IDEMPOTENCY_TTL_SECONDS + 1) * 1000);
-      const second = await orders(later).place(newOrder(2), key);
+      const second = await place(orders(later), 2, key);
       expect(second.id).not.toBe(first.id);
-      expect(await orders(later).place(newOrder(2), key)).toEqual(second);
+      expect(await place(orders(later), 2, key)).toEqual(second);
     });
   });
 
   describe('OrdersService.settle', () => {
     it('confirms or rejects a PENDING order once; a redelivered or contrary answer changes nothing', async () => {
-      const order = await orders().place(newOrder());
+      const order = await place(orders());
       expect(await orders().settle(answer(order, { status: 'CONFIRMED' }))).toMatchObject({ status: 'CONFIRMED' });
       expect(await orders().settle(answer(order, { status: 'CONFIRMED' }))).toMatchObject({ status: 'CONFIRMED' });
       expect(await orders().settle(answer(order, { status: 'REJECTED', reason: 'OUT_OF_STOCK' }))).toMatchObject({ status: 'CONFIRMED' });
 
-      const rejected = await orders().place(newOrder());
+      const rejected = await place(orders());
       expect(await orders().settle(answer(rejected, { status: 'REJECTED', reason: 'ITEM_NOT_FOUND' }))).toMatchObject({ status: 'REJECTED', reason: 'ITEM_NOT_FOUND' });
-      expect((await orders().get(rejected.id)).reason).toBe('ITEM_NOT_FOUND');
+      expect((await orders().get(rejected.id, ada)).reason).toBe('ITEM_NOT_FOUND');
     });
 
     it('settles exactly once when two deliveries race', async () => {
-      const order = await orders().place(newOrder());
+      const order = await place(orders());
       const results = await Promise.all([orders().settle(answer(order, { status: 'CONFIRMED' })), orders().settle(answer(order, { status: 'CONFIRMED' }))]);
       expect(results.map((result) => result.status)).toEqual(['CONFIRMED', 'CONFIRMED']);
     });
 
     it('refuses an answer for an unknown order or for another item or quantity than the order’s', async () => {
       await expect(orders().settle({ orderId: 'missing', itemId: 'item-1', quantity: 1, decision: { status: 'CONFIRMED' } })).rejects.toThrow(UnknownOrderError);
-      const order = await orders().place(newOrder());
+      const order = await place(orders());
       await expect(orders().settle({ ...answer(order, { status: 'CONFIRMED' }), quantity: 7 })).rejects.toThrow(AnswerMismatchError);
       await expect(orders().settle({ ...answer(order, { status: 'CONFIRMED' }), itemId: 'other' })).rejects.toThrow(AnswerMismatchError);
-      expect((await orders().get(order.id)).status).toBe('PENDING');
+      expect((await orders().get(order.id, ada)).status).toBe('PENDING');
     });
   });
 };

@@ -2,7 +2,7 @@ import { parseEvent } from '@platform/events';
 import { eventForChange } from '../../src/adapters/outbox';
 
 const at = '2026-01-01T00:00:00.000Z';
-const pending = { pk: 'ORDER#o1', sk: 'ORDER', id: 'o1', itemId: 'i1', quantity: 2, customerEmail: 'ada@example.com', status: 'PENDING', createdAt: at, updatedAt: at };
+const pending = { pk: 'ORDER#o1', sk: 'ORDER', id: 'o1', itemId: 'i1', quantity: 2, customerId: 'sub-ada', customerEmail: 'ada@example.com', status: 'PENDING', createdAt: at, updatedAt: at };
 const later = '2026-01-01T00:00:05.000Z';
 
 describe('eventForChange (the orders table outbox)', () => {
