@@ -16,6 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createApiDocs } from './lib/api-docs.mjs';
 import { packageForLocal } from './lib/compiled-stack.mjs';
 import { loadDevIssuer, serveJwks } from './lib/dev-issuer.mjs';
 import { readConfig } from './lib/config.mjs';
@@ -121,13 +122,15 @@ const main = async () => {
     defaultConcurrency: config.concurrency,
   });
   const routes = offline.flatMap(({ service }) => routesFromTemplate(byName.get(service.name).template, service.name));
+  // GET /openapi.json and /docs: the services' OpenAPI document, made on first request.
+  const apiDocs = createApiDocs({ serverUrl: `http://localhost:${config.httpPort}`, log: (line) => log(`[gateway] ${line}`) });
   gateway = await startHttpGateway({
     port: config.httpPort,
     routes,
     invoke,
     // Every route with an authorizer in its template is verified as API Gateway would; there is no switch to turn it off.
     authorize: createJwtAuthorizer({ keysFor: createKeyResolver([issuer]) }),
-    extras: [serveJwks(issuer.jwks)],
+    extras: [serveJwks(issuer.jwks), apiDocs.handle],
     log: (line) => log(`[gateway] ${line}`),
   });
   for (const { service } of offline) {

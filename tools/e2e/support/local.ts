@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig } from '@platform/testing';
+import { assertMatchesOpenApi } from './openapi-validator';
 
 // What the e2e global setup started (see stack.global-setup.ts).
 const required = (name: string) => {
@@ -33,6 +34,8 @@ export const api = async (method: string, path: string, body?: unknown, headers:
   } catch {
     json = undefined;
   }
+  // Every answer the e2e tests see must be one the API's OpenAPI document promises.
+  assertMatchesOpenApi({ method, path, status: response.status, body: json });
   return { status: response.status, headers: response.headers, text, json };
 };
 

@@ -1,4 +1,4 @@
-import { api, callers, stackOutput } from '../support/local';
+import { api, apiUrl, callers, stackOutput } from '../support/local';
 
 const responses: Array<{ status: number; text: string }> = [];
 
@@ -126,6 +126,19 @@ describe('the HTTP API through the local gateway', () => {
     expect((await call('POST', '/orders', { itemId: id, quantity: 1 })).status).toBe(401);
     expect((await call('GET', '/orders/anything')).status).toBe(401);
     expect((await call('GET', `/items/${id}`)).json).toEqual(before.json);
+  });
+
+  it('serves the OpenAPI document at /openapi.json and its rendered reference at /docs, fetching nothing remote', async () => {
+    const document = await call('GET', '/openapi.json');
+    expect(document.status).toBe(200);
+    expect(document.json.openapi).toMatch(/^3\.1\./);
+    expect(Object.keys(document.json.paths).sort()).toEqual(['/items', '/items/{id}', '/orders', '/orders/{id}']);
+    expect(document.json.components.securitySchemes.jwt).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const docs = await fetch(`${apiUrl()}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(docs.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(await docs.text()).not.toMatch(/<script[^>]+src="https?:/);
   });
 
   it('answers an unknown route or method with 404 in the API’s error shape', async () => {

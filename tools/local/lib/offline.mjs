@@ -32,8 +32,12 @@ export const localFunctions = (template, lambdaPort) =>
  * @param {{ lambda: number, http: number }} ports
  * @param {Record<string, string>} env
  */
+// --noAuth concerns only serverless-offline's own HTTP server, which gets no traffic: the
+// gateway verifies every token (jwt-authorizer.mjs). serverless-offline 14 never checks a JWT's
+// signature (it needs --ignoreJWTSignature to use an authorizer at all) and, without it, fails
+// to set up a route that names one.
 export const startOffline = (service, ports, env) =>
-  startChild(service.name, SERVERLESS_BIN, ['offline', 'start', '--stage', LOCAL_STAGE, '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
+  startChild(service.name, SERVERLESS_BIN, ['offline', 'start', '--stage', LOCAL_STAGE, '--noAuth', '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
     cwd: service.dir,
     // Its notices (a banner, a line per invocation) repeat what the gateway and the
     // pollers log, through one more pipe per line; its warnings and errors stay.

@@ -14,6 +14,7 @@ export const readyReport = ({ config, routes, offline, pollers, startedAt, reuse
   '',
   `  HTTP gateway     http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`,
   ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service.padEnd(16)} ${accessOf(route)}`),
+  `  API reference    http://localhost:${config.httpPort}/docs   (OpenAPI: /openapi.json)`,
   `  Tokens           npm run -s token -- --email you@example.com [--scope items:write]   (dev issuer: .local-issuer/)`,
   `  DynamoDB Local   http://localhost:${config.dynamodbPort}`,
   `  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`,

@@ -6,9 +6,9 @@
 // the handler's (libs/handler-kit maps domain errors to statuses), the
 // authorizer's, and the gateway's (tools/local/lib/http-api-response.mjs).
 import * as z from 'zod';
-import { createDocument, type oas31 } from 'zod-openapi';
+import { createDocument } from 'zod-openapi';
 import { IdempotencyKeySchema, NewOrderSchema, OrderIdSchema } from '../domain';
-import { anyRouteResponses, errorResponse, JWT, jwtSecurityScheme, payloadTooLarge, unauthorized } from './http-errors';
+import { anyRouteResponses, errorResponse, JWT, jwtSecurityScheme, payloadTooLarge, unauthorized } from '@platform/handler-kit/openapi';
 import { OrderAcceptedSchema, OrderStatusBodySchema } from './responses';
 
 // Any customer's token; no scope. The customer is the token's subject.
@@ -27,7 +27,7 @@ const IdempotencyHeader = z.object({
   }),
 });
 
-export const openApiDocument = (): oas31.OpenAPIObject =>
+export const openApiDocument = () =>
   createDocument({
     openapi: '3.1.0',
     info: {

@@ -1,10 +1,9 @@
-// The error answers every HTTP service documents, and the JWT security scheme.
-// Services share no code but libs, so each HTTP service keeps a copy of this
-// file (services/*/src/api/http-errors.ts); the OpenAPI generator merges the
-// services' documents and fails when two copies render a component
-// differently (tools/openapi/merge.mjs), so the copies cannot drift apart.
+// The error answers every HTTP service documents, and the JWT security scheme,
+// for the services' OpenAPI documents (services/*/src/api/openapi.ts). Imported
+// as @platform/handler-kit/openapi, never from the handler kit's index, so no
+// handler bundles it.
 import type { DomainErrorCode } from '@platform/errors';
-import { DEFAULT_MAX_BODY_BYTES } from '@platform/handler-kit';
+import { DEFAULT_MAX_BODY_BYTES } from './http';
 import * as z from 'zod';
 import type { ZodOpenApiResponseObject, ZodOpenApiSecuritySchemeObject } from 'zod-openapi';
 
