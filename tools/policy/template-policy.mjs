@@ -256,15 +256,19 @@ export function functionZips(template) {
 // ---------------------------------------------------------------------------
 // Each service owns its data. Its template names only its own tables, queues,
 // topics and exports; it reaches the other services through the event bus
-// alone, so the one name from elsewhere it may hold is the bus topic: as the
-// bus's export, or as the topic's name in a literal ARN (the local stage).
+// alone, so the only names from elsewhere it may hold are the platform
+// stack's two topics, the bus and the stage's alarm topic (its alarms'
+// actions): as the platform's exports, or as a topic's name in a literal ARN
+// (the local stage).
 // A grant on another service's table, a subscription of another service's
 // queue or an import of another stack's output couples the two deploys (an
 // export in use cannot change) and lets one team's change break another's
 // data, which is what giving every service its own data undid.
 export const EVENT_BUS_SERVICE = 'event-bus';
-/** How a service's template names the bus topic on `stage`: the one import any template may hold. */
+/** How a service's template names the bus topic on `stage`: one of the two imports any template may hold. */
 export const eventBusTopicArn = (stage) => ({ 'Fn::ImportValue': `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn` });
+/** How a service's template names the stage's alarm topic, for its alarms' actions: the other import. */
+export const alarmTopicArn = (stage) => ({ 'Fn::ImportValue': `${EVENT_BUS_SERVICE}-${stage}-AlarmTopicArn` });
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** How a value that only exists at deploy time shows in a text. */
@@ -299,38 +303,43 @@ const textOf = (value, path) => {
 
 /**
  * Problems "<LogicalId or Section/name>: <path>: ..." for every import other
- * than the bus's (the bus itself imports nothing), and every text that holds
- * "<other>-<stage>-" for another service <other> of `services`, but for the
- * bus topic's own name "event-bus-<stage>-domain-events".
+ * than the bus topic's and the alarm topic's (the bus itself imports
+ * nothing), and every text that holds "<other>-<stage>-" for another service
+ * <other> of `services`, but for those topics' own names
+ * "event-bus-<stage>-domain-events" and "event-bus-<stage>-alarms", and for
+ * another service's alarm shown on a dashboard (`:alarm:<other>-<stage>-…`):
+ * a dashboard only reads an alarm's state, nothing depends on it.
  */
 export function ownResourcesOnly(template, { service, stage, services }) {
   const problems = [];
-  const allowedImport = eventBusTopicArn(stage)['Fn::ImportValue'];
+  const allowedImports = [eventBusTopicArn(stage), alarmTopicArn(stage)].map((arn) => arn['Fn::ImportValue']);
   // Longest name first, so that of two services whose names end alike the text names the longer one.
   const names = [...new Set([service, EVENT_BUS_SERVICE, ...services])].sort((a, b) => b.length - a.length);
   const prefix = new RegExp(`(?<![A-Za-z0-9_])(${names.map(escapeRegExp).join('|')})-${escapeRegExp(stage)}-`, 'g');
-  const othersIn = (text) => {
+  const othersIn = (text, { onDashboard = false } = {}) => {
     const others = new Set();
     for (const match of text.matchAll(prefix)) {
       const rest = text.slice(match.index + match[0].length);
-      if (match[1] === service || (match[1] === EVENT_BUS_SERVICE && /^domain-events(?![A-Za-z0-9_-])/.test(rest))) continue;
+      if (match[1] === service || (match[1] === EVENT_BUS_SERVICE && /^(domain-events|alarms)(?![A-Za-z0-9_-])/.test(rest))) continue;
+      if (onDashboard && text.slice(0, match.index).endsWith(':alarm:')) continue;
       others.add(match[1]);
     }
     return [...others];
   };
+  const onDashboard = (where) => template.Resources?.[where]?.Type === 'AWS::CloudWatch::Dashboard';
   const visit = (where, value, path) => {
     const made = textOf(value, path);
     if (made) {
-      for (const other of othersIn(made.text)) problems.push(`${where}: ${path}: names ${other}'s resource ${show(made.text)}`);
+      for (const other of othersIn(made.text, { onDashboard: onDashboard(where) })) problems.push(`${where}: ${path}: names ${other}'s resource ${show(made.text)}`);
       for (const part of made.rest) visit(where, part.value, part.path);
     } else if (isObject(value) && 'Fn::ImportValue' in value) {
       const name = textOf(value['Fn::ImportValue'], path)?.text ?? placeholder(value['Fn::ImportValue']);
       if (service === EVENT_BUS_SERVICE) {
         problems.push(`${where}: ${path}/Fn::ImportValue: imports ${show(name)}, and the event bus may import nothing`);
-      } else if (name !== allowedImport) {
+      } else if (!allowedImports.includes(name)) {
         const owner = othersIn(name)[0] ?? (name.startsWith(`${service}-`) ? service : undefined);
         const whose = owner === undefined ? 'an export' : owner === service ? 'its own export' : `${owner}'s export`;
-        problems.push(`${where}: ${path}/Fn::ImportValue: imports ${whose} ${show(name)}, only ${show(allowedImport)} may be imported`);
+        problems.push(`${where}: ${path}/Fn::ImportValue: imports ${whose} ${show(name)}, only ${allowedImports.map(show).join(' or ')} may be imported`);
       }
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => visit(where, item, `${path}/${i}`));
@@ -417,3 +426,250 @@ export const routeAccess = (template) =>
       return [RouteKey, AuthorizationType === 'NONE' ? 'public' : AuthorizationScopes.length > 0 ? AuthorizationScopes.join(' or ') : 'token'];
     }),
   );
+
+// ---------------------------------------------------------------------------
+// Alarms on everything that can fail unseen (README "Operating it"): every
+// dead-letter queue (any message), every queue that feeds a function (age of
+// its oldest message), every function (errors, throttles), every function
+// fed by a stream (iterator age) and every HTTP API (5xx). tools/serverless
+// adds them; these rules find the subjects on their own, so an alarm the
+// plugin failed to add, or a subject it did not recognise, is caught here.
+
+/** Every metric an AWS::CloudWatch::Alarm watches: its own, or those of its metric math. */
+const alarmMetrics = (alarm) => {
+  const p = alarm.Properties ?? {};
+  if (p.MetricName !== undefined) return [{ namespace: p.Namespace, name: p.MetricName, dimensions: asArray(p.Dimensions) }];
+  return asArray(p.Metrics)
+    .map((query) => query?.MetricStat?.Metric)
+    .filter(Boolean)
+    .map((metric) => ({ namespace: metric.Namespace, name: metric.MetricName, dimensions: asArray(metric.Dimensions) }));
+};
+/** A dimension value that names the resource `id`: by Ref / Fn::GetAtt, or by its literal name. */
+const namesResource = (value, id, literalName) => targetOf(value) === id || (typeof value === 'string' && value === literalName);
+
+/** The logical IDs of the template's SQS queues that receive dead letters (see DEAD_LETTER_TARGETS). */
+export function deadLetterQueueIds(template) {
+  const resources = template.Resources ?? {};
+  const ids = new Set();
+  for (const resource of Object.values(resources)) {
+    const targets = DEAD_LETTER_TARGETS[resource.Type];
+    if (!targets) continue;
+    let target;
+    try {
+      target = targets(resource.Properties ?? {});
+    } catch {
+      continue; // deadLetterQueues reports the invalid RedrivePolicy
+    }
+    const queueId = targetOf(target.redrive ?? target.onFailure);
+    if (resources[queueId]?.Type === 'AWS::SQS::Queue') ids.add(queueId);
+  }
+  return [...ids];
+}
+
+/** What must have an alarm: dead-letter queues, consumer queues, functions, stream-fed functions and HTTP APIs (logical IDs). */
+export function alarmSubjects(template) {
+  const resources = template.Resources ?? {};
+  const consumerQueues = new Set();
+  const streamFunctions = new Set();
+  for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+    const source = targetOf(mapping.Properties?.EventSourceArn);
+    if (resources[source]?.Type === 'AWS::SQS::Queue') {
+      consumerQueues.add(source);
+      continue;
+    }
+    const functionId = functionBehind(template, mapping.Properties?.FunctionName);
+    // Every source that is not a queue is read like a stream (DynamoDB, Kinesis, Kafka, MQ): it has an iterator age.
+    if (functionId) streamFunctions.add(functionId);
+  }
+  return {
+    deadLetterQueues: deadLetterQueueIds(template),
+    consumerQueues: [...consumerQueues],
+    functions: resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id),
+    streamFunctions: [...streamFunctions],
+    httpApis: resourcesOfType(template, 'AWS::ApiGatewayV2::Api')
+      .filter(([, api]) => (api.Properties?.ProtocolType ?? 'HTTP') === 'HTTP')
+      .map(([id]) => id),
+  };
+}
+
+/** Whether an alarm fires on a single message: "> x" with x < 1, or ">= x" with x <= 1. */
+const firesOnOne = (alarm) => {
+  const { ComparisonOperator: operator, Threshold } = alarm.Properties ?? {};
+  const threshold = literalNumber(Threshold);
+  if (threshold === undefined) return false;
+  return (operator === 'GreaterThanThreshold' && threshold < 1) || (operator === 'GreaterThanOrEqualToThreshold' && threshold <= 1);
+};
+
+export function everythingHasAnAlarm(template) {
+  const problems = [];
+  const resources = template.Resources ?? {};
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => ({ id, alarm, metrics: alarmMetrics(alarm) }));
+  /** The alarms watching `metric` of `namespace` for the resource `id`, through the dimension `dimension`. */
+  const watching = (id, namespace, metric, dimension, literalName) =>
+    alarms.filter(({ metrics }) =>
+      metrics.some(
+        (m) => m.namespace === namespace && m.name === metric && m.dimensions.some((d) => d?.Name === dimension && namesResource(d.Value, id, literalName)),
+      ),
+    );
+  const subjects = alarmSubjects(template);
+
+  for (const id of subjects.deadLetterQueues) {
+    const name = resources[id].Properties?.QueueName;
+    const found = watching(id, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', name);
+    if (found.length === 0) {
+      problems.push(`${id}: dead-letter queue without an alarm on AWS/SQS ApproximateNumberOfMessagesVisible (NumberOfMessagesSent does not count the messages SQS moves there)`);
+    } else if (!found.some(({ alarm }) => firesOnOne(alarm))) {
+      problems.push(`${id}: the alarms on its ApproximateNumberOfMessagesVisible (${found.map((f) => f.id).join(', ')}) must fire on a single message`);
+    }
+  }
+  for (const id of subjects.consumerQueues) {
+    const queue = resources[id].Properties ?? {};
+    const found = watching(id, 'AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queue.QueueName);
+    const retention = literalNumber(queue.MessageRetentionPeriod, SQS_DEFAULT_RETENTION);
+    if (found.length === 0) {
+      problems.push(`${id}: queue feeding a function without an alarm on AWS/SQS ApproximateAgeOfOldestMessage`);
+    } else if (!found.some(({ alarm }) => literalNumber(alarm.Properties?.Threshold) < retention)) {
+      problems.push(`${id}: its ApproximateAgeOfOldestMessage alarms (${found.map((f) => f.id).join(', ')}) must fire before messages expire (${retention} s)`);
+    }
+  }
+  for (const id of subjects.functions) {
+    const name = resources[id].Properties?.FunctionName;
+    for (const metric of ['Errors', 'Throttles']) {
+      if (watching(id, 'AWS/Lambda', metric, 'FunctionName', name).length === 0) problems.push(`${id}: function without an alarm on AWS/Lambda ${metric}`);
+    }
+  }
+  for (const id of subjects.streamFunctions) {
+    const name = resources[id].Properties?.FunctionName;
+    if (watching(id, 'AWS/Lambda', 'IteratorAge', 'FunctionName', name).length === 0) problems.push(`${id}: stream-fed function without an alarm on AWS/Lambda IteratorAge`);
+  }
+  for (const id of subjects.httpApis) {
+    if (watching(id, 'AWS/ApiGateway', '5xx', 'ApiId').length === 0) problems.push(`${id}: HTTP API without an alarm on AWS/ApiGateway 5xx`);
+  }
+  return problems;
+}
+
+/** Every alarm notifies the stage's alarm topic (`topicArn`, as the template names it) when it fires and when it clears. */
+export function alarmsNotifyTheAlarmTopic(template, topicArn) {
+  const problems = [];
+  for (const [id, alarm] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) {
+    const p = alarm.Properties ?? {};
+    if (String(p.ActionsEnabled ?? true) !== 'true') problems.push(`${id}: ActionsEnabled is ${show(p.ActionsEnabled)}`);
+    for (const actions of ['AlarmActions', 'OKActions']) {
+      if (!asArray(p[actions]).some((action) => equal(action, topicArn))) problems.push(`${id}: ${actions} must include the alarm topic ${show(topicArn)}, is ${show(p[actions])}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * One composite alarm per service, `<service>-<stage>-health`, ALARM when any
+ * of its alarms is: the platform's dashboard lists it by that name.
+ */
+export function healthAlarm(template, { service, stage }) {
+  const names = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties?.AlarmName);
+  if (names.length === 0) return [];
+  const expected = `${service}-${stage}-health`;
+  const composite = resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm').find(([, alarm]) => alarm.Properties?.AlarmName === expected);
+  if (!composite) return [`template: no AWS::CloudWatch::CompositeAlarm named ${show(expected)} for the dashboard`];
+  const rule = String(composite[1].Properties?.AlarmRule ?? '');
+  return names.filter((name) => !rule.includes(`ALARM("${name}")`)).map((name) => `${composite[0]}: AlarmRule leaves out ${show(name)}`);
+}
+
+// ---------------------------------------------------------------------------
+// Tracing in AWS: every function and topic actively traced, and every traced
+// function's role allowed to send its segments.
+export function activeTracing(template) {
+  const problems = [];
+  for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    if (fn.Properties?.TracingConfig?.Mode !== 'Active') {
+      problems.push(`${id}: TracingConfig.Mode must be "Active", is ${show(fn.Properties?.TracingConfig?.Mode)}`);
+      continue;
+    }
+    const roleId = targetOf(fn.Properties?.Role);
+    const allowed = policyStatements({ Resources: { [roleId]: template.Resources?.[roleId] ?? {} } })
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .flatMap(({ statement }) => asArray(statement.Action));
+    for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords']) {
+      if (!allowed.includes(action)) problems.push(`${id}: its role ${roleId} does not allow ${action}`);
+    }
+  }
+  for (const [id, topic] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+    if (topic.Properties?.TracingConfig !== 'Active') problems.push(`${id}: TracingConfig must be "Active", is ${show(topic.Properties?.TracingConfig)}`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// The platform stack of a stage holds what operating it needs: the alarm
+// topic (that CloudWatch may publish to, exported for the services' alarms,
+// with an optional email subscription), the X-Ray policy that lets SNS trace
+// topics, and the dashboard with the business metrics and every service's
+// health alarm.
+export const BUSINESS_METRICS = [
+  'OrdersPlaced', 'OrdersConfirmed', 'OrdersRejected', 'StockReserved', 'StockRejected',
+  'NotificationsSent', 'EventsPublished', 'RecordsFailed', 'ColdStart',
+];
+
+const allowsService = (statement, service, action) =>
+  statement.Effect === 'Allow' &&
+  asArray(statement.Principal?.Service).includes(service) &&
+  asArray(statement.Action).some((allowed) => allowed === action || (allowed.endsWith('*') && action.startsWith(allowed.slice(0, -1))));
+
+export function platformOperability(template, { stage, services }) {
+  const problems = [];
+  const resources = template.Resources ?? {};
+  const topicName = `${EVENT_BUS_SERVICE}-${stage}-alarms`;
+  const [topicId, topic] = resourcesOfType(template, 'AWS::SNS::Topic').find(([, t]) => t.Properties?.TopicName === topicName) ?? [];
+  if (!topicId) return [`template: no AWS::SNS::Topic named ${show(topicName)}`];
+
+  const exportName = alarmTopicArn(stage)['Fn::ImportValue'];
+  const exported = Object.values(template.Outputs ?? {}).find((output) => output.Export?.Name === exportName);
+  if (targetOf(exported?.Value) !== topicId || exported?.Value?.Ref === undefined) problems.push(`Outputs: no export ${show(exportName)} of {"Ref": "${topicId}"}`);
+
+  const statements = resourcesOfType(template, 'AWS::SNS::TopicPolicy')
+    .filter(([, policy]) => asArray(policy.Properties?.Topics).some((t) => targetOf(t) === topicId))
+    .flatMap(([, policy]) => asArray(parsedJson(policy.Properties?.PolicyDocument)?.Statement));
+  const publish = statements.find((statement) => allowsService(statement, 'cloudwatch.amazonaws.com', 'sns:Publish'));
+  if (!publish) problems.push(`${topicId}: no topic policy lets cloudwatch.amazonaws.com sns:Publish`);
+  else if (publish.Condition?.StringEquals?.['aws:SourceAccount'] === undefined) problems.push(`${topicId}: CloudWatch may publish only on condition aws:SourceAccount`);
+
+  // CloudWatch can publish to an encrypted topic only with a key whose policy lets it use the key.
+  const key = topic.Properties?.KmsMasterKeyId;
+  if (key !== undefined) {
+    const keyResource = resources[targetOf(key)];
+    const keyStatements = keyResource?.Type === 'AWS::KMS::Key' ? asArray(parsedJson(keyResource.Properties?.KeyPolicy)?.Statement) : [];
+    const usable = ['kms:GenerateDataKey', 'kms:Decrypt'].every((action) => keyStatements.some((s) => allowsService(s, 'cloudwatch.amazonaws.com', action)));
+    if (!usable) problems.push(`${topicId}: KmsMasterKeyId ${show(key)} must be a key of this template whose policy lets cloudwatch.amazonaws.com kms:GenerateDataKey* and kms:Decrypt (the AWS managed alias/aws/sns cannot)`);
+  }
+
+  const emails = resourcesOfType(template, 'AWS::SNS::Subscription').filter(([, s]) => targetOf(s.Properties?.TopicArn) === topicId && s.Properties?.Protocol === 'email');
+  if (emails.length === 0) problems.push(`${topicId}: no email subscription`);
+  for (const [id, subscription] of emails) {
+    if (!subscription.Condition) problems.push(`${id}: the email subscription must have a Condition (none when the stage has no address)`);
+  }
+
+  /** A policy document given as a JSON string (or an Fn::Sub of one), with what only exists at deploy time blanked out. */
+  const documentOf = (value) => {
+    try {
+      return JSON.parse((textOf(value, '')?.text ?? '').replace(/\$\{[^}]*\}/g, 'x'));
+    } catch {
+      return undefined;
+    }
+  };
+  const xray = resourcesOfType(template, 'AWS::XRay::ResourcePolicy').some(([, policy]) =>
+    asArray(documentOf(policy.Properties?.PolicyDocument)?.Statement).some((s) => allowsService(s, 'sns.amazonaws.com', 'xray:PutTraceSegments')),
+  );
+  if (!xray) problems.push('template: no AWS::XRay::ResourcePolicy lets sns.amazonaws.com xray:PutTraceSegments (active tracing on topics)');
+
+  const name = `${EVENT_BUS_SERVICE}-${stage}`;
+  const [dashboardId, dashboard] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard').find(([, d]) => d.Properties?.DashboardName === name) ?? [];
+  if (!dashboardId) return [...problems, `template: no AWS::CloudWatch::Dashboard named ${show(name)}`];
+  const body = textOf(dashboard.Properties?.DashboardBody, '')?.text ?? '';
+  for (const wanted of [`Platform/${stage}`, ...BUSINESS_METRICS]) {
+    if (!body.includes(wanted)) problems.push(`${dashboardId}: its body does not show ${show(wanted)}`);
+  }
+  for (const service of services) {
+    if (!body.includes(`:alarm:${service}-${stage}-health"`)) problems.push(`${dashboardId}: its body does not list ${service}'s health alarm ${show(`${service}-${stage}-health`)}`);
+  }
+  return problems;
+}

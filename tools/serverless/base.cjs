@@ -42,6 +42,10 @@ module.exports = async ({ resolveVariable }) => {
         'drop-unused-default-role', // after iam-roles-per-function: removes the unused shared role
         'require-jwt-issuer',
         'serverless-offline',
+        // After the others: alarms on every queue, function and API of the
+        // compiled template, and active tracing on its topics (README "Operating it").
+        'observability',
+        'local-conditions', // the local stage keeps only what CloudFormation would create
       ],
     },
     provider: {
@@ -53,6 +57,11 @@ module.exports = async ({ resolveVariable }) => {
       memorySize: 256,
       timeout: 6,
       logRetentionInDays: 14,
+      // X-Ray active tracing on every function in AWS; the observability plugin
+      // grants each function's own role xray:PutTraceSegments/PutTelemetryRecords
+      // (serverless-iam-roles-per-function does not). Locally there is no X-Ray,
+      // so none (README "Operating it").
+      ...(local ? {} : { tracing: { lambda: true } }),
       // Only compiled into a template when the service has httpApi events.
       httpApi: {
         payload: '2.0',

@@ -160,7 +160,7 @@ describe('consumer-service generator', () => {
     assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(mapping.Properties.BatchSize, 10);
 
-    // One role, the function's own: its logs, and receiving from its queue.
+    // One role, the function's own: its logs, receiving from its queue, and its X-Ray traces.
     const roles = ofType('AWS::IAM::Role');
     assert.deepEqual(roles.map(([id]) => id), [fn.Properties.Role['Fn::GetAtt'][0]], `roles: ${roles.map(([id]) => id)}, ${functionId}'s: ${fn.Properties.Role['Fn::GetAtt'][0]}`);
     const statements = roles[0][1].Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
@@ -171,6 +171,8 @@ describe('consumer-service generator', () => {
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:ReceiveMessage',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
     ]);
     assert.deepEqual(statements.find((s) => s.Action.includes('sqs:ReceiveMessage')).Resource, [{ 'Fn::GetAtt': ['EventsQueue', 'Arn'] }]);
   });

@@ -10,10 +10,17 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import cfnCheck from '../cfn-check.cjs';
 import {
   EVENT_BUS_SERVICE,
+  activeTracing,
+  alarmTopicArn,
+  alarmsNotifyTheAlarmTopic,
+  everythingHasAnAlarm,
+  healthAlarm,
+  platformOperability,
   consumerQueuesSubscribeToTheBus,
   deadLetterQueues,
   eventBusTopicArn,
@@ -52,6 +59,16 @@ const EXPECTED_ACCESS = {
 };
 // Every service names the bus topic by the event bus's export (the bus itself has no queue to name it in).
 const BUS_TOPIC_ARN = eventBusTopicArn(STAGE);
+// ... and its alarms' actions by the alarm topic's export.
+const ALARM_TOPIC_ARN = alarmTopicArn(STAGE);
+// What the serverless plugins (tools/serverless) generate, to check it on hand-made templates too.
+const require = createRequire(import.meta.url);
+const { alarmsFor } = require('../../serverless/lib/alarms.cjs');
+const { dashboardBody } = require('../../serverless/lib/dashboard.cjs');
+const { alarmTopicArn: alarmTopicArnFor } = require('../../serverless/lib/names.cjs');
+const { resolveKnownConditions } = require('../../serverless/local-conditions.js');
+const { watchedServices } = require('../../serverless/platform.cjs');
+const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // Size budget for one function's zip (compressed, as uploaded). Measured on
 // 2026-11-27 with `serverless package --stage dev`: items-api 232,878 B
@@ -268,7 +285,7 @@ describe('the rules fail what they should (hand-made templates)', () => {
 
     // (i) a grant on items-api's table, by its export.
     assert.deepEqual(check(withStatements(allow(['dynamodb:GetItem'], { 'Fn::ImportValue': 'items-api-dev-ItemsTableArn' }))), [
-      `${STATEMENT}/Fn::ImportValue: imports items-api's export "items-api-dev-ItemsTableArn", only "event-bus-dev-DomainEventsTopicArn" may be imported`,
+      `${STATEMENT}/Fn::ImportValue: imports items-api's export "items-api-dev-ItemsTableArn", only "event-bus-dev-DomainEventsTopicArn" or "event-bus-dev-AlarmTopicArn" may be imported`,
     ]);
     // (ii) ... by its ARN, even split over Fn::Join pieces.
     const itemsTable = { 'Fn::Join': ['', ['arn:aws:dynamodb:', 'us-east-1', ':123456789012:table/', 'items-api', '-dev-items']] };
@@ -333,6 +350,238 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.match(subscribed({ RawMessageDelivery: undefined })[0], /^Subscription: RawMessageDelivery must be true/);
     assert.match(subscribed({ FilterPolicy: undefined })[0], /must filter on the `type` message attribute/);
   });
+
+  // -------------------------------------------------------------------------
+  // Alarms, tracing and the platform stack. The "good" templates come from
+  // tools/serverless (the alarms the observability plugin adds, the dashboard
+  // body the platform stack uses); each case then takes one thing away.
+  const ALARM_TOPIC = { 'Fn::ImportValue': 'event-bus-dev-AlarmTopicArn' };
+  /** A service with every kind of alarm subject: an HTTP API, a consumer queue with its DLQ, a stream relay with its failure queue. */
+  const watchedService = () => {
+    const t = template({
+      Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'dev-svc', ProtocolType: 'HTTP' } },
+      Fn: lambda('FnRole', { FunctionName: 'svc-dev-fn' }),
+      FnRole: role(),
+      Relay: lambda('RelayRole', { FunctionName: 'svc-dev-relay', Timeout: 30 }),
+      RelayRole: role(),
+      Queue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { QueueName: 'svc-dev-q', VisibilityTimeout: 36, MessageRetentionPeriod: 345600, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 3 } },
+      },
+      Dlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'svc-dev-q-dlq', MessageRetentionPeriod: 1209600 } },
+      RelayDlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'svc-dev-relay-dlq', MessageRetentionPeriod: 1209600 } },
+      Table: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] } },
+      QueueMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] } },
+      },
+      StreamMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] },
+          FunctionName: { 'Fn::GetAtt': ['Relay', 'Arn'] },
+          StartingPosition: 'TRIM_HORIZON',
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['RelayDlq', 'Arn'] } } },
+        },
+      },
+    });
+    Object.assign(t.Resources, alarmsFor(t, { service: 'svc', stage: 'dev', alarmTopicArn: ALARM_TOPIC }));
+    return t;
+  };
+  /** The logical ID of the alarm named `name` in `t`. */
+  const alarmNamed = (t, name) => Object.keys(t.Resources).find((id) => t.Resources[id].Properties?.AlarmName === name);
+
+  it('alarms: a DLQ, consumer queue, function, stream-fed function or HTTP API without the right alarm is flagged', () => {
+    const t = watchedService();
+    assert.deepEqual(everythingHasAnAlarm(t), []);
+    assert.deepEqual(alarmsNotifyTheAlarmTopic(t, ALARM_TOPIC), []);
+    assert.deepEqual(cfnCheck.checkTemplate(t), []);
+    /** The problems once `change` has altered a fresh copy of the service. */
+    const after = (change) => {
+      const copy = watchedService();
+      change(copy);
+      return everythingHasAnAlarm(copy);
+    };
+    const without = (name) => after((copy) => delete copy.Resources[alarmNamed(copy, name)]);
+    const props = (copy, name) => copy.Resources[alarmNamed(copy, name)].Properties;
+
+    // Every dead-letter queue: the redrive target and the stream relay's failure queue.
+    assert.deepEqual(without('svc-dev-q-dlq-not-empty'), [
+      'Dlq: dead-letter queue without an alarm on AWS/SQS ApproximateNumberOfMessagesVisible (NumberOfMessagesSent does not count the messages SQS moves there)',
+    ]);
+    assert.match(without('svc-dev-relay-dlq-not-empty')[0], /^RelayDlq: dead-letter queue without an alarm/);
+    // NumberOfMessagesSent is the wrong metric; a threshold above one message is too late; another queue's alarm does not count.
+    assert.match(after((copy) => (props(copy, 'svc-dev-q-dlq-not-empty').MetricName = 'NumberOfMessagesSent'))[0], /^Dlq: dead-letter queue without an alarm/);
+    assert.deepEqual(after((copy) => (props(copy, 'svc-dev-q-dlq-not-empty').Threshold = 5)), [
+      'Dlq: the alarms on its ApproximateNumberOfMessagesVisible (DlqNotEmptyAlarm) must fire on a single message',
+    ]);
+    assert.match(after((copy) => (props(copy, 'svc-dev-q-dlq-not-empty').Dimensions[0].Value = { 'Fn::GetAtt': ['RelayDlq', 'QueueName'] }))[0], /^Dlq: dead-letter queue without/);
+    // A literal queue name counts as much as a reference.
+    assert.deepEqual(after((copy) => (props(copy, 'svc-dev-q-dlq-not-empty').Dimensions[0].Value = 'svc-dev-q-dlq')), []);
+
+    // Every queue feeding a function: age of its oldest message, firing before the message expires.
+    assert.deepEqual(without('svc-dev-q-oldest-message-age'), ['Queue: queue feeding a function without an alarm on AWS/SQS ApproximateAgeOfOldestMessage']);
+    assert.deepEqual(after((copy) => (props(copy, 'svc-dev-q-oldest-message-age').Threshold = 345600)), [
+      'Queue: its ApproximateAgeOfOldestMessage alarms (QueueOldestMessageAlarm) must fire before messages expire (345600 s)',
+    ]);
+
+    // Every function: errors and throttles; every stream-fed function: iterator age; every HTTP API: 5xx.
+    assert.deepEqual(without('svc-dev-fn-errors'), ['Fn: function without an alarm on AWS/Lambda Errors']);
+    assert.deepEqual(without('svc-dev-relay-throttles'), ['Relay: function without an alarm on AWS/Lambda Throttles']);
+    assert.deepEqual(without('svc-dev-relay-iterator-age'), ['Relay: stream-fed function without an alarm on AWS/Lambda IteratorAge']);
+    assert.deepEqual(without('svc-dev-api-5xx-rate'), ['Api: HTTP API without an alarm on AWS/ApiGateway 5xx']);
+  });
+
+  it('alarms: the plugin derives thresholds from the template and notifies the spelled-out topic on the local stage', () => {
+    const t = watchedService();
+    const props = (name) => t.Resources[alarmNamed(t, name)].Properties;
+    // 1.5 x VisibilityTimeout 36 s x maxReceiveCount 3, for 15 of 15 minutes.
+    assert.deepEqual(
+      pick(props('svc-dev-q-oldest-message-age'), ['MetricName', 'Statistic', 'Threshold', 'ComparisonOperator', 'EvaluationPeriods', 'DatapointsToAlarm', 'TreatMissingData']),
+      { MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum', Threshold: 162, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 15, DatapointsToAlarm: 15, TreatMissingData: 'notBreaching' },
+    );
+    // A dead letter stays in ALARM while SQS publishes nothing for an untouched queue.
+    assert.deepEqual(pick(props('svc-dev-q-dlq-not-empty'), ['Statistic', 'Threshold', 'ComparisonOperator', 'EvaluationPeriods', 'TreatMissingData']), {
+      Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'ignore',
+    });
+    assert.equal(props('svc-dev-api-5xx-rate').Metrics.find((m) => m.ReturnData).Expression, 'IF(requests > 0, errors / requests, 0)');
+    assert.equal(t.Resources.ServiceHealthAlarm.Properties.AlarmName, 'svc-dev-health');
+    assert.deepEqual(t.Resources.ServiceHealthAlarm.DependsOn.sort(), Object.keys(t.Resources).filter((id) => t.Resources[id].Type === 'AWS::CloudWatch::Alarm').sort());
+
+    const local = alarmsFor(watchedService(), { service: 'svc', stage: 'local', alarmTopicArn: alarmTopicArnFor({ stage: 'local', region: 'eu-west-1', localAccountId: '000000000000' }) });
+    assert.deepEqual(Object.values(local).filter((a) => a.Type === 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmActions)[0], ['arn:aws:sns:eu-west-1:000000000000:event-bus-local-alarms']);
+    assert.deepEqual(alarmTopicArnFor({ stage: 'dev', region: 'eu-west-1' }), ALARM_TOPIC);
+    // Nothing to watch, no alarm and no health alarm.
+    assert.deepEqual(alarmsFor(template({ Topic: { Type: 'AWS::SNS::Topic', Properties: {} } }), { service: 'x', stage: 'dev', alarmTopicArn: ALARM_TOPIC }), {});
+  });
+
+  it('alarm actions and health: an alarm that does not notify the alarm topic, or that the health alarm leaves out, is flagged', () => {
+    const t = watchedService();
+    const id = alarmNamed(t, 'svc-dev-fn-errors');
+    t.Resources[id].Properties.OKActions = [];
+    t.Resources[alarmNamed(t, 'svc-dev-fn-throttles')].Properties.ActionsEnabled = false;
+    t.Resources[alarmNamed(t, 'svc-dev-q-dlq-not-empty')].Properties.AlarmActions = [{ 'Fn::ImportValue': 'event-bus-dev-DomainEventsTopicArn' }];
+    assert.deepEqual(alarmsNotifyTheAlarmTopic(t, ALARM_TOPIC).sort(), [
+      'DlqNotEmptyAlarm: AlarmActions must include the alarm topic {"Fn::ImportValue":"event-bus-dev-AlarmTopicArn"}, is [{"Fn::ImportValue":"event-bus-dev-DomainEventsTopicArn"}]',
+      `${id}: OKActions must include the alarm topic {"Fn::ImportValue":"event-bus-dev-AlarmTopicArn"}, is []`,
+      'FnThrottlesAlarm: ActionsEnabled is false',
+    ]);
+
+    assert.deepEqual(healthAlarm(watchedService(), { service: 'svc', stage: 'dev' }), []);
+    const lessRule = watchedService();
+    lessRule.Resources.ServiceHealthAlarm.Properties.AlarmRule = 'ALARM("svc-dev-fn-errors")';
+    assert.equal(healthAlarm(lessRule, { service: 'svc', stage: 'dev' }).length, Object.keys(lessRule.Resources).filter((r) => lessRule.Resources[r].Type === 'AWS::CloudWatch::Alarm').length - 1);
+    const none = watchedService();
+    delete none.Resources.ServiceHealthAlarm;
+    assert.deepEqual(healthAlarm(none, { service: 'svc', stage: 'dev' }), ['template: no AWS::CloudWatch::CompositeAlarm named "svc-dev-health" for the dashboard']);
+  });
+
+  it('tracing: a function or topic that is not actively traced, or a traced role without X-Ray, is flagged', () => {
+    const xray = allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']);
+    const traced = () =>
+      template({
+        Fn: lambda('FnRole', { TracingConfig: { Mode: 'Active' } }),
+        FnRole: role([xray]),
+        Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 't', TracingConfig: 'Active' } },
+      });
+    assert.deepEqual(activeTracing(traced()), []);
+    const passThrough = traced();
+    passThrough.Resources.Fn.Properties.TracingConfig.Mode = 'PassThrough';
+    delete passThrough.Resources.Topic.Properties.TracingConfig;
+    assert.deepEqual(activeTracing(passThrough), ['Fn: TracingConfig.Mode must be "Active", is "PassThrough"', 'Topic: TracingConfig must be "Active", is undefined']);
+    const noXray = traced();
+    noXray.Resources.FnRole = role();
+    assert.deepEqual(activeTracing(noXray), ['Fn: its role FnRole does not allow xray:PutTraceSegments', 'Fn: its role FnRole does not allow xray:PutTelemetryRecords']);
+  });
+
+  it('platform stack: the alarm topic, its export, who may publish, its key, the email subscription, the SNS tracing policy and the dashboard are checked', () => {
+    const services = ['items-api', 'order-processor'];
+    const platform = () => {
+      const t = template({
+        Key: {
+          Type: 'AWS::KMS::Key',
+          Properties: {
+            KeyPolicy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' }],
+            },
+          },
+        },
+        Alarms: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'event-bus-dev-alarms', KmsMasterKeyId: { Ref: 'Key' } } },
+        AlarmsPolicy: {
+          Type: 'AWS::SNS::TopicPolicy',
+          Properties: {
+            Topics: [{ Ref: 'Alarms' }],
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'Alarms' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+              ],
+            },
+          },
+        },
+        Email: { Type: 'AWS::SNS::Subscription', Condition: 'HasEmail', Properties: { TopicArn: { Ref: 'Alarms' }, Protocol: 'email', Endpoint: 'ops@example.com' } },
+        Tracing: {
+          Type: 'AWS::XRay::ResourcePolicy',
+          Properties: {
+            PolicyName: 'p',
+            PolicyDocument: { 'Fn::Sub': '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": ["xray:PutTraceSegments"], "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"}}}]}' },
+          },
+        },
+        Dashboard: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardName: 'event-bus-dev', DashboardBody: dashboardBody({ stage: 'dev', services }) } },
+      });
+      t.Conditions = { HasEmail: { 'Fn::Not': [{ 'Fn::Equals': ['ops@example.com', ''] }] } };
+      t.Outputs = { AlarmTopicArn: { Value: { Ref: 'Alarms' }, Export: { Name: 'event-bus-dev-AlarmTopicArn' } } };
+      return t;
+    };
+    const check = (change = () => {}) => {
+      const t = platform();
+      change(t);
+      return platformOperability(t, { stage: 'dev', services });
+    };
+    assert.deepEqual(check(), []);
+    assert.deepEqual(cfnCheck.checkTemplate(platform()), []);
+    // The dashboard body is JSON once CloudFormation has substituted its ${…}.
+    const body = JSON.parse(dashboardBody({ stage: 'dev', services })['Fn::Sub'].replace(/\$\{[^}]*\}/g, 'x'));
+    assert.deepEqual(body.widgets.find((w) => w.type === 'alarm').properties.alarms, ['arn:x:cloudwatch:x:x:alarm:items-api-dev-health', 'arn:x:cloudwatch:x:x:alarm:order-processor-dev-health']);
+
+    assert.deepEqual(check((t) => delete t.Resources.Alarms), ['template: no AWS::SNS::Topic named "event-bus-dev-alarms"']);
+    assert.deepEqual(check((t) => (t.Outputs.AlarmTopicArn.Export.Name = 'event-bus-dev-Alarms')), ['Outputs: no export "event-bus-dev-AlarmTopicArn" of {"Ref": "Alarms"}']);
+    assert.deepEqual(check((t) => (t.Resources.AlarmsPolicy.Properties.PolicyDocument.Statement[0].Principal.Service = 'events.amazonaws.com')), ['Alarms: no topic policy lets cloudwatch.amazonaws.com sns:Publish']);
+    assert.deepEqual(check((t) => delete t.Resources.AlarmsPolicy.Properties.PolicyDocument.Statement[0].Condition), ['Alarms: CloudWatch may publish only on condition aws:SourceAccount']);
+    assert.match(check((t) => (t.Resources.Alarms.Properties.KmsMasterKeyId = 'alias/aws/sns'))[0], /^Alarms: KmsMasterKeyId "alias\/aws\/sns" must be a key of this template whose policy lets cloudwatch/);
+    assert.deepEqual(check((t) => delete t.Resources.Email.Condition), ['Email: the email subscription must have a Condition (none when the stage has no address)']);
+    assert.deepEqual(check((t) => delete t.Resources.Tracing), ['template: no AWS::XRay::ResourcePolicy lets sns.amazonaws.com xray:PutTraceSegments (active tracing on topics)']);
+    assert.deepEqual(check((t) => delete t.Resources.Dashboard), ['template: no AWS::CloudWatch::Dashboard named "event-bus-dev"']);
+    assert.deepEqual(
+      platformOperability(platform(), { stage: 'dev', services: [...services, 'notifier'] }),
+      [`Dashboard: its body does not list notifier's health alarm "notifier-dev-health"`],
+    );
+  });
+
+  it('own resources only: the alarm topic may be imported, and a dashboard may show another service\'s alarm', () => {
+    const services = ['event-bus', 'items-api', 'notifier', 'order-processor'];
+    const alarm = template({ A: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmActions: [ALARM_TOPIC], OKActions: ['arn:aws:sns:us-east-1:000000000000:event-bus-dev-alarms'] } } });
+    assert.deepEqual(ownResourcesOnly(alarm, { service: 'notifier', stage: 'dev', services }), []);
+    const board = (Type) => template({ Board: { Type, Properties: { DashboardBody: dashboardBody({ stage: 'dev', services: ['items-api'] }) } } });
+    assert.deepEqual(ownResourcesOnly(board('AWS::CloudWatch::Dashboard'), { service: 'event-bus', stage: 'dev', services }), []);
+    // The same name anywhere else is another service's resource; the bus still imports nothing.
+    assert.match(ownResourcesOnly(board('AWS::SSM::Parameter'), { service: 'event-bus', stage: 'dev', services })[0], /^Board: Properties\/DashboardBody: names items-api's resource/);
+    assert.match(ownResourcesOnly(alarm, { service: 'event-bus', stage: 'dev', services })[0], /imports "event-bus-dev-AlarmTopicArn", and the event bus may import nothing$/);
+  });
+
+  it('local stage: conditions known at package time are applied as CloudFormation would (the local stack cannot)', () => {
+    const t = template({
+      Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 't', KmsMasterKeyId: { Ref: 'AWS::NoValue' }, DisplayName: { 'Fn::If': ['HasEmail', 'yes', 'no'] } } },
+      Email: { Type: 'AWS::SNS::Subscription', Condition: 'HasEmail', Properties: { TopicArn: { Ref: 'Topic' }, Protocol: 'email', Endpoint: '' } },
+      Later: { Type: 'AWS::SNS::Subscription', Condition: 'AtDeploy', Properties: { TopicArn: { Ref: 'Topic' }, Protocol: 'sqs', Endpoint: 'x' } },
+    });
+    t.Conditions = { HasEmail: { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] }, AtDeploy: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } };
+    t.Outputs = { Email: { Condition: 'HasEmail', Value: { Ref: 'Email' } } };
+    assert.deepEqual(resolveKnownConditions(t), ['Resources/Email', 'Outputs/Email']);
+    assert.deepEqual(t.Resources.Topic.Properties, { TopicName: 't', DisplayName: 'no' });
+    assert.equal(t.Resources.Later.Condition, 'AtDeploy');
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -381,10 +630,14 @@ describe('packaged services keep the deployment rules', () => {
         'SQS event source VisibilityTimeout >= 6 x function Timeout': sqsVisibilityTimeout,
         'DLQs keep 14 days, RedrivePolicy maxReceiveCount 3': deadLetterQueues,
         'queue policies admit only SNS from the domain-events topic': (t) => queuePoliciesAllowOnlyTheTopic(t, BUS_TOPIC_ARN),
-        'names only its own resources, and the bus only by its export': (t) => ownResourcesOnly(t, { service, stage: STAGE, services: SERVICES }),
+        'names only its own resources, and the platform\'s topics only by their exports': (t) => ownResourcesOnly(t, { service, stage: STAGE, services: SERVICES }),
         'consumer queues subscribe to the bus, raw, filtered on type': (t) => consumerQueuesSubscribeToTheBus(t, BUS_TOPIC_ARN),
         'Lambda runtime nodejs22.x or newer': nodeRuntimes,
         'HTTP routes that change state need a JWT authorizer; every stage is throttled': httpApisAuthorizeWrites,
+        'every DLQ, consumer queue, function, stream consumer and HTTP API has its alarm': everythingHasAnAlarm,
+        'every alarm notifies the alarm topic when it fires and when it clears': (t) => alarmsNotifyTheAlarmTopic(t, ALARM_TOPIC_ARN),
+        'one health alarm covers every alarm of the service': (t) => healthAlarm(t, { service, stage: STAGE }),
+        'functions and topics are actively traced, and traced functions may write to X-Ray': activeTracing,
       };
       for (const [rule, check] of Object.entries(rules)) {
         it(rule, () => assertNone(check(packaged[service].template), service, rule));
@@ -397,6 +650,17 @@ describe('packaged services keep the deployment rules', () => {
       });
     });
   }
+
+  it('the event bus holds the alarm topic and its export, the SNS tracing policy and the dashboard of every service with alarms', () => {
+    const others = SERVICES.filter((service) => service !== EVENT_BUS_SERVICE);
+    // The dashboard lists the services tools/serverless/platform.cjs finds, and each of them has its health alarm.
+    assert.deepEqual(watchedServices(), others);
+    for (const service of others) {
+      const alarms = Object.values(packaged[service].template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      assert.ok(alarms.length > 0, `${service} has no alarm`);
+    }
+    assertNone(platformOperability(packaged[EVENT_BUS_SERVICE].template, { stage: STAGE, services: others }), EVENT_BUS_SERVICE, 'platform operability');
+  });
 
   it('gives each route exactly the access the design names, with the stage params’ issuer and audience', () => {
     const actual = Object.fromEntries(SERVICES.map((service) => [service, routeAccess(packaged[service].template)]).filter(([, routes]) => Object.keys(routes).length > 0));

@@ -1,0 +1,90 @@
+// The local stack creates resources from the compiled template
+// (tools/local/lib/provision.mjs) without evaluating CloudFormation
+// Conditions, Fn::If or AWS::NoValue. On the local stage, this plugin does it
+// at package time wherever the answer is already known, so the local
+// template holds exactly what CloudFormation would create: resources and
+// outputs whose Condition is false are dropped (e.g. the alarm topic's email
+// subscription without an address), Fn::If takes its branch, and a property
+// set to AWS::NoValue disappears. Conditions that depend on something only
+// known at deploy time are left as they are. Other stages are untouched.
+'use strict';
+
+const { LOCAL_STAGE } = require('./lib/names.cjs');
+
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const single = (value) => (isObject(value) && Object.keys(value).length === 1 ? Object.entries(value)[0] : []);
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/** The literal result of a condition, or undefined when it depends on something else. */
+const evaluate = (expression, conditions, seen = new Set()) => {
+  if (typeof expression === 'boolean') return expression;
+  const [fn, args] = single(expression);
+  if (fn === 'Condition') {
+    if (seen.has(args) || !(args in conditions)) return undefined;
+    return evaluate(conditions[args], conditions, new Set([...seen, args]));
+  }
+  if (!Array.isArray(args)) return undefined;
+  const values = fn === 'Fn::Equals' ? args : args.map((arg) => evaluate(arg, conditions, seen));
+  if (values.some((value) => value === undefined || isObject(value) || Array.isArray(value))) return undefined;
+  switch (fn) {
+    case 'Fn::Equals':
+      return String(values[0]) === String(values[1]);
+    case 'Fn::Not':
+      return !values[0];
+    case 'Fn::And':
+      return values.every(Boolean);
+    case 'Fn::Or':
+      return values.some(Boolean);
+    default:
+      return undefined;
+  }
+};
+
+/** `value` with known Fn::If branches taken and AWS::NoValue properties removed. */
+const simplify = (value, known) => {
+  if (Array.isArray(value)) return value.map((item) => simplify(item, known)).filter((item) => item !== NO_VALUE);
+  if (!isObject(value)) return value;
+  const [fn, args] = single(value);
+  if (fn === 'Ref' && args === 'AWS::NoValue') return NO_VALUE;
+  if (fn === 'Fn::If' && Array.isArray(args) && known.has(args[0])) return simplify(known.get(args[0]) ? args[1] : args[2], known);
+  const entries = Object.entries(value).map(([key, inner]) => [key, simplify(inner, known)]);
+  return Object.fromEntries(entries.filter(([, inner]) => inner !== NO_VALUE));
+};
+
+/** Prunes `template` in place as CloudFormation would; returns the logical IDs and outputs it dropped. */
+function resolveKnownConditions(template) {
+  const conditions = template.Conditions ?? {};
+  const known = new Map();
+  for (const name of Object.keys(conditions)) {
+    const value = evaluate({ Condition: name }, conditions);
+    if (value !== undefined) known.set(name, value);
+  }
+  const dropped = [];
+  for (const section of ['Resources', 'Outputs']) {
+    for (const [id, entry] of Object.entries(template[section] ?? {})) {
+      if (known.get(entry.Condition) === false) {
+        delete template[section][id];
+        dropped.push(`${section}/${id}`);
+      } else {
+        if (known.has(entry.Condition)) delete entry.Condition;
+        template[section][id] = simplify(entry, known);
+      }
+    }
+  }
+  return dropped;
+}
+
+class LocalConditions {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = {
+      'after:aws:package:finalize:mergeCustomProviderResources': () => {
+        const { provider } = this.serverless.service;
+        if (provider.stage === LOCAL_STAGE) resolveKnownConditions(provider.compiledCloudFormationTemplate);
+      },
+    };
+  }
+}
+
+module.exports = LocalConditions;
+module.exports.resolveKnownConditions = resolveKnownConditions;
