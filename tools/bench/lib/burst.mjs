@@ -5,7 +5,7 @@ import { createAgent, request } from './http-client.mjs';
 import { percentile } from './stats.mjs';
 
 /**
- * @param {{ baseUrl: string, count: number, timeoutMs: number, method: string, path: string, body?: () => unknown }} options
+ * @param {{ baseUrl: string, count: number, timeoutMs: number, method: string, path: string, body?: () => unknown, headers?: Record<string, string> }} options
  */
 export const coldBurst = async ({ baseUrl, count, timeoutMs, method, path, body, headers }) => {
   // One socket per request: a burst is N clients, not one client's queue.
