@@ -8,8 +8,10 @@ import { startSnsSqs } from '../local/lib/sns-sqs.mjs';
 
 export default async () => {
   useLocalCredentials();
-  // Handlers log JSON lines; tests that need them set their own level.
+  // Handlers log JSON lines and write metrics; tests that need them set their own level, or
+  // POWERTOOLS_METRICS_DISABLED=false before the first handler runs.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) {
     const { endpoint, process: jvm } = await startDynamoDbLocal(await freePort());
     process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;

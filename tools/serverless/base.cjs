@@ -14,6 +14,7 @@ const EVENT_BUS_SERVICE = 'event-bus';
 // What an unset issuer or audience compiles to: valid for the framework's schema (so a service
 // without routes packages), refused by require-jwt-issuer.js in a service with routes.
 const { JWT_NOT_SET } = require('./require-jwt-issuer.js');
+const { metricsNamespace } = require('./lib/names.cjs');
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
@@ -86,6 +87,11 @@ module.exports = async ({ resolveVariable }) => {
       environment: {
         POWERTOOLS_SERVICE_NAME: '${self:service}',
         POWERTOOLS_LOG_LEVEL: local ? "${env:LOG_LEVEL, 'INFO'}" : 'INFO',
+        // Business metrics (Powertools Metrics, EMF lines on stdout) in one namespace per stage,
+        // `Platform/<stage>`, the one the stage's dashboard reads.
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
+        // X-Ray traces in AWS only. Locally the Tracer is then never even loaded (libs/observability).
+        POWERTOOLS_TRACE_ENABLED: local ? 'false' : 'true',
         NODE_OPTIONS: '--enable-source-maps',
         EVENTS_TOPIC_ARN: eventBus.topicArn,
         CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
@@ -103,6 +109,9 @@ module.exports = async ({ resolveVariable }) => {
       bundle: true,
       minify: true,
       sourcemap: 'linked',
+      // Maps keep their mappings (stack traces still name src/…:line) without
+      // embedding every bundled source file, which was most of each zip.
+      sourcesContent: false,
       target: 'node22',
       platform: 'node',
       format: 'cjs',

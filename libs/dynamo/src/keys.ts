@@ -1,3 +1,5 @@
+import { CORRELATION_ID } from './correlation';
+
 /** Attribute names of the single-table layout every service table uses. */
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
 export const GSI1 = { name: 'gsi1', partition: 'gsi1pk', sort: 'gsi1sk' } as const;
@@ -27,8 +29,8 @@ export const entityKey = (entity: string, id: string): TableKey => ({
   sk: entity,
 });
 
-/** Strips the key attributes so storage details never leak into domain objects. */
+/** Strips the key attributes and row metadata so storage details never leak into domain objects. */
 export const withoutKeys = <T extends object>(record: Record<string, unknown>): T => {
-  const { [KEY.partition]: _pk, [KEY.sort]: _sk, [GSI1.partition]: _g1pk, [GSI1.sort]: _g1sk, ...rest } = record;
+  const { [KEY.partition]: _pk, [KEY.sort]: _sk, [GSI1.partition]: _g1pk, [GSI1.sort]: _g1sk, [CORRELATION_ID]: _flow, ...rest } = record;
   return rest as T;
 };

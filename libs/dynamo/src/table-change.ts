@@ -7,4 +7,10 @@ export interface TableChange {
   kind: 'INSERT' | 'MODIFY' | 'REMOVE';
   oldImage?: Record<string, unknown>;
   newImage?: Record<string, unknown>;
+  /**
+   * The correlation id the write stamped on the row (correlationStamp), for the
+   * event the change becomes. None for a REMOVE: a delete writes nothing, and
+   * the old image names the flow of an earlier write, not of the delete.
+   */
+  correlationId?: string;
 }

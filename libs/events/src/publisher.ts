@@ -1,5 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { requiredEnv } from '@platform/errors';
+import { captureAWSv3Client } from '@platform/observability';
 import { EventSchemas, type DomainEvent } from './contracts';
 import { InvalidEventError } from './parse';
 
@@ -9,13 +10,17 @@ export interface EventPublisher {
 
 let snsClient: SNSClient | undefined;
 
-/** One SNS client per container; locally AWS_ENDPOINT_URL_SNS points it at the emulator. */
+/** One SNS client per container (traced in AWS); locally AWS_ENDPOINT_URL_SNS points it at the emulator. */
 const getSnsClient = (): SNSClient => {
-  snsClient ??= new SNSClient({});
+  snsClient ??= captureAWSv3Client(new SNSClient({}));
   return snsClient;
 };
 
-/** Publishes validated events to a topic, with `type` as a message attribute for filter policies. */
+/**
+ * Publishes validated events to a topic, with `type` as a message attribute for
+ * filter policies, and the event id and correlation id as attributes too, so
+ * they can be read off a message (`npm run dlq -- peek`) without parsing it.
+ */
 export const createSnsPublisher = (topicArn: string, client: SNSClient = getSnsClient()): EventPublisher => ({
   async publish(event) {
     const result = EventSchemas[event.type].safeParse(event);
@@ -32,6 +37,7 @@ export const createSnsPublisher = (topicArn: string, client: SNSClient = getSnsC
         MessageAttributes: {
           type: { DataType: 'String', StringValue: event.type },
           eventId: { DataType: 'String', StringValue: event.id },
+          ...(event.correlationId && { correlationId: { DataType: 'String', StringValue: event.correlationId } }),
         },
       }),
     );

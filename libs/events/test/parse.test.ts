@@ -20,6 +20,15 @@ describe('event contracts', () => {
     expect(EventSchemas['order.placed'].parse(placed)).toEqual(placed);
   });
 
+  it('carries the flow’s correlation id when it has one, and no such key when it has none', () => {
+    const inFlow = buildEvent('order.placed', 'order-processor', placed.data, { id: 'order.placed:o1', correlationId: 'Yp4lKhOtIAMEVXg=' });
+    expect(inFlow.correlationId).toBe('Yp4lKhOtIAMEVXg=');
+    expect(parseEvent(JSON.stringify(inFlow), ['order.placed'])).toEqual(inFlow);
+    expect('correlationId' in placed).toBe(false);
+    expect(() => parseEvent(JSON.stringify({ ...inFlow, correlationId: '' }), ['order.placed'])).toThrow(/correlationId/);
+    expect(() => parseEvent(JSON.stringify({ ...inFlow, correlationId: 'x'.repeat(129) }), ['order.placed'])).toThrow(/correlationId/);
+  });
+
   it('has a schema for each of the eight event types', () => {
     expect(EVENT_TYPES.sort()).toEqual(
       ['item.created', 'item.deleted', 'item.updated', 'order.confirmed', 'order.placed', 'order.rejected', 'stock.rejected', 'stock.reserved'].sort(),

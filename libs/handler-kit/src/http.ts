@@ -1,10 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, type ErrorDetail } from '@platform/errors';
+import { getTracer, withCorrelationId } from '@platform/observability';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { callerOf, type Caller } from './auth';
 import { corsHeaders } from './cors';
 import { toHttpError } from './errors-to-http';
+import { instrumented } from './instrument';
 import { loggerForInvocation } from './logger';
 import { parseOrThrow } from './validation';
 
@@ -61,6 +63,18 @@ const readJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown 
 const noSuchResource = () => new NotFoundError('No such resource');
 const badQuery = (details: ErrorDetail[]) => new BadRequestError('Invalid query parameters', details);
 
+/**
+ * A 401 or 403 says how to authenticate (RFC 6750 §3), as the JWT authorizer's do: this handler's
+ * are a route reached with no verified caller, and a token that cannot be used here (no usable
+ * email claim). Fixed texts: a header cannot carry an arbitrary message.
+ */
+const challengeFor = (statusCode: number): Record<string, string> =>
+  statusCode === 401
+    ? { 'www-authenticate': 'Bearer' }
+    : statusCode === 403
+      ? { 'www-authenticate': 'Bearer error="insufficient_scope" error_description="the token does not allow this request"' }
+      : {};
+
 const json = (statusCode: number, body: unknown, headers: Record<string, string>): APIGatewayProxyStructuredResultV2 =>
   body === undefined
     ? { statusCode, headers }
@@ -72,16 +86,22 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
  * `handle` throws becomes the shared error body with the right status.
  * Unexpected errors are logged with the request id and answered with a
  * generic 500.
+ *
+ * The request starts a flow: its request id is the flow's correlation id, in
+ * each of the invocation's log lines (`correlationId`), on the trace
+ * (annotation `correlationId`), and on every row the invocation writes, from
+ * where the outbox carries it into the events that follow.
  */
 export const httpHandler =
   <B extends z.ZodType = never, P extends z.ZodType = never, Q extends z.ZodType = never>(
     schemas: RouteSchemas<B, P, Q>,
     handle: (request: HttpRequest<Parsed<B>, Parsed<P>, Parsed<Q>>) => Promise<HttpResponse>,
   ): HttpHandler =>
-  async (event, context) => {
+  instrumented(async (event, context) => {
     const logger = loggerForInvocation(context);
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    logger.appendKeys({ requestId, route: event.routeKey });
+    logger.appendKeys({ requestId, correlationId: requestId, route: event.routeKey });
+    getTracer()?.putAnnotation('correlationId', requestId);
     const cors = corsHeaders(event.headers?.origin);
 
     try {
@@ -100,7 +120,7 @@ export const httpHandler =
         caller: callerOf(event),
         logger,
       };
-      const response = await handle(request);
+      const response = await withCorrelationId(requestId, () => handle(request));
       logger.info('request handled', { statusCode: response.statusCode });
       return json(response.statusCode, response.body, { ...cors, ...response.headers });
     } catch (error) {
@@ -110,6 +130,6 @@ export const httpHandler =
       } else {
         logger.error('unhandled error', error as Error);
       }
-      return json(httpError.statusCode, httpError.body, cors);
+      return json(httpError.statusCode, httpError.body, { ...cors, ...challengeFor(httpError.statusCode) });
     }
-  };
+  });

@@ -9,6 +9,7 @@ export {
   type HttpResponse,
   type RouteSchemas,
 } from './http';
+export { instrumented } from './instrument';
 export { getLogger, loggerForInvocation } from './logger';
 export { parseOrThrow } from './validation';
 export { sqsEventHandler, type EventContext, type SqsEventHandlerOptions, type SqsHandler } from './sqs';

@@ -1,8 +1,10 @@
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { TableChange } from '@platform/dynamo';
+import { correlationIdOf, type TableChange } from '@platform/dynamo';
 import { eventPublisherFromEnv, type DomainEvent, type EventPublisher } from '@platform/events';
+import { countMetric } from '@platform/observability';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { instrumented } from './instrument';
 import { loggerForInvocation } from './logger';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
@@ -10,11 +12,14 @@ export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Pr
 const image = (raw: unknown): Record<string, NativeAttributeValue> | undefined =>
   raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
 
-const tableChangeOf = (record: DynamoDBRecord): TableChange => ({
-  kind: record.eventName as TableChange['kind'],
-  oldImage: image(record.dynamodb?.OldImage),
-  newImage: image(record.dynamodb?.NewImage),
-});
+const tableChangeOf = (record: DynamoDBRecord): TableChange => {
+  const kind = record.eventName as TableChange['kind'];
+  const newImage = image(record.dynamodb?.NewImage);
+  const correlationId = kind === 'REMOVE' ? undefined : correlationIdOf(newImage);
+  return { kind, oldImage: image(record.dynamodb?.OldImage), newImage, ...(correlationId && { correlationId }) };
+};
+
+const correlationOf = ({ correlationId }: DomainEvent) => (correlationId ? { correlationId } : {});
 
 /** Rows whose changes may be published at once; one row's changes always go out one after another. */
 const DEFAULT_PARALLEL_ROWS = 10;
@@ -45,6 +50,10 @@ const indexesByRow = (records: DynamoDBRecord[]): number[][] => {
  * skipped, and no change of a row is published ahead of an earlier change of
  * the same row. A record published twice (it followed the failure in the
  * batch, on another row) repeats its stable event id, which consumers dedupe.
+ *
+ * Each published event is logged with its correlation id (which `eventFor`
+ * takes from the change) and counted in `EventsPublished`; the records
+ * reported for retry count in `RecordsFailed`.
  */
 export const streamOutboxHandler =
   (
@@ -52,12 +61,12 @@ export const streamOutboxHandler =
     publisher: () => EventPublisher = eventPublisherFromEnv,
     { parallelRows = DEFAULT_PARALLEL_ROWS }: { parallelRows?: number } = {},
   ): StreamHandler =>
-  async (event, context) => {
+  instrumented(async (event: DynamoDBStreamEvent, context: Context) => {
     const logger = loggerForInvocation(context);
     const records = event.Records;
     const published = records.map(() => false);
     // The earliest failed publish, shared by the workers: a holder, since each reads what the others set.
-    const failed: { first?: { index: number; eventId?: string; error: unknown } } = {};
+    const failed: { first?: { index: number; eventId?: string; correlationId?: string; error: unknown } } = {};
     const stopping = () => failed.first !== undefined;
 
     const publishRow = async (indexes: number[]) => {
@@ -68,11 +77,16 @@ export const streamOutboxHandler =
           domainEvent = eventFor(tableChangeOf(records[index] as DynamoDBRecord));
           if (domainEvent) await publisher().publish(domainEvent);
         } catch (error) {
-          if (!failed.first || index < failed.first.index) failed.first = { index, eventId: domainEvent?.id, error };
+          if (!failed.first || index < failed.first.index) {
+            failed.first = { index, eventId: domainEvent?.id, correlationId: domainEvent?.correlationId, error };
+          }
           return;
         }
         published[index] = true;
-        if (domainEvent) logger.info('event published', { eventId: domainEvent.id, eventType: domainEvent.type });
+        if (domainEvent) {
+          countMetric('EventsPublished');
+          logger.info('event published', { eventId: domainEvent.id, eventType: domainEvent.type, ...correlationOf(domainEvent) });
+        }
       }
     };
 
@@ -85,12 +99,14 @@ export const streamOutboxHandler =
     if (!failure) return { batchItemFailures: [] };
 
     const rest = records.slice(published.indexOf(false));
+    countMetric('RecordsFailed', {}, rest.length);
     logger.error('publish failed; the shard resumes from the earliest record not published', {
       sequenceNumber: records[failure.index]?.dynamodb?.SequenceNumber,
       eventId: failure.eventId,
+      ...(failure.correlationId && { correlationId: failure.correlationId }),
       resumeFrom: rest[0]?.dynamodb?.SequenceNumber,
       left: rest.length,
       error: failure.error as Error,
     });
     return { batchItemFailures: rest.map((failed) => ({ itemIdentifier: failed.dynamodb?.SequenceNumber ?? '' })) };
-  };
+  });

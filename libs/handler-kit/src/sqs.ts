@@ -1,7 +1,9 @@
 import { BatchProcessor, EventType as RecordSource, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parseEvent, type EventOf, type EventType } from '@platform/events';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { countMetric, withCorrelationId } from '@platform/observability';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { instrumented } from './instrument';
 import { loggerForInvocation } from './logger';
 
 export interface EventContext {
@@ -24,7 +26,13 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
  * handed to `handle`. A record that fails to parse or whose handling throws
  * is reported in `batchItemFailures` (the event source mapping has
  * ReportBatchItemFailures on), so only it is retried and, after the queue's
- * maxReceiveCount, moved to the DLQ; its batch-mates are not affected.
+ * maxReceiveCount, moved to the DLQ; its batch-mates are not affected. Each
+ * failed record counts in the `RecordsFailed` metric.
+ *
+ * Each record is handled in the flow its event belongs to: the envelope's
+ * correlation id is on every log line about the record, and on the rows
+ * `handle` writes. A body that does not parse is logged with the id of the
+ * SNS message attribute `correlationId`, when it has one.
  */
 export const sqsEventHandler =
   <T extends EventType>(
@@ -32,20 +40,28 @@ export const sqsEventHandler =
     handle: (event: EventOf<T>, context: EventContext) => Promise<void>,
     { sequential = false }: SqsEventHandlerOptions = {},
   ): SqsHandler =>
-  async (event, context) => {
+  instrumented(async (event: SQSEvent, context: Context) => {
     const logger = loggerForInvocation(context);
     const processor = new BatchProcessor(RecordSource.SQS);
+    const flows = new Set<string>();
 
     const processRecord = async (record: SQSRecord) => {
-      const recordLogger = logger.createChild({ persistentKeys: { messageId: record.messageId } });
+      const attributeId = record.messageAttributes?.correlationId?.stringValue;
+      const recordLogger = logger.createChild({
+        persistentKeys: { messageId: record.messageId, ...(attributeId && { correlationId: attributeId }) },
+      });
       try {
         const parsed = parseEvent(record.body, accepted);
-        recordLogger.appendKeys({ eventId: parsed.id, eventType: parsed.type });
-        await handle(parsed, {
-          messageId: record.messageId,
-          receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
-          logger: recordLogger,
-        });
+        const correlationId = parsed.correlationId ?? attributeId;
+        if (correlationId) flows.add(correlationId);
+        recordLogger.appendKeys({ eventId: parsed.id, eventType: parsed.type, ...(correlationId && { correlationId }) });
+        await withCorrelationId(correlationId, () =>
+          handle(parsed, {
+            messageId: record.messageId,
+            receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+            logger: recordLogger,
+          }),
+        );
       } catch (error) {
         recordLogger.warn('record failed; it will be retried and, after maxReceiveCount, moved to the DLQ', error as Error);
         throw error;
@@ -58,6 +74,8 @@ export const sqsEventHandler =
       throwOnFullBatchFailure: false,
       processInParallel: !sequential,
     });
-    logger.info('batch processed', { records: event.Records.length, failed: response.batchItemFailures.length });
+    const failed = response.batchItemFailures.length;
+    if (failed > 0) countMetric('RecordsFailed', {}, failed);
+    logger.info('batch processed', { records: event.Records.length, failed, correlationIds: [...flows] });
     return response;
-  };
+  });

@@ -1,4 +1,6 @@
 import { ConflictError, NotFoundError } from '@platform/errors';
+import { countMetric, currentCorrelationId } from '@platform/observability';
+import { metricsOf } from '@platform/testing';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { httpHandler } from '../src';
@@ -112,6 +114,34 @@ describe('httpHandler', () => {
     const logged = logLines.map((line) => JSON.parse(line)).find((entry) => entry.level === 'ERROR');
     expect(logged).toMatchObject({ level: 'ERROR', requestId: 'req-1', function_request_id: 'aws-req-1' });
     expect(logged.error.message).toContain('secret');
+  });
+
+  it('makes the request id the flow’s correlation id: on every log line, and for whatever `handle` writes', async () => {
+    let flow: string | undefined;
+    const handler = httpHandler({}, async ({ logger }) => {
+      flow = currentCorrelationId();
+      logger.info('working');
+      return { statusCode: 200, body: {} };
+    });
+    await handler(event(), context);
+    expect(flow).toBe('req-1');
+    const logged = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.message);
+    expect(logged.map((entry) => [entry.message, entry.correlationId])).toEqual([
+      ['working', 'req-1'],
+      ['request handled', 'req-1'],
+    ]);
+    expect(currentCorrelationId()).toBeUndefined();
+  });
+
+  it('writes what an invocation counted when it answers, whatever the answer, and nothing when it counted nothing', async () => {
+    const handler = httpHandler({ body: Thing }, async () => {
+      countMetric('OrdersPlaced');
+      throw new ConflictError('taken');
+    });
+    await handler(event({ body: '{"name":"pen","size":2}' }), context);
+    await handler(event({ body: 'not json' }), context);
+    const metrics = metricsOf(logLines.map((line) => JSON.parse(line)));
+    expect(metrics.map(({ name, value }) => [name, value])).toEqual([['OrdersPlaced', 1]]);
   });
 
   it('answers no body for 204', async () => {

@@ -1,4 +1,6 @@
+import type { TableChange } from '@platform/dynamo';
 import { buildEvent, type DomainEvent } from '@platform/events';
+import { captureOutput } from '@platform/testing';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamOutboxHandler } from '../src';
 
@@ -82,5 +84,62 @@ describe('streamOutboxHandler', () => {
     const relay = streamOutboxHandler(() => undefined, () => ({ publish: async (event) => void published.push(event.id) }));
     expect(await relay(batch(2), context)).toEqual({ batchItemFailures: [] });
     expect(published).toEqual([]);
+  });
+
+  describe('correlation and metrics', () => {
+    const output = { current: undefined as ReturnType<typeof captureOutput> | undefined };
+    beforeEach(() => {
+      output.current = captureOutput();
+    });
+    afterEach(() => output.current?.restore());
+    const logs = () => output.current?.logs() ?? [];
+    const metrics = () => (output.current?.metrics() ?? []).map(({ name, value }) => [name, value]);
+
+    /** A stream record of an item row written in the flow `flow` (stamped as the stores stamp it). */
+    const stamped = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', id: string, flow: string, sequence: number) => ({
+      eventName,
+      dynamodb: {
+        SequenceNumber: String(sequence),
+        Keys: { pk: { S: `ITEM#${id}` } },
+        ...(eventName === 'REMOVE' ? { OldImage: { id: { S: id }, correlationId: { S: flow } } } : { NewImage: { id: { S: id }, correlationId: { S: flow } } }),
+      },
+    });
+
+    it('hands each change the correlation id its write stamped on the row, but none for a delete', async () => {
+      const changes: TableChange[] = [];
+      const relay = streamOutboxHandler((change) => void changes.push(change), () => ({ publish: async () => undefined }));
+      await relay({ Records: [stamped('INSERT', 'a', 'req-1', 100), stamped('MODIFY', 'b', 'req-2', 200), stamped('REMOVE', 'c', 'req-0', 300)] }, context);
+      expect(changes.map((change) => [change.kind, change.correlationId])).toEqual([
+        ['INSERT', 'req-1'],
+        ['MODIFY', 'req-2'],
+        ['REMOVE', undefined],
+      ]);
+    });
+
+    it('logs each published event with its correlation id, and counts them', async () => {
+      const flowEventFor = ({ newImage, correlationId }: TableChange) =>
+        buildEvent('item.deleted', 'test', { id: String(newImage?.id) }, { id: `item.deleted:${String(newImage?.id)}`, correlationId });
+      const relay = streamOutboxHandler(flowEventFor, () => ({ publish: async () => undefined }));
+      await relay({ Records: [stamped('INSERT', 'a', 'req-1', 100), stamped('INSERT', 'b', 'req-2', 200)] }, context);
+      const published = logs().filter((entry) => entry.message === 'event published');
+      expect(published.map((entry) => [entry.eventId, entry.correlationId])).toEqual([
+        ['item.deleted:a', 'req-1'],
+        ['item.deleted:b', 'req-2'],
+      ]);
+      expect(metrics()).toEqual([['EventsPublished', 2]]);
+    });
+
+    it('counts the records it reports for retry', async () => {
+      const relay = streamOutboxHandler(versionedEventFor, () => ({
+        publish: async (event) => {
+          if (event.id === 'item.updated:a:2') throw new Error('SNS throttled');
+        },
+      }));
+      await relay(rowChanges(['a', 1], ['a', 2], ['a', 3]), context);
+      expect(metrics()).toEqual([
+        ['EventsPublished', 1],
+        ['RecordsFailed', 2],
+      ]);
+    });
   });
 });

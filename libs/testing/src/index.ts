@@ -4,6 +4,7 @@ export { startLocalStack, type RunningStack } from './local-stack.cjs';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
+export { captureOutput, metricsOf, type CapturedOutput, type EmittedMetric } from './powertools-output';
 export { readTableStream } from './table-stream';
 export { localClientConfig } from './local-aws.cjs';
 export { scanTable } from './scan-table.cjs';

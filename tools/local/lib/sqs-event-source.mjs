@@ -23,6 +23,11 @@ const chunks = (list, size) => Array.from({ length: Math.ceil(list.length / size
 
 const lowerFirst = (name) => name.charAt(0).toLowerCase() + name.slice(1);
 
+// The flows a batch belongs to: the correlation ids its messages carry as the SNS
+// attribute `correlationId`, so that grepping the output for one finds this line too.
+const flowsOf = (batch) => [...new Set(batch.map((message) => message.MessageAttributes?.correlationId?.StringValue).filter(Boolean))];
+const flowNote = (ids) => (ids.length > 0 ? ` [${ids.join(' ')}]` : '');
+
 const toLambdaRecord = (message, queueArn, region) => ({
   messageId: message.MessageId,
   receiptHandle: message.ReceiptHandle,
@@ -133,7 +138,8 @@ export const startSqsEventSource = ({
         await settle(batch, failed);
         log(
           `${functionName}: batch of ${batch.length}, ${batch.length - failed.length} done` +
-            (failed.length > 0 ? `, ${failed.length} left for retry${reason ? ` (${reason})` : ''}` : ''),
+            (failed.length > 0 ? `, ${failed.length} left for retry${reason ? ` (${reason})` : ''}` : '') +
+            flowNote(flowsOf(batch)),
         );
       } catch (error) {
         if (stopped) break;

@@ -26,6 +26,11 @@ const toLambdaRecord = (record, streamArn) => ({
   eventSourceARN: streamArn,
 });
 
+// The flows a batch belongs to: the correlation ids the writes stamped on their rows
+// (a delete stamps none), so that grepping the output for one finds this line too.
+const flowsOf = (records) => [...new Set(records.map((record) => record.dynamodb?.NewImage?.correlationId?.S).filter(Boolean))];
+const flowNote = (ids) => (ids.length > 0 ? ` [${ids.join(' ')}]` : '');
+
 /** Where to resume after a batch: null when it all succeeded. */
 export const resumeSequenceNumber = (result, records, reportBatchItemFailures) => {
   const first = records[0].dynamodb.SequenceNumber;
@@ -118,7 +123,7 @@ export const startStreamEventSource = ({
       state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
-      log(`${functionName}: ${Records.length} stream record(s) done`);
+      log(`${functionName}: ${Records.length} stream record(s) done${flowNote(flowsOf(Records))}`);
       return true;
     }
     state.attempts += 1;
@@ -129,7 +134,7 @@ export const startStreamEventSource = ({
       state.iterator = NextShardIterator;
       return true;
     }
-    log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}`);
+    log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}${flowNote(flowsOf(Records))}`);
     await sleep(retryDelayMs);
     state.iterator = await iterator(shardId, 'AT_SEQUENCE_NUMBER', resumeAt);
     return true;

@@ -71,15 +71,16 @@ const { watchedServices } = require('../../serverless/platform.cjs');
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // Size budget for one function's zip (compressed, as uploaded). Measured on
-// 2026-11-27 with `serverless package --stage dev`: items-api 232,878 B
-// (publishDomainEvents) to 255,379 B (reserveStock), order-processor
-// 232,293 B (publishOrderEvents) to 257,002 B (settleOrders), notifier
-// notifyCustomers 255,314 B; event-bus has no functions. About 80% of each
-// zip is the source map (sourcemap: linked). The budget is the largest,
-// 257,002 B, rounded up and given ~27% headroom: a new dependency bundled by
-// mistake (e.g. an AWS SDK client that `exclude` should keep out) breaks it,
-// ordinary growth does not. Raise it on purpose, with the new measurements.
-const ZIP_BUDGET_BYTES = 320 * 1024;
+// 2026-11-27 with `serverless package --stage dev`, with Powertools Logger,
+// Metrics and Tracer bundled and source maps without sourcesContent: items-api
+// 214,076 B (publishDomainEvents) to 223,570 B (reserveStock), order-processor
+// 213,766 B (publishOrderEvents) to 224,931 B (settleOrders), notifier
+// notifyCustomers 222,901 B; event-bus has no functions. The budget is the
+// largest, 224,931 B, given ~25% headroom: a new dependency bundled by mistake
+// (e.g. an AWS SDK client that `exclude` should keep out, or source text back
+// in the maps) breaks it, ordinary growth does not. Raise it on purpose, with
+// the new measurements.
+const ZIP_BUDGET_BYTES = 280 * 1024;
 
 /** Fails with every problem listed, each under its service and rule. */
 const assertNone = (problems, service, rule) =>

@@ -1,7 +1,12 @@
-import { GSI1, withoutKeys, type CursorCodec, type Table } from '@platform/dynamo';
+import { correlationStamp, GSI1, withoutKeys, type CursorCodec, type Table } from '@platform/dynamo';
 import type { Item, ItemPage, ItemStore } from '../domain';
 import { ITEM, itemKey, itemListingKey } from './items-table';
 
+/**
+ * Items in the items table. A create or update carries the flow's correlation
+ * id (the request's), for the `item.*` event it becomes; a delete writes
+ * nothing, so `item.deleted` carries none.
+ */
 export class DynamoItemStore implements ItemStore {
   constructor(
     private readonly table: Table,
@@ -9,7 +14,7 @@ export class DynamoItemStore implements ItemStore {
   ) {}
 
   async create(item: Item): Promise<void> {
-    await this.table.createIfAbsent({ ...itemKey(item.id), ...itemListingKey(item.createdAt, item.id), ...item }, `Item ${item.id}`);
+    await this.table.createIfAbsent({ ...itemKey(item.id), ...itemListingKey(item.createdAt, item.id), ...item, ...correlationStamp() }, `Item ${item.id}`);
   }
 
   async get(id: string): Promise<Item | undefined> {
@@ -30,7 +35,12 @@ export class DynamoItemStore implements ItemStore {
   }
 
   async update(id: string, expectedVersion: number, changes: Record<string, unknown>): Promise<Item> {
-    const record = await this.table.updateWithVersion<Record<string, unknown>>({ key: itemKey(id), expectedVersion, changes, label: `Item ${id}` });
+    const record = await this.table.updateWithVersion<Record<string, unknown>>({
+      key: itemKey(id),
+      expectedVersion,
+      changes: { ...changes, ...correlationStamp() },
+      label: `Item ${id}`,
+    });
     return withoutKeys<Item>(record);
   }
 

@@ -1,4 +1,4 @@
-import { TransactionCancelledError, withoutKeys, type Table } from '@platform/dynamo';
+import { correlationAssignment, correlationStamp, TransactionCancelledError, withoutKeys, type Table } from '@platform/dynamo';
 import { ConflictError } from '@platform/errors';
 import type { Reservation, ReservationStore, ReserveResult } from '../domain';
 import { itemKey, reservationKey } from './items-table';
@@ -6,10 +6,16 @@ import { itemKey, reservationKey } from './items-table';
 const TAKE_STOCK = 0;
 const RECORD_ANSWER = 1;
 
+/**
+ * Reservations in the items table. Every write carries the flow's correlation
+ * id (the order's, from `order.placed`), so the `stock.*` answer and the
+ * `item.updated` of the stock change belong to the order's flow.
+ */
 export class DynamoReservationStore implements ReservationStore {
   constructor(private readonly table: Table) {}
 
   async reserve(reservation: Reservation & { status: 'RESERVED' }): Promise<ReserveResult> {
+    const flow = correlationAssignment();
     try {
       // Retried in the function while DynamoDB cancels it for a concurrent
       // transaction on the same item (never seen on DynamoDB Local).
@@ -18,15 +24,15 @@ export class DynamoReservationStore implements ReservationStore {
           Update: {
             TableName: this.table.name,
             Key: itemKey(reservation.itemId),
-            UpdateExpression: 'SET stock = stock - :quantity, version = version + :one, updatedAt = :now',
+            UpdateExpression: `SET stock = stock - :quantity, version = version + :one, updatedAt = :now${flow.clause}`,
             ConditionExpression: 'attribute_exists(pk) AND stock >= :quantity',
-            ExpressionAttributeValues: { ':quantity': reservation.quantity, ':one': 1, ':now': reservation.createdAt },
+            ExpressionAttributeValues: { ':quantity': reservation.quantity, ':one': 1, ':now': reservation.createdAt, ...flow.values },
           },
         },
         {
           Put: {
             TableName: this.table.name,
-            Item: { ...reservationKey(reservation.orderId), ...reservation },
+            Item: { ...reservationKey(reservation.orderId), ...reservation, ...correlationStamp() },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -44,7 +50,10 @@ export class DynamoReservationStore implements ReservationStore {
 
   async recordRejection(reservation: Reservation & { status: 'REJECTED' }): Promise<boolean> {
     try {
-      await this.table.put({ Item: { ...reservationKey(reservation.orderId), ...reservation }, ConditionExpression: 'attribute_not_exists(pk)' });
+      await this.table.put({
+        Item: { ...reservationKey(reservation.orderId), ...reservation, ...correlationStamp() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
       if (error instanceof ConflictError) return false;

@@ -18,17 +18,19 @@ const snapshot = (item: Item) => ({
  * The transactional outbox, read from the items table's stream: each
  * committed change maps to the event it stands for. Event ids derive from
  * the row (item id + version, order id), so a retried stream batch
- * republishes the same ids and consumers drop the duplicates.
+ * republishes the same ids and consumers drop the duplicates. Each event
+ * carries the correlation id of the write (none for a delete).
  */
-export const eventForChange = ({ kind, oldImage, newImage }: TableChange): DomainEvent | undefined => {
+export const eventForChange = ({ kind, oldImage, newImage, correlationId }: TableChange): DomainEvent | undefined => {
   const image = newImage ?? oldImage;
   if (image?.sk === ITEM) {
     const item = image as unknown as Item;
     if (kind === 'INSERT') {
-      return buildEvent('item.created', EVENT_SOURCE, snapshot(item), { id: `item.created:${item.id}`, occurredAt: item.createdAt });
+      return buildEvent('item.created', EVENT_SOURCE, snapshot(item), { id: `item.created:${item.id}`, occurredAt: item.createdAt, correlationId });
     }
     if (kind === 'MODIFY' && (oldImage as unknown as Item | undefined)?.version !== item.version) {
-      return buildEvent('item.updated', EVENT_SOURCE, snapshot(item), { id: `item.updated:${item.id}:${item.version}`, occurredAt: item.updatedAt });
+      const options = { id: `item.updated:${item.id}:${item.version}`, occurredAt: item.updatedAt, correlationId };
+      return buildEvent('item.updated', EVENT_SOURCE, snapshot(item), options);
     }
     if (kind === 'REMOVE') return buildEvent('item.deleted', EVENT_SOURCE, { id: item.id }, { id: `item.deleted:${item.id}` });
     return undefined;
@@ -37,7 +39,7 @@ export const eventForChange = ({ kind, oldImage, newImage }: TableChange): Domai
   if (image?.sk === RESERVATION && kind === 'INSERT') {
     const answer = image as unknown as Reservation;
     const request = { orderId: answer.orderId, itemId: answer.itemId, quantity: answer.quantity };
-    const options = { id: `stock.${answer.status === 'RESERVED' ? 'reserved' : 'rejected'}:${answer.orderId}`, occurredAt: answer.createdAt };
+    const options = { id: `stock.${answer.status === 'RESERVED' ? 'reserved' : 'rejected'}:${answer.orderId}`, occurredAt: answer.createdAt, correlationId };
     return answer.status === 'RESERVED'
       ? buildEvent('stock.reserved', EVENT_SOURCE, request, options)
       : buildEvent('stock.rejected', EVENT_SOURCE, { ...request, reason: answer.reason }, options);

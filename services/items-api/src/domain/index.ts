@@ -1,3 +1,12 @@
 export * from './item';
 export { ItemsService, MAX_PAGE_SIZE, type ItemPage, type ItemStore } from './items-service';
-export { MissingReservationError, StockKeeper, type Reservation, type ReservationStore, type ReserveResult, type StockRequest } from './stock';
+export {
+  MissingReservationError,
+  StockKeeper,
+  type Reservation,
+  type ReservationStore,
+  type ReserveResult,
+  type StockKeeperOptions,
+  type StockProbe,
+  type StockRequest,
+} from './stock';

@@ -27,6 +27,22 @@ export interface ReservationStore {
   find(orderId: string): Promise<Reservation | undefined>;
 }
 
+/**
+ * What the stock keeper reports as it happens, for whoever counts it (the
+ * handlers wire in the metrics adapter): each order's answer once, when it is
+ * recorded, never again for a redelivered request.
+ */
+export interface StockProbe {
+  answered(answer: Reservation): void;
+}
+
+export interface StockKeeperOptions {
+  now?: () => Date;
+  probe?: StockProbe;
+}
+
+const unobserved: StockProbe = { answered: () => undefined };
+
 /** An order already answered whose answer could not be read back: the store lost it. */
 export class MissingReservationError extends Error {
   constructor(orderId: string) {
@@ -43,15 +59,21 @@ export class MissingReservationError extends Error {
  * `stock.reserved` / `stock.rejected` through the items table's outbox.
  */
 export class StockKeeper {
+  private readonly now: () => Date;
+  private readonly probe: StockProbe;
+
   constructor(
     private readonly store: ReservationStore,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    { now = () => new Date(), probe = unobserved }: StockKeeperOptions = {},
+  ) {
+    this.now = now;
+    this.probe = probe;
+  }
 
   async answer(request: StockRequest): Promise<Reservation> {
     const createdAt = this.now().toISOString();
     const result = await this.store.reserve({ ...request, status: 'RESERVED', createdAt });
-    if (result === 'RESERVED') return { ...request, status: 'RESERVED', createdAt };
+    if (result === 'RESERVED') return this.answered({ ...request, status: 'RESERVED', createdAt });
     if (result !== 'ALREADY_ANSWERED') {
       const rejection = {
         ...request,
@@ -59,10 +81,15 @@ export class StockKeeper {
         reason: result === 'NO_SUCH_ITEM' ? 'ITEM_NOT_FOUND' : 'OUT_OF_STOCK',
         createdAt,
       } as const;
-      if (await this.store.recordRejection(rejection)) return rejection;
+      if (await this.store.recordRejection(rejection)) return this.answered(rejection);
     }
     const earlier = await this.store.find(request.orderId);
     if (!earlier) throw new MissingReservationError(request.orderId);
     return earlier;
+  }
+
+  private answered(answer: Reservation): Reservation {
+    this.probe.answered(answer);
+    return answer;
   }
 }

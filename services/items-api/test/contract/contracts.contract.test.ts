@@ -19,14 +19,15 @@ describe('items-api contracts', () => {
     ['REJECTED', stockRejected],
   ] as const)('publishes, for a %s answer, the event its sample shows', (status, sample) => {
     const { orderId, itemId, quantity } = sample.data;
-    const row = { pk: `RESERVATION#${orderId}`, sk: 'RESERVATION', orderId, itemId, quantity, status, createdAt: sample.occurredAt, ...(status === 'REJECTED' && { reason: 'OUT_OF_STOCK' }) };
-    expect(eventForChange({ kind: 'INSERT', newImage: row })).toEqual(sample);
+    const { correlationId } = sample;
+    const row = { pk: `RESERVATION#${orderId}`, sk: 'RESERVATION', orderId, itemId, quantity, status, createdAt: sample.occurredAt, ...(status === 'REJECTED' && { reason: 'OUT_OF_STOCK' }), correlationId };
+    expect(eventForChange({ kind: 'INSERT', newImage: row, correlationId })).toEqual(sample);
   });
 
   it('item.updated is what a new item version produces', () => {
     const { id, ...fields } = itemUpdated.data;
     const before = { pk: `ITEM#${id}`, sk: 'ITEM', id, ...fields, version: 1, createdAt: itemUpdated.occurredAt, updatedAt: itemUpdated.occurredAt };
-    const after = { ...before, ...fields, updatedAt: itemUpdated.occurredAt };
-    expect(eventForChange({ kind: 'MODIFY', oldImage: before, newImage: after })).toEqual(itemUpdated);
+    const after = { ...before, ...fields, updatedAt: itemUpdated.occurredAt, correlationId: itemUpdated.correlationId };
+    expect(eventForChange({ kind: 'MODIFY', oldImage: before, newImage: after, correlationId: itemUpdated.correlationId })).toEqual(itemUpdated);
   });
 });

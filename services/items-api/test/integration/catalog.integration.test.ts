@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createCursorCodec, Table } from '@platform/dynamo';
 import { buildEvent, createSnsPublisher } from '@platform/events';
 import { streamOutboxHandler } from '@platform/handler-kit';
-import { createCapturedTopic, createServiceTable, readTableStream, sqsEvent, type TestTable } from '@platform/testing';
+import { withCorrelationId } from '@platform/observability';
+import { captureOutput, createCapturedTopic, createServiceTable, readTableStream, sqsEvent, type TestTable } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { DynamoItemStore } from '../../src/adapters/dynamo-item-store';
 import { DynamoReservationStore } from '../../src/adapters/dynamo-reservation-store';
@@ -11,6 +12,8 @@ import { ItemsService } from '../../src/domain';
 import { catalogBehaviour } from '../support/catalog-behaviour';
 
 // The catalogue on DynamoDB Local, in a table built from serverless.yml's own definition.
+// The handler's metrics are read here (the emulator setup turns them off elsewhere).
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 let testTable: TestTable;
 let table: Table;
 
@@ -24,9 +27,10 @@ afterAll(() => testTable.drop());
 catalogBehaviour(() => ({ items: new DynamoItemStore(table, createCursorCodec('items-integration-secret')), reservations: new DynamoReservationStore(table) }));
 
 const context = { awsRequestId: 'r', functionName: 'test' } as Context;
-const orderPlaced = (itemId: string, quantity = 1) => {
+const orderPlaced = (itemId: string, correlationId?: string) => {
   const orderId = randomUUID();
-  return buildEvent('order.placed', 'order-processor', { orderId, itemId, quantity, customerEmail: 'ada@example.com' }, { id: `order.placed:${orderId}` });
+  const options = { id: `order.placed:${orderId}`, correlationId };
+  return buildEvent('order.placed', 'order-processor', { orderId, itemId, quantity: 1, customerEmail: 'ada@example.com' }, options);
 };
 
 describe('reserveStock handler and the outbox, on DynamoDB Local and the SNS emulator', () => {
@@ -34,19 +38,35 @@ describe('reserveStock handler and the outbox, on DynamoDB Local and the SNS emu
     process.env.TABLE_NAME = testTable.name;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../src/handlers/reserve-stock') as typeof import('../../src/handlers/reserve-stock');
-    const item = await new ItemsService(new DynamoItemStore(table, createCursorCodec('items-integration-secret'))).create({ name: 'lamp', priceCents: 1, stock: 1 });
-    const [first, second] = [orderPlaced(item.id), orderPlaced(item.id)];
+    const catalogue = new ItemsService(new DynamoItemStore(table, createCursorCodec('items-integration-secret')));
+    const item = await withCorrelationId('req-item', () => catalogue.create({ name: 'lamp', priceCents: 1, stock: 1 }));
+    const [first, second] = [orderPlaced(item.id, 'req-first'), orderPlaced(item.id, 'req-second')];
     const event = sqsEvent(first, '{"type":"order.placed","data":{"quantity":"lots"}}', second, first);
-    const response = await handler(event, context);
+    const output = captureOutput();
+    const response = await handler(event, context).finally(() => output.restore());
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([event.Records[1]?.messageId]);
+    // One answer per order: the redelivered `first` counts nothing.
+    expect(output.metrics().map(({ name, value, dimensions: { reason } }) => [name, value, reason])).toEqual([
+      ['StockReserved', 1, undefined],
+      ['RecordsFailed', 1, undefined],
+      ['StockRejected', 1, 'OUT_OF_STOCK'],
+    ]);
 
     const topic = await createCapturedTopic();
     const relay = streamOutboxHandler(eventForChange, () => createSnsPublisher(topic.topicArn));
     expect(await relay(await readTableStream(testTable.name), context)).toEqual({ batchItemFailures: [] });
-    const published = (await topic.published()).filter((e) => [first, second].some((o) => o.data.orderId === e.data.orderId));
+    const everything = await topic.published();
+    const published = everything.filter((e) => [first, second].some((o) => o.data.orderId === e.data.orderId));
     expect(published).toEqual([
       expect.objectContaining({ id: `stock.reserved:${first.data.orderId}`, type: 'stock.reserved', data: { orderId: first.data.orderId, itemId: item.id, quantity: 1 } }),
       expect.objectContaining({ type: 'stock.rejected', data: expect.objectContaining({ orderId: second.data.orderId, reason: 'OUT_OF_STOCK' }) }),
+    ]);
+    // Each answer belongs to its order's flow; so does the stock change the reservation made.
+    expect(published.map((e) => e.correlationId)).toEqual(['req-first', 'req-second']);
+    const ofItem = everything.filter((e) => e.type.startsWith('item.') && e.data.id === item.id);
+    expect(ofItem.map((e) => [e.id, e.correlationId])).toEqual([
+      [`item.created:${item.id}`, 'req-item'],
+      [`item.updated:${item.id}:2`, 'req-first'],
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@platform/errors';
-import { ItemsService, StockKeeper, type ItemStore, type ReservationStore } from '../../src/domain';
+import { withCorrelationId } from '@platform/observability';
+import { ItemsService, StockKeeper, type ItemStore, type Reservation, type ReservationStore } from '../../src/domain';
 
 export interface CatalogStores {
   items: ItemStore;
@@ -25,6 +26,14 @@ export const catalogBehaviour = (stores: () => CatalogStores) => {
       const read = await items().get(created.id);
       expect(read).toEqual(created);
       expect(Object.keys(read)).not.toEqual(expect.arrayContaining(['pk']));
+    });
+
+    it('keeps the flow that wrote an item (its correlation id) out of what it reads back', async () => {
+      const created = await withCorrelationId('req-create', () => items().create({ name: 'pen', priceCents: 120, stock: 5 }));
+      const updated = await withCorrelationId('req-update', () => items().update(created.id, { expectedVersion: 1, stock: 4 }));
+      expect(Object.keys(updated)).not.toContain('correlationId');
+      expect(await items().get(created.id)).toEqual(updated);
+      expect((await items().list(100)).items.find((item) => item.id === created.id)).toEqual(updated);
     });
 
     it('reports an unknown id as not found', async () => {
@@ -91,6 +100,17 @@ export const catalogBehaviour = (stores: () => CatalogStores) => {
       await items().update(item.id, { expectedVersion: 2, stock: 10 });
       expect(await keeper().answer(late)).toEqual(rejected);
       expect((await items().get(item.id)).stock).toBe(10);
+    });
+
+    it('reports each order’s answer once, when it is recorded, never for a redelivered request', async () => {
+      const answered: string[] = [];
+      const observed = new StockKeeper(stores().reservations, {
+        probe: { answered: (answer: Reservation) => answered.push(answer.status === 'RESERVED' ? 'reserved' : `rejected ${answer.reason}`) },
+      });
+      const item = await items().create({ name: 'lamp', priceCents: 1, stock: 1 });
+      const [first, late] = [request(item.id), request(item.id)];
+      for (const order of [first, first, late, late, request('no-such-item')]) await observed.answer(order);
+      expect(answered).toEqual(['reserved', 'rejected OUT_OF_STOCK', 'rejected ITEM_NOT_FOUND']);
     });
 
     it('refuses more than the stock even when requests race', async () => {

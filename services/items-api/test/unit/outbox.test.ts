@@ -36,6 +36,14 @@ describe('eventForChange (the items table outbox)', () => {
     expect(eventForChange({ kind: 'REMOVE', oldImage: reservation })).toBeUndefined();
   });
 
+  it('puts the correlation id of the write on its event; a delete has none', () => {
+    const flow = 'Yp4lKhOtIAMEVXg=';
+    expect(eventForChange({ kind: 'INSERT', newImage: reservation, correlationId: flow })?.correlationId).toBe(flow);
+    expect(eventForChange({ kind: 'INSERT', newImage: item, correlationId: flow })?.correlationId).toBe(flow);
+    expect(eventForChange({ kind: 'MODIFY', oldImage: item, newImage: { ...item, version: 2 }, correlationId: flow })?.correlationId).toBe(flow);
+    expect(eventForChange({ kind: 'REMOVE', oldImage: { ...item, correlationId: 'an-earlier-write' } })).not.toHaveProperty('correlationId');
+  });
+
   it('builds events that satisfy the shared contracts', () => {
     for (const [change, type] of [
       [{ kind: 'INSERT', newImage: reservation }, 'stock.reserved'],

@@ -1,4 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { captureAWSv3Client } from '@platform/observability';
 import type { Notification, NotificationChannel } from '../domain';
 
 /** Publishes notifications to the customer-notifications topic; email/SMS subscribers hang off it. */
@@ -7,7 +8,8 @@ export class SnsNotificationChannel implements NotificationChannel {
 
   constructor(
     private readonly topicArn: string,
-    private readonly client: SNSClient = new SNSClient({}),
+    // Traced in AWS: each send is a subsegment of the invocation's trace.
+    private readonly client: SNSClient = captureAWSv3Client(new SNSClient({})),
   ) {}
 
   async send({ recipient, subject, text }: Notification): Promise<void> {

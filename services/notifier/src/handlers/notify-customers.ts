@@ -1,6 +1,7 @@
 import { Table } from '@platform/dynamo';
 import { requiredEnv } from '@platform/errors';
 import { sqsEventHandler } from '@platform/handler-kit';
+import { countMetric } from '@platform/observability';
 import { DynamoNotificationStore } from '../adapters/dynamo-notification-store';
 import { SnsNotificationChannel } from '../adapters/sns-channel';
 import { Notifier } from '../domain';
@@ -18,5 +19,6 @@ export const ACCEPTED_EVENTS = ['order.confirmed', 'order.rejected'] as const;
 
 export const handler = sqsEventHandler(ACCEPTED_EVENTS, async (event, { logger }) => {
   const result = await getNotifier().notify(event);
+  if (result === 'SENT') countMetric('NotificationsSent');
   logger.info(result === 'SENT' ? 'notification sent' : 'duplicate event, notification already sent', { orderId: event.data.orderId });
 });

@@ -1,7 +1,7 @@
 import { Table } from '@platform/dynamo';
 import { buildEvent } from '@platform/events';
 import { confirmed, notifierBehaviour } from '../support/notifier-behaviour';
-import { createCapturedTopic, createServiceTable, sqsEvent, type CapturedTopic, type TestTable } from '@platform/testing';
+import { captureOutput, createCapturedTopic, createServiceTable, sqsEvent, type CapturedTopic, type TestTable } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { DynamoNotificationStore, notificationKey } from '../../src/adapters/dynamo-notification-store';
 import { SnsNotificationChannel } from '../../src/adapters/sns-channel';
@@ -10,6 +10,9 @@ import { Notifier } from '../../src/domain';
 import { handler } from '../../src/handlers/notify-customers';
 
 // Against DynamoDB Local (notifier's own table definition) and a real SNS topic.
+// The handler's log lines and metrics are read here (the emulator setup turns them down elsewhere).
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 let testTable: TestTable;
 let table: Table;
 let topic: CapturedTopic;
@@ -45,12 +48,20 @@ describe('notifyCustomers handler', () => {
   it('sends for confirmed and rejected orders and fails what it must not handle', async () => {
     process.env.NOTIFICATIONS_TABLE_NAME = testTable.name;
     process.env.NOTIFICATIONS_TOPIC_ARN = topic.topicArn;
-    const ok = confirmed();
-    const rejected = buildEvent('order.rejected', 'order-processor', { ...confirmed().data, reason: 'OUT_OF_STOCK' }, { id: 'order.rejected:r1' });
+    const ok = { ...confirmed(), correlationId: 'req-ok' };
+    const rejected = buildEvent('order.rejected', 'order-processor', { ...confirmed().data, reason: 'OUT_OF_STOCK' }, { id: 'order.rejected:r1', correlationId: 'req-rejected' });
     const placed = buildEvent('order.placed', 'order-processor', { ...confirmed().data });
     const event = sqsEvent(ok, rejected, placed, '{"id":"x"}');
-    const response = await handler(event, { awsRequestId: 'r', functionName: 'notifyCustomers' } as Context);
+    const output = captureOutput();
+    const response = await handler(event, { awsRequestId: 'r', functionName: 'notifyCustomers' } as Context).finally(() => output.restore());
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.slice(2).map((r) => r.messageId));
+    // Each notification is logged in its order's flow, and counted.
+    const sentLines = output.logs().filter((entry) => entry.message === 'notification sent');
+    expect(sentLines.map((entry) => entry.correlationId).sort()).toEqual(['req-ok', 'req-rejected']);
+    expect(output.metrics().map(({ name, value }) => [name, value])).toEqual([
+      ['NotificationsSent', 2],
+      ['RecordsFailed', 2],
+    ]);
     const sent = await topic.published();
     expect(sent).toHaveLength(2);
     expect(sent.join('\n')).toMatch(/out of stock/);

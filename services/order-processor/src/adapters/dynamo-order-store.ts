@@ -1,16 +1,27 @@
-import { TransactionCancelledError, withoutKeys, type Table, type TransactItems } from '@platform/dynamo';
+import { correlationAssignment, correlationStamp, TransactionCancelledError, withoutKeys, type Table, type TransactItems } from '@platform/dynamo';
 import { ConflictError } from '@platform/errors';
 import type { Decision, IdempotencyRecord, Order, OrderStore } from '../domain';
 import { idempotencyKey, orderKey } from './orders-table';
 
 const KEY_WRITE = 1;
 
+/**
+ * Orders in the orders table. Each write of an order row carries the flow's
+ * correlation id (correlationStamp), which the outbox puts on the event the
+ * write becomes.
+ */
 export class DynamoOrderStore implements OrderStore {
   constructor(private readonly table: Table) {}
 
   async create(order: Order, idempotency?: IdempotencyRecord): Promise<'CREATED' | 'KEY_TAKEN'> {
     const writes: TransactItems = [
-      { Put: { TableName: this.table.name, Item: { ...orderKey(order.id), ...order }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: this.table.name,
+          Item: { ...orderKey(order.id), ...order, ...correlationStamp() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
     ];
     if (idempotency) {
       const { key, ...record } = idempotency;
@@ -45,10 +56,11 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   async decide(id: string, decision: Decision, at: string): Promise<boolean> {
+    const flow = correlationAssignment();
     try {
       await this.table.update({
         Key: orderKey(id),
-        UpdateExpression: `SET #status = :status, updatedAt = :at${decision.status === 'REJECTED' ? ', reason = :reason' : ''}`,
+        UpdateExpression: `SET #status = :status, updatedAt = :at${decision.status === 'REJECTED' ? ', reason = :reason' : ''}${flow.clause}`,
         ConditionExpression: '#status = :pending',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -56,6 +68,7 @@ export class DynamoOrderStore implements OrderStore {
           ':pending': 'PENDING',
           ':at': at,
           ...(decision.status === 'REJECTED' && { ':reason': decision.reason }),
+          ...flow.values,
         },
       });
       return true;

@@ -26,6 +26,26 @@ export interface OrderStore {
   decide(id: string, decision: Decision, at: string): Promise<boolean>;
 }
 
+/**
+ * What the orders domain reports as it happens, for whoever counts it (the
+ * handlers wire in the metrics adapter). Called once per change, never for a
+ * replayed request or a redelivered answer.
+ */
+export interface OrdersProbe {
+  /** A new order was accepted. */
+  placed(): void;
+  /** A PENDING order was decided, by this call. */
+  decided(decision: Decision): void;
+}
+
+export interface OrdersServiceOptions {
+  newId?: () => string;
+  now?: () => Date;
+  probe?: OrdersProbe;
+}
+
+const unobserved: OrdersProbe = { placed: () => undefined, decided: () => undefined };
+
 /** The answer names an order this service never accepted: a poison message, left to fail into the DLQ. */
 export class UnknownOrderError extends Error {
   constructor(orderId: string) {
@@ -73,11 +93,18 @@ const assertOwnEmail = (input: NewOrder, customer: OrderCustomer) => {
  * `order.rejected` by the same outbox, from the stored order.
  */
 export class OrdersService {
+  private readonly newId: () => string;
+  private readonly now: () => Date;
+  private readonly probe: OrdersProbe;
+
   constructor(
     private readonly store: OrderStore,
-    private readonly newId: () => string = randomUUID,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    { newId = randomUUID, now = () => new Date(), probe = unobserved }: OrdersServiceOptions = {},
+  ) {
+    this.newId = newId;
+    this.now = now;
+    this.probe = probe;
+  }
 
   /**
    * Accepts an order for `customer`. The item is not checked here: the
@@ -110,6 +137,7 @@ export class OrdersService {
       if (replay) return replay;
       throw new ConflictError('This Idempotency-Key is in use by a request still being processed; retry');
     }
+    this.probe.placed();
     return order;
   }
 
@@ -127,7 +155,10 @@ export class OrdersService {
     if (order.itemId !== itemId || order.quantity !== quantity) throw new AnswerMismatchError(orderId);
     if (order.status !== 'PENDING') return order;
     const at = this.now().toISOString();
-    if (await this.store.decide(orderId, decision, at)) return { ...order, ...decision, updatedAt: at };
+    if (await this.store.decide(orderId, decision, at)) {
+      this.probe.decided(decision);
+      return { ...order, ...decision, updatedAt: at };
+    }
     return (await this.store.get(orderId)) as Order;
   }
 

@@ -1,12 +1,12 @@
 import { ConflictError, NotFoundError, ValidationError } from '@platform/errors';
-import { AnswerMismatchError, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrderError, type OrderStore } from '../../src/domain';
+import { AnswerMismatchError, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrderError, type OrdersProbe, type OrderStore } from '../../src/domain';
 
 /**
  * What the orders domain promises, whatever store backs it. Run against the
  * in-memory fake (unit) and against DynamoDB Local (integration).
  */
 export const ordersBehaviour = (store: () => OrderStore) => {
-  const orders = (now?: () => Date) => new OrdersService(store(), undefined, now);
+  const orders = (now?: () => Date) => new OrdersService(store(), { now });
   const newOrder = (quantity = 1) => ({ itemId: 'item-1', quantity });
   const ada = { id: 'sub-ada', email: 'ada@example.com' };
   const bob = { id: 'sub-bob', email: 'bob@example.com' };
@@ -89,6 +89,23 @@ export const ordersBehaviour = (store: () => OrderStore) => {
       const order = await place(orders());
       const results = await Promise.all([orders().settle(answer(order, { status: 'CONFIRMED' })), orders().settle(answer(order, { status: 'CONFIRMED' }))]);
       expect(results.map((result) => result.status)).toEqual(['CONFIRMED', 'CONFIRMED']);
+    });
+
+    it('reports each order placed and each decision once: never a replayed key, a redelivered answer or a lost race', async () => {
+      const facts: string[] = [];
+      const probe: OrdersProbe = {
+        placed: () => facts.push('placed'),
+        decided: (decision) => facts.push(decision.status === 'CONFIRMED' ? 'confirmed' : `rejected ${decision.reason}`),
+      };
+      const observed = new OrdersService(store(), { probe });
+      const key = `probe-${Math.random()}`;
+      const [first, second] = [await place(observed, 1, key), await place(observed, 1, key)];
+      expect(second.id).toBe(first.id);
+      const other = await place(observed, 2);
+      await Promise.all([observed.settle(answer(first, { status: 'CONFIRMED' })), observed.settle(answer(first, { status: 'CONFIRMED' }))]);
+      await observed.settle(answer(first, { status: 'CONFIRMED' }));
+      await observed.settle(answer(other, { status: 'REJECTED', reason: 'OUT_OF_STOCK' }));
+      expect(facts).toEqual(['placed', 'placed', 'confirmed', 'rejected OUT_OF_STOCK']);
     });
 
     it('refuses an answer for an unknown order or for another item or quantity than the order’s', async () => {

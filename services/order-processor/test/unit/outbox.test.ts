@@ -25,6 +25,14 @@ describe('eventForChange (the orders table outbox)', () => {
     expect(parseEvent(JSON.stringify(rejected), ['order.rejected'])).toEqual(rejected);
   });
 
+  it('puts the correlation id of the write on the event: the order’s flow, placed or decided', () => {
+    const flow = 'Yp4lKhOtIAMEVXg=';
+    expect(eventForChange({ kind: 'INSERT', newImage: pending, correlationId: flow })?.correlationId).toBe(flow);
+    const decided = { ...pending, status: 'CONFIRMED', updatedAt: later };
+    expect(eventForChange({ kind: 'MODIFY', oldImage: pending, newImage: decided, correlationId: flow })?.correlationId).toBe(flow);
+    expect(eventForChange({ kind: 'INSERT', newImage: pending })).not.toHaveProperty('correlationId');
+  });
+
   it('publishes nothing for idempotency keys or changes that are not a decision', () => {
     expect(eventForChange({ kind: 'INSERT', newImage: { pk: 'IDEMPOTENCY#k', sk: 'IDEMPOTENCY', orderId: 'o1' } })).toBeUndefined();
     const confirmed = { ...pending, status: 'CONFIRMED' };

@@ -1,0 +1,9 @@
+import { countMetric } from '@platform/observability';
+import type { OrdersProbe } from '../domain';
+
+/** The orders domain's facts as business metrics (README "Operating it"): orders placed, confirmed, and rejected by reason. */
+export const ordersMetrics: OrdersProbe = {
+  placed: () => countMetric('OrdersPlaced'),
+  decided: (decision) =>
+    decision.status === 'CONFIRMED' ? countMetric('OrdersConfirmed') : countMetric('OrdersRejected', { reason: decision.reason }),
+};
