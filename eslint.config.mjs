@@ -14,7 +14,7 @@ const scopeConstraints = Object.keys(scopes).map((scope) => ({
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/.esbuild/**', '**/.serverless/**', '**/.serverless-local/**', '**/.esbuild-package-*/**', '**/.nx/**', '**/dist/**', '**/coverage/**'],
+    ignores: ['**/node_modules/**', '**/.esbuild/**', '**/.serverless/**', '**/.serverless-local/**', '**/.esbuild-package-*/**', '**/.esbuild-offline-*/**', '**/.nx/**', '**/dist/**', '**/coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -26,7 +26,7 @@ import { routesFromTemplate, startHttpGateway } from './lib/http-gateway.mjs';
 import { createJwtAuthorizer, createKeyResolver } from './lib/jwt-authorizer.mjs';
 import { createInvoker } from './lib/lambda-invoke.mjs';
 import { localAwsEnv } from '../../libs/testing/src/local-aws.cjs';
-import { declaresFunctions, hasFunctions, localFunctions, startOffline } from './lib/offline.mjs';
+import { declaresFunctions, hasFunctions, localFunctions, removeOfflineWorkFolders, startOffline } from './lib/offline.mjs';
 import { assertPortFree, stopAll, waitForPort } from './lib/processes.mjs';
 import { provisionStacks } from './lib/provision.mjs';
 import { readyReport } from './lib/report.mjs';
@@ -46,6 +46,7 @@ const shutdown = async (exitCode) => {
   await gateway?.close();
   await stopAll();
   await snsSqs?.stop();
+  removeOfflineWorkFolders(discoverServices());
   process.exit(exitCode);
 };
 process.on('SIGINT', () => shutdown(0));

@@ -109,4 +109,5 @@ export const serviceUnavailable = errorOrGateway(
 );
 
 /** What any route may answer, whatever it does: throttling and failures of the function or its dependencies. */
-export const anyRouteResponses = { 429: tooManyRequests, 500: internalServerError, 503: serviceUnavailable } as const;
+/** What any route can answer, whatever it does: the gateway refuses a payload over 10 MB on every route. */
+export const anyRouteResponses = { 413: payloadTooLarge, 429: tooManyRequests, 500: internalServerError, 503: serviceUnavailable } as const;

@@ -46,7 +46,11 @@ describe('callerOf and customerOf', () => {
     const handler = httpHandler({}, async ({ caller }) => ({ statusCode: 200, body: customerOf(caller) }));
     const refused = await handler(event(), context);
     expect(refused.statusCode).toBe(401);
+    expect(refused.headers?.['www-authenticate']).toBe('Bearer');
     expect(JSON.parse(refused.body ?? '{}')).toEqual({ error: { code: 'UNAUTHORIZED', message: 'This route needs a signed-in customer' } });
+    const noEmail = await handler(event({ sub: 'u1' }), context);
+    expect(noEmail.statusCode).toBe(403);
+    expect(noEmail.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
     const served = await handler(event({ sub: 'u1', email: 'ada@example.com' }), context);
     expect(JSON.parse(served.body ?? '{}')).toEqual({ id: 'u1', email: 'ada@example.com' });
   });

@@ -200,6 +200,27 @@ const createHandler = ({ router, invoke, authorize, extras, log }) => async (req
   return undefined;
 };
 
+/**
+ * A request Node's HTTP parser refuses before the gateway sees it (raw bytes
+ * above 0x7f in the request line, over 16 KiB of headers) still gets an answer
+ * in the API's error shape and a log line, as every other request does.
+ */
+const answerUnparsable = (log) => (error, socket) => {
+  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, body] = tooLarge
+    ? [431, 'Request Header Fields Too Large', errorBody('BAD_REQUEST', 'The request headers are larger than 16 KiB')]
+    : [400, 'Bad Request', errorBody('BAD_REQUEST', 'The request is not valid HTTP')];
+  const text = JSON.stringify(body);
+  const requestId = newRequestId();
+  log(`(unparsable request) → ${status} ${requestId}: ${error.code ?? error.message}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n` +
+      `apigw-requestid: ${requestId}\r\nconnection: close\r\n\r\n${text}`,
+  );
+  return undefined;
+};
+
 const listen = (server, port, host) =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -232,6 +253,7 @@ export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invok
       return res.end(answer.body);
     }),
   );
+  server.on('clientError', answerUnparsable(log));
   const boundPort = await listen(server, port, host);
 
   let closing;

@@ -1,7 +1,7 @@
 // Each service with functions runs under its own serverless-offline, which
 // runs them with their serverless.yml environment, timeout and bundle; the
 // local stack only calls its Lambda Invoke API (see lambda-invoke.mjs).
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resourcesOfType } from './cfn.mjs';
 import { startChild } from './processes.mjs';
@@ -41,5 +41,18 @@ export const startOffline = (service, ports, env) =>
     cwd: service.dir,
     // Its notices (a banner, a line per invocation) repeat what the gateway and the
     // pollers log, through one more pipe per line; its warnings and errors stay.
-    env: { SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL || 'warning', ...env },
+    env: { SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL || 'warning', ESBUILD_WORK_FOLDER: offlineWorkFolder(), ...env },
   });
+
+/**
+ * Where this stack's serverless-offline processes bundle the functions. Each
+ * stack has its own: serverless-esbuild deletes its work folder when it stops,
+ * and a shared .esbuild would vanish from under every other stack of this
+ * checkout (`npm start` beside `npm test`), whose functions would then all fail.
+ */
+export const offlineWorkFolder = () => process.env.ESBUILD_WORK_FOLDER || `.esbuild-offline-${process.pid}`;
+
+/** Removes this stack's work folders, in case a serverless-offline was killed before it cleaned up. */
+export const removeOfflineWorkFolders = (services) => {
+  for (const service of services) rmSync(path.join(service.dir, offlineWorkFolder()), { recursive: true, force: true });
+};

@@ -818,3 +818,30 @@ describe('closing the gateway', () => {
     agent.destroy();
   });
 });
+
+describe('requests Node’s HTTP parser refuses', () => {
+  it('still get an answer in the API’s error shape, a request id and a log line: 400 for a malformed request line, 431 for 16 KiB of headers', async () => {
+    const log = [];
+    const gateway = await startHttpGateway({ port: 0, routes: [], invoke: async () => ({}), log: (line) => log.push(line) });
+    const raw = (bytes) =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(gateway.port, '127.0.0.1', () => socket.end(bytes));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(text));
+      });
+    try {
+      const badLine = await raw(Buffer.concat([Buffer.from('GET /items/caf'), Buffer.from([0xe9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+      assert.match(badLine, /^HTTP\/1\.1 400 Bad Request\r\n/);
+      assert.match(badLine, /\r\napigw-requestid: \S+=\r\n/);
+      assert.deepEqual(JSON.parse(badLine.split('\r\n\r\n')[1]), { error: { code: 'BAD_REQUEST', message: 'The request is not valid HTTP' } });
+      const bigHeaders = await raw(`GET /items HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      assert.match(bigHeaders, /^HTTP\/1\.1 431 /);
+      assert.equal(JSON.parse(bigHeaders.split('\r\n\r\n')[1]).error.code, 'BAD_REQUEST');
+      assert.equal(log.filter((line) => line.startsWith('(unparsable request) → ')).length, 2);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
