@@ -16,7 +16,7 @@ import { GATEWAY_MAX_BODY, HANDLER_MAX_BODY } from './plans.mjs';
  * @property {number[]} statuses  the statuses that are right (one, in practice)
  * @property {string} why
  * @property {boolean} [gatewayMessage]  API Gateway's own `{"message"}` body is right (the 10 MB quota)
- * @property {boolean} [parserRefusal]  Node's HTTP parser refuses it before the gateway sees it: a bare 400
+ * @property {boolean} [parserRefusal]  Node's HTTP parser refuses it before the gateway reads it: its clientError handler answers 400
  * @property {'missing' | 'invalid' | 'scope'} [challenge]  the www-authenticate a 401/403 must carry
  * @property {unknown} [body]  the body as the handler parsed it, when it did
  * @property {string} [pathId]  the path id as the handler got it
@@ -121,7 +121,7 @@ export const DOMAIN = {
  * @returns {Expectation}
  */
 export const expectationFor = ({ request, ctx, operations, openapi, model }) => {
-  // Refused by Node's HTTP parser before the gateway sees the request (see the README: a bare answer, no body).
+  // Refused by Node's HTTP parser before the gateway reads the request; the gateway's clientError handler answers.
   if (ctx.rawBytesPath) return { statuses: [400], parserRefusal: true, why: 'bytes above 0x7f in the request line: refused by the HTTP parser' };
   if (!HTTP_METHODS.has(request.method)) return { statuses: [400], parserRefusal: true, why: `${request.method} is no HTTP method Node's parser knows` };
   if (headerBytes(request) > MAX_HEADER_BYTES) return { statuses: [431], parserRefusal: true, why: 'more than 16 KiB of headers: refused by the HTTP parser' };

@@ -350,7 +350,7 @@ const summarize = ({ seed, seconds, stackSeconds, stats, operations, replayPath 
     `Fuzzed ${stats.requests} requests (+${stats.setupRequests} setup) over ${operations.length} routes in ${seconds.toFixed(1)} s${stackSeconds !== undefined ? ` (${stackSeconds.toFixed(1)} s of it starting the stack)` : ''}, seed ${seed}${replayPath !== undefined ? `, path "${replayPath}"` : ''}`,
     `  ${stats.propertyChecks} property checks, ${stats.failures.length} failure${stats.failures.length === 1 ? '' : 's'}; ${stats.expectedSuccess} requests should succeed, ${stats.expectedRefusal} should be refused; ${stats.tableChecks} refused writes checked against both tables`,
     `  ${stats.overGatewayLimit} bodies over the gateway's 10 MB`,
-    ...(stats.parserRefusals > 0 ? [`  ${stats.parserRefusals} refused by Node's HTTP parser before the gateway (non-ASCII request line, over 16 KiB of headers): a bare 400/431 without a body`] : []),
+    ...(stats.parserRefusals > 0 ? [`  ${stats.parserRefusals} refused by Node's HTTP parser before the gateway (non-ASCII request line, over 16 KiB of headers): answered 400/431 in the error shape by the gateway's clientError handler`] : []),
     `  ${Object.keys(stats.coverage).length} kinds of input exercised (tokens, ids, queries, body mutations, content types, headers, methods, keys)`,
     '  by route (status×count):',
     ...routes,
