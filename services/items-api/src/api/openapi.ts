@@ -15,7 +15,6 @@ import {
   forbidden,
   JWT,
   jwtSecurityScheme,
-  payloadTooLarge,
   unauthorized,
 } from '@platform/handler-kit/openapi';
 
@@ -58,7 +57,6 @@ export const openApiDocument = () =>
             201: item('The item as stored, with its id, version 1 and timestamps.'),
             400: badBody,
             ...writerResponses,
-            413: payloadTooLarge,
             422: invalidBody,
             ...anyRouteResponses,
           },
@@ -104,7 +102,6 @@ export const openApiDocument = () =>
             ...writerResponses,
             404: noSuchItem,
             409: errorResponse('`expectedVersion` is not the current version: read the item again and retry.'),
-            413: payloadTooLarge,
             422: invalidBody,
             ...anyRouteResponses,
           },

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { createDocument } from 'zod-openapi';
 import { IdempotencyKeySchema, NewOrderSchema, OrderIdSchema } from '../domain';
-import { anyRouteResponses, errorResponse, JWT, jwtSecurityScheme, payloadTooLarge, unauthorized } from '@platform/handler-kit/openapi';
+import { anyRouteResponses, errorResponse, JWT, jwtSecurityScheme, unauthorized } from '@platform/handler-kit/openapi';
 import { OrderAcceptedSchema, OrderStatusBodySchema } from './responses';
 
 // Any customer's token; no scope. The customer is the token's subject.
@@ -62,7 +62,6 @@ export const openApiDocument = () =>
             409: errorResponse(
               'The Idempotency-Key was used with a different body, or a request with the same key is still being processed (retry).',
             ),
-            413: payloadTooLarge,
             422: errorResponse(
               "The body does not match the schema, the Idempotency-Key is malformed, or `customerEmail` is not the token's email; `details` names each failing field.",
             ),
