@@ -150,11 +150,34 @@ export function sqsVisibilityTimeout(template) {
 }
 
 // ---------------------------------------------------------------------------
+// Every SQS event source mapping caps its concurrent batches
+// (ScalingConfig.MaximumConcurrency, 2-1000), so the mapping does not take
+// more batches than the function can run: Lambda's throttled receives of the
+// excess would count towards maxReceiveCount and could dead-letter a good
+// message. A stream mapping has no such setting.
+export function sqsMaximumConcurrency(template) {
+  const problems = [];
+  for (const [id, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+    const source = mapping.Properties?.EventSourceArn;
+    const queueId = targetOf(source);
+    const isSqs = template.Resources?.[queueId]?.Type === 'AWS::SQS::Queue' || (!template.Resources?.[queueId] && show(source ?? '').includes(':sqs:'));
+    if (!isSqs) continue;
+    const cap = literalNumber(mapping.Properties?.ScalingConfig?.MaximumConcurrency);
+    if (cap === undefined || !(cap >= 2 && cap <= 1000)) {
+      problems.push(`${id}: SQS event source without ScalingConfig.MaximumConcurrency (2-1000), has ${show(mapping.Properties?.ScalingConfig?.MaximumConcurrency)}`);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
 // Dead-letter queues keep a message for the longest SQS allows (14 days), so
-// there is time to notice, fix and redrive; a message gets 3 tries before
-// it is dead-lettered.
+// there is time to notice, fix and redrive; a message gets 5 receives before
+// it is dead-lettered. AWS advises at least 5 for a queue that triggers
+// Lambda, since a receive that Lambda throttles counts too (the seed's 3 was
+// below that).
 export const DLQ_RETENTION_SECONDS = 1_209_600;
-export const MAX_RECEIVE_COUNT = 3;
+export const MAX_RECEIVE_COUNT = 5;
 
 /**
  * Where dead letters go, by resource type. A RedrivePolicy always names a

@@ -16,6 +16,28 @@ export interface EventContext {
 export interface SqsEventHandlerOptions {
   /** Handle a batch's records one after another (e.g. when they contend for the same rows). Default: in parallel. */
   sequential?: boolean;
+  /**
+   * A record is started only while the invocation has at least this much
+   * time left (`context.getRemainingTimeInMillis()`); the records not started
+   * by then are reported as batch item failures, so SQS hands them out again,
+   * instead of the invocation timing out and failing the whole batch.
+   * Default: MIN_REMAINING_TIME_MS.
+   */
+  minRemainingTimeMs?: number;
+}
+
+/**
+ * Time one record may need, SDK retries and notifier's "mark SENT" retries
+ * included: a record is not started with less left (a third of a 6 s timeout).
+ */
+export const MIN_REMAINING_TIME_MS = 2_000;
+
+/** A record left for a later receive because the invocation was running out of time. */
+class OutOfTimeError extends Error {
+  constructor() {
+    super('not started: the invocation is running out of time');
+    this.name = 'OutOfTimeError';
+  }
 }
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -33,19 +55,32 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
  * correlation id is on every log line about the record, and on the rows
  * `handle` writes. A body that does not parse is logged with the id of the
  * SNS message attribute `correlationId`, when it has one.
+ *
+ * A record is started only while the invocation has `minRemainingTimeMs`
+ * left; the rest are reported as failures without being touched (one log
+ * line, `RecordsDeferred` metric), so records that succeeded stay done and
+ * none is cut off halfway by the timeout. In parallel mode every record
+ * starts at once, so this check is made once, at the start of the batch.
  */
 export const sqsEventHandler =
   <T extends EventType>(
     accepted: readonly T[],
     handle: (event: EventOf<T>, context: EventContext) => Promise<void>,
-    { sequential = false }: SqsEventHandlerOptions = {},
+    { sequential = false, minRemainingTimeMs = MIN_REMAINING_TIME_MS }: SqsEventHandlerOptions = {},
   ): SqsHandler =>
   instrumented(async (event: SQSEvent, context: Context) => {
     const logger = loggerForInvocation(context);
     const processor = new BatchProcessor(RecordSource.SQS);
     const flows = new Set<string>();
+    const deferred: string[] = [];
+    // A context without the method (a test's) never runs out of time.
+    const outOfTime = () => (context.getRemainingTimeInMillis?.() ?? Infinity) < minRemainingTimeMs;
 
     const processRecord = async (record: SQSRecord) => {
+      if (outOfTime()) {
+        deferred.push(record.messageId);
+        throw new OutOfTimeError();
+      }
       const attributeId = record.messageAttributes?.correlationId?.stringValue;
       const recordLogger = logger.createChild({
         persistentKeys: { messageId: record.messageId, ...(attributeId && { correlationId: attributeId }) },
@@ -74,8 +109,16 @@ export const sqsEventHandler =
       throwOnFullBatchFailure: false,
       processInParallel: !sequential,
     });
-    const failed = response.batchItemFailures.length;
+    const failed = response.batchItemFailures.length - deferred.length;
     if (failed > 0) countMetric('RecordsFailed', {}, failed);
-    logger.info('batch processed', { records: event.Records.length, failed, correlationIds: [...flows] });
+    if (deferred.length > 0) {
+      countMetric('RecordsDeferred', {}, deferred.length);
+      logger.warn('running out of time: records not started, left for a later receive', {
+        deferred: deferred.length,
+        remainingTimeMs: context.getRemainingTimeInMillis?.(),
+        minRemainingTimeMs,
+      });
+    }
+    logger.info('batch processed', { records: event.Records.length, failed, deferred: deferred.length, correlationIds: [...flows] });
     return response;
   });

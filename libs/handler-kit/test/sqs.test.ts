@@ -2,7 +2,7 @@ import { buildEvent } from '@platform/events';
 import { currentCorrelationId } from '@platform/observability';
 import { captureOutput, sqsEvent, type CapturedOutput } from '@platform/testing';
 import type { Context } from 'aws-lambda';
-import { sqsEventHandler } from '../src';
+import { MIN_REMAINING_TIME_MS, sqsEventHandler } from '../src';
 
 const context = { awsRequestId: 'r', functionName: 'consumer' } as Context;
 const line = { orderId: 'o1', itemId: 'i1', quantity: 1, customerEmail: 'ada@example.com' };
@@ -47,6 +47,57 @@ describe('sqsEventHandler', () => {
     const failed = output.logs().filter((entry) => entry.level === 'WARN');
     expect(failed.map((entry) => entry.correlationId)).toEqual(['req-A', undefined]);
     expect(output.metrics().map(({ name, value, dimensions }) => [name, value, dimensions])).toEqual([['RecordsFailed', 2, { service: 'service_undefined' }]]);
+  });
+
+  describe('running out of time', () => {
+    /** A context whose remaining time falls by `stepMs` each time a record finishes. */
+    const clock = (startMs: number) => {
+      let remaining = startMs;
+      const timed = { ...context, getRemainingTimeInMillis: () => remaining } as Context;
+      return { context: timed, spend: (ms: number) => void (remaining -= ms) };
+    };
+
+    it('stops taking records when the remaining time runs low and reports the untouched ones as failures', async () => {
+      const { context: timed, spend } = clock(MIN_REMAINING_TIME_MS + 2_500);
+      const started: string[] = [];
+      const finished: string[] = [];
+      const handler = sqsEventHandler(
+        ['order.placed'],
+        async (event) => {
+          started.push(event.data.orderId);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          spend(1_000); // each record takes a second
+          finished.push(event.data.orderId);
+        },
+        { sequential: true },
+      );
+      const batch = sqsEvent(placed('o1'), placed('o2'), placed('o3'), placed('o4'), placed('o5'));
+      const response = await handler(batch, timed);
+      // o1, o2, o3 started with 4.5, 3.5 and 2.5 s left; o4 would start with 1.5 s, under the 2 s reserve.
+      expect(started).toEqual(['o1', 'o2', 'o3']);
+      expect(finished).toEqual(started); // nothing cut off halfway
+      expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+        batch.Records.slice(3).map((record) => record.messageId),
+      );
+      expect(output.logs().find((entry) => entry.message.startsWith('running out of time'))).toMatchObject({ level: 'WARN', deferred: 2 });
+      expect(output.metrics().map(({ name, value }) => [name, value])).toEqual([['RecordsDeferred', 2]]);
+    });
+
+    it('in parallel, starts nothing when the batch begins with too little time', async () => {
+      const { context: timed } = clock(MIN_REMAINING_TIME_MS - 1);
+      const started: string[] = [];
+      const handler = sqsEventHandler(['order.placed'], async (event) => void started.push(event.data.orderId));
+      const batch = sqsEvent(placed('o1'), placed('o2'));
+      const response = await handler(batch, timed);
+      expect(started).toEqual([]);
+      expect(response.batchItemFailures).toHaveLength(2);
+    });
+
+    it('takes every record while there is time', async () => {
+      const { context: timed } = clock(60_000);
+      const handler = sqsEventHandler(['order.placed'], async () => undefined, { sequential: true });
+      await expect(handler(sqsEvent(placed('o1'), placed('o2')), timed)).resolves.toEqual({ batchItemFailures: [] });
+    });
   });
 
   it('counts nothing when every record succeeds', async () => {

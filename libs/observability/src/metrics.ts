@@ -15,7 +15,9 @@ export type MetricName =
   | 'StockRejected'
   | 'NotificationsSent'
   | 'EventsPublished'
-  | 'RecordsFailed';
+  | 'RecordsFailed'
+  // SQS records not started because the invocation was running out of time (handler-kit sqsEventHandler).
+  | 'RecordsDeferred';
 
 /**
  * Extra dimensions of one count. Low cardinality only (a reason, never an

@@ -156,7 +156,7 @@ describe('npm run dlq on the local stack', () => {
     // list
     const listed = await run(['list'], env);
     assert.equal(listed.code, 0, listed.err);
-    assert.match(listed.out, new RegExp(`${DLQ}\\s+2\\s+0\\s+\\d+s\\s+${SOURCE} \\(after 3 receives\\)`));
+    assert.match(listed.out, new RegExp(`${DLQ}\\s+2\\s+0\\s+\\d+s\\s+${SOURCE} \\(after 5 receives\\)`));
     const summary = JSON.parse((await run(['list', '--json', '--no-age'], env)).out).find((q) => q.name === DLQ);
     assert.equal(summary.depth, 2);
 
@@ -187,7 +187,7 @@ describe('npm run dlq on the local stack', () => {
 
     // (order-processor, which never accepted this order, will refuse the stock.reserved: that is its own DLQ's business.)
     assert.equal(await waitFor(() => answerTo(orderId), 'items-api to answer the order'), 'RESERVED');
-    // The poison is still poison: 3 receives later it is back in the DLQ, alone.
+    // The poison is still poison: 5 receives later it is back in the DLQ, alone.
     await waitFor(async () => ((await dlqDepth()) === 1 ? true : undefined), 'the poison back in the DLQ', 30_000);
     const left = await peek();
     assert.deepEqual(left.map((m) => m.event.id), [poisonId]);

@@ -142,7 +142,7 @@ describe('consumer-service generator', () => {
     const queue = Resources.EventsQueue.Properties;
     assert.equal(queue.VisibilityTimeout, 36);
     assert.ok(queue.VisibilityTimeout >= 6 * fn.Properties.Timeout, `VisibilityTimeout ${queue.VisibilityTimeout} < 6 × ${fn.Properties.Timeout}`);
-    assert.deepEqual(queue.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': ['EventsDlq', 'Arn'] }, maxReceiveCount: 3 });
+    assert.deepEqual(queue.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': ['EventsDlq', 'Arn'] }, maxReceiveCount: 5 });
     assert.equal(Resources.EventsDlq.Properties.MessageRetentionPeriod, 1209600);
 
     const subscription = Resources.EventsSubscription.Properties;
@@ -158,6 +158,7 @@ describe('consumer-service generator', () => {
 
     const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping');
     assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.deepEqual(mapping.Properties.ScalingConfig, { MaximumConcurrency: 5 });
     assert.equal(mapping.Properties.BatchSize, 10);
 
     // One role, the function's own: its logs, receiving from its queue, and its X-Ray traces.

@@ -3,6 +3,9 @@
 // retries the same batch; with ReportBatchItemFailures the shard resumes
 // from the lowest failed sequence number. Retries go on until
 // `maximumRetryAttempts` (-1: until the record leaves the stream, as in AWS).
+// Each shard keeps a checkpoint (the last record fully processed, or the
+// first record of a batch being retried); an iterator that goes stale is
+// renewed from it. One shard's errors never stop another shard's reading.
 import {
   DescribeStreamCommand,
   GetRecordsCommand,
@@ -58,7 +61,10 @@ export const startStreamEventSource = ({
   log = console.log,
 }) => {
   let stopped = false;
-  const shards = new Map(); // shardId → { iterator, attempts, lastSequence }
+  // shardId → { iterator (null: take one from the checkpoint), startType (until the first iterator),
+  //   attempts, lastSequence (last record fully processed), retryFrom (first record of a batch
+  //   being retried), notBefore (epoch ms: the shard waits after an error or a failed batch) }
+  const shards = new Map();
   const finished = new Set();
 
   /** A shard iterator of `type`; AT_/AFTER_SEQUENCE_NUMBER take `sequenceNumber`. */
@@ -80,18 +86,29 @@ export const startStreamEventSource = ({
       if (parent && described.has(parent) && !finished.has(parent)) continue;
       // Shards that appear after start-up hold only new records: read them from the beginning.
       const type = shards.size === 0 && finished.size === 0 ? startingPosition : 'TRIM_HORIZON';
-      shards.set(shard.ShardId, { iterator: await iterator(shard.ShardId, type), attempts: 0 });
+      // The iterator is taken on the shard's first poll, so a failure there is that shard's alone.
+      shards.set(shard.ShardId, { iterator: null, startType: type, attempts: 0, notBefore: 0 });
     }
   };
 
   // DynamoDB Local hands out iterators that go stale: after 15 minutes
   // (ExpiredIterator, e.g. a sleeping laptop) and, with several streams in one
   // instance, an iterator taken while its shard was empty can point before the
-  // shard's first record (TrimmedDataAccess). Either way, take a fresh one just
-  // after the last record handed to the function, so nothing is skipped or repeated.
+  // shard's first record (TrimmedDataAccess). Either way, take a fresh one from
+  // the checkpoint, so nothing is skipped or repeated: at the first record of a
+  // batch being retried, else just after the last record fully processed, else
+  // (nothing processed yet) at the shard's start.
   const STALE_ITERATOR = new Set(['ExpiredIteratorException', 'TrimmedDataAccessException']);
-  const freshIterator = (shardId, { lastSequence }) =>
-    lastSequence ? iterator(shardId, 'AFTER_SEQUENCE_NUMBER', lastSequence) : iterator(shardId, 'TRIM_HORIZON');
+  const freshIterator = async (shardId, state) => {
+    if (state.startType) {
+      const first = await iterator(shardId, state.startType);
+      state.startType = undefined;
+      return first;
+    }
+    if (state.retryFrom) return iterator(shardId, 'AT_SEQUENCE_NUMBER', state.retryFrom);
+    if (state.lastSequence) return iterator(shardId, 'AFTER_SEQUENCE_NUMBER', state.lastSequence);
+    return iterator(shardId, 'TRIM_HORIZON');
+  };
 
   // A closed shard has children that hold what follows it: look for them at once.
   let rediscover = false;
@@ -102,11 +119,14 @@ export const startStreamEventSource = ({
   };
 
   const pollShard = async (shardId, state) => {
+    state.iterator ??= await freshIterator(shardId, state);
     let page;
     try {
       page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }));
     } catch (error) {
       if (!STALE_ITERATOR.has(error.name)) throw error;
+      log(`${functionName}: shard ${shardId}: ${error.name}, renewing the iterator from the checkpoint`);
+      state.iterator = null;
       state.iterator = await freshIterator(shardId, state);
       return false;
     }
@@ -120,6 +140,7 @@ export const startStreamEventSource = ({
     const resumeAt = resumeSequenceNumber(result, Records, reportBatchItemFailures);
     if (resumeAt === null) {
       state.attempts = 0;
+      state.retryFrom = undefined;
       state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
@@ -130,13 +151,21 @@ export const startStreamEventSource = ({
     if (maximumRetryAttempts >= 0 && state.attempts > maximumRetryAttempts) {
       log(`${functionName}: giving up on a batch after ${state.attempts} attempts (on-failure destination in AWS)`);
       state.attempts = 0;
+      state.retryFrom = undefined;
       state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
+      if (!NextShardIterator) endShard(shardId);
       return true;
     }
     log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}${flowNote(flowsOf(Records))}`);
-    await sleep(retryDelayMs);
-    state.iterator = await iterator(shardId, 'AT_SEQUENCE_NUMBER', resumeAt);
+    // The records before resumeAt are done; the retry starts at resumeAt. The shard waits
+    // (the others do not) and then takes its iterator from this checkpoint.
+    if (resumeAt !== Records[0].dynamodb.SequenceNumber) {
+      state.lastSequence = Records[Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt) - 1].dynamodb.SequenceNumber;
+    }
+    state.retryFrom = resumeAt;
+    state.iterator = null;
+    state.notBefore = Date.now() + retryDelayMs;
     return true;
   };
 
@@ -150,8 +179,19 @@ export const startStreamEventSource = ({
           lastDiscovery = Date.now();
         }
         let busy = false;
-        for (const [shardId, state] of shards) busy = (await pollShard(shardId, state)) || busy;
-        if (!busy) await sleep(200);
+        for (const [shardId, state] of shards) {
+          if (stopped) break;
+          if (state.notBefore > Date.now()) continue;
+          try {
+            busy = (await pollShard(shardId, state)) || busy;
+          } catch (error) {
+            // This shard alone waits and tries again (with its iterator, or one from its checkpoint).
+            if (stopped) break;
+            log(`${functionName}: stream shard ${shardId} error, retrying it in 1 s: ${error.message}`);
+            state.notBefore = Date.now() + 1000;
+          }
+        }
+        if (!busy) await sleep(Math.min(200, retryDelayMs));
       } catch (error) {
         if (stopped) break;
         log(`${functionName}: stream poller error, retrying in 1 s: ${error.message}`);

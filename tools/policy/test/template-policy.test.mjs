@@ -32,6 +32,7 @@ import {
   oneRolePerFunction,
   ownResourcesOnly,
   queuePoliciesAllowOnlyTheTopic,
+  sqsMaximumConcurrency,
   sqsVisibilityTimeout,
 } from '../template-policy.mjs';
 
@@ -233,15 +234,34 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.equal(sqsVisibilityTimeout(sqsFeeding({}, 6)).length, 1);
   });
 
-  it('dead-letter queues: retention other than 14 days and maxReceiveCount other than 3 are flagged', () => {
+  it('SQS event sources: a mapping without ScalingConfig.MaximumConcurrency is flagged; a stream mapping is not', () => {
+    const withScaling = (scaling) => {
+      const t = sqsFeeding({ VisibilityTimeout: 36 }, 6);
+      if (scaling !== undefined) t.Resources.Mapping.Properties.ScalingConfig = scaling;
+      return t;
+    };
+    assert.deepEqual(sqsMaximumConcurrency(withScaling({ MaximumConcurrency: 5 })), []);
+    assert.deepEqual(sqsMaximumConcurrency(withScaling(undefined)), [
+      'Mapping: SQS event source without ScalingConfig.MaximumConcurrency (2-1000), has undefined',
+    ]);
+    assert.equal(sqsMaximumConcurrency(withScaling({ MaximumConcurrency: 1 })).length, 1);
+    const stream = template({
+      Table: { Type: 'AWS::DynamoDB::Table', Properties: {} },
+      Mapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] } } },
+    });
+    assert.deepEqual(sqsMaximumConcurrency(stream), []);
+  });
+
+  it('dead-letter queues: retention other than 14 days and maxReceiveCount other than 5 are flagged', () => {
     const redrive = (dlq, maxReceiveCount) =>
       template({
         Queue: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount } } },
         Dlq: { Type: 'AWS::SQS::Queue', Properties: dlq },
       });
-    assert.deepEqual(deadLetterQueues(redrive({ MessageRetentionPeriod: 1209600 }, 3)), []);
-    assert.deepEqual(deadLetterQueues(redrive({}, 5)), [
-      'Queue: RedrivePolicy maxReceiveCount is 5, must be 3',
+    assert.deepEqual(deadLetterQueues(redrive({ MessageRetentionPeriod: 1209600 }, 5)), []);
+    // AWS advises at least 5 receives for a queue that triggers Lambda: 3 (the seed's) is too few.
+    assert.deepEqual(deadLetterQueues(redrive({}, 3)), [
+      'Queue: RedrivePolicy maxReceiveCount is 3, must be 5',
       'Dlq: dead-letter queue (of Queue) has MessageRetentionPeriod 345600, must be 1209600 (14 days)',
     ]);
     const onFailure = template({
@@ -629,7 +649,8 @@ describe('packaged services keep the deployment rules', () => {
         'one IAM role per function, no unused role': oneRolePerFunction,
         'no wildcard actions, Resource "*" only for logs/xray': noWildcards,
         'SQS event source VisibilityTimeout >= 6 x function Timeout': sqsVisibilityTimeout,
-        'DLQs keep 14 days, RedrivePolicy maxReceiveCount 3': deadLetterQueues,
+        'DLQs keep 14 days, RedrivePolicy maxReceiveCount 5': deadLetterQueues,
+        'every SQS event source has ScalingConfig.MaximumConcurrency': sqsMaximumConcurrency,
         'queue policies admit only SNS from the domain-events topic': (t) => queuePoliciesAllowOnlyTheTopic(t, BUS_TOPIC_ARN),
         'names only its own resources, and the platform\'s topics only by their exports': (t) => ownResourcesOnly(t, { service, stage: STAGE, services: SERVICES }),
         'consumer queues subscribe to the bus, raw, filtered on type': (t) => consumerQueuesSubscribeToTheBus(t, BUS_TOPIC_ARN),

@@ -2,6 +2,9 @@ import { entityKey, type Table } from '@platform/dynamo';
 import { ConflictError } from '@platform/errors';
 import type { ClaimResult, NotificationRecord, NotificationStore } from '../domain';
 
+/** The claimedAt of a released claim: older than any staleBefore, so the next claim takes it. */
+export const RELEASED = 0;
+
 export const notificationKey = (eventId: string) => entityKey('NOTIFICATION', eventId);
 
 const ignoreConflict = (error: unknown) => {
@@ -37,13 +40,19 @@ export class DynamoNotificationStore implements NotificationStore {
     });
   }
 
+  /**
+   * Makes the claim stale (claimedAt 0) with a conditional UpdateItem rather
+   * than deleting it: the next delivery's claim takes a stale claim over, and
+   * the role needs no dynamodb:DeleteItem.
+   */
   async release(eventId: string, claimedAt: number): Promise<void> {
     await this.table
-      .delete({
+      .update({
         Key: notificationKey(eventId),
+        UpdateExpression: 'SET claimedAt = :released',
         ConditionExpression: '#status = :sending AND claimedAt = :claimedAt',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sending': 'SENDING', ':claimedAt': claimedAt },
+        ExpressionAttributeValues: { ':sending': 'SENDING', ':claimedAt': claimedAt, ':released': RELEASED },
       })
       // Someone else's claim by now, or already gone: either way not ours to release.
       .catch(ignoreConflict);

@@ -35,7 +35,16 @@ export interface NotificationStore {
  */
 export const CLAIM_TIMEOUT_MS = 30_000;
 
-export type NotifyResult = 'SENT' | 'DUPLICATE';
+/**
+ * 'SENT_UNRECORDED': sent, but marking it SENT failed on every attempt. The
+ * delivery still succeeds (a failed delivery would come back once the claim
+ * is stale and send again); the record stays SENDING and the caller logs it.
+ */
+export type NotifyResult = 'SENT' | 'DUPLICATE' | 'SENT_UNRECORDED';
+
+/** How often, and with what backoff, marking SENT is tried: 4 attempts, at most 0.35 s of waiting, well inside the 6 s timeout. */
+export const MARK_SENT_ATTEMPTS = 4;
+export const MARK_SENT_BASE_DELAY_MS = 50;
 
 /** Two deliveries of one event are being handled at once; this one fails and is retried later. */
 export class NotificationInProgressError extends Error {
@@ -49,14 +58,19 @@ export class NotificationInProgressError extends Error {
  * Sends one notification per event, recorded by event id. A delivery first
  * claims the event, sends, then marks it SENT; a redelivered event finds
  * SENT and sends nothing. A failed send releases the claim, so the retry
- * sends. Only a delivery that dies between send and mark, and whose claim
- * then times out, can cause a second send: at-least-once, never silently none.
+ * sends. Marking SENT is idempotent and is retried with backoff (a throttled
+ * write must not turn into a second send). After a successful send the claim
+ * is never released and the delivery never fails: if marking SENT fails on
+ * every attempt, the result is 'SENT_UNRECORDED' and SQS deletes the message.
+ * Only a delivery that dies between send and mark, and whose claim then times
+ * out, can cause a second send: at-least-once, never silently none.
  */
 export class Notifier {
   constructor(
     private readonly store: NotificationStore,
     private readonly channel: NotificationChannel,
     private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   async notify(event: OrderOutcomeEvent): Promise<NotifyResult> {
@@ -73,7 +87,21 @@ export class Notifier {
       await this.store.release(event.id, claimedAt);
       throw error;
     }
-    await this.store.markSent(event.id, new Date(this.now()).toISOString());
-    return 'SENT';
+    return (await this.markSentRetrying(event.id)) ? 'SENT' : 'SENT_UNRECORDED';
+  }
+
+  /** True once the record says SENT; false when every attempt failed. Never throws: the send has happened. */
+  private async markSentRetrying(eventId: string): Promise<boolean> {
+    const sentAt = new Date(this.now()).toISOString();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.store.markSent(eventId, sentAt);
+        return true;
+      } catch {
+        // Any error: the update is idempotent, so trying again is always safe.
+        if (attempt >= MARK_SENT_ATTEMPTS) return false;
+        await this.sleep(MARK_SENT_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      }
+    }
   }
 }

@@ -19,6 +19,11 @@ export const ACCEPTED_EVENTS = ['order.confirmed', 'order.rejected'] as const;
 
 export const handler = sqsEventHandler(ACCEPTED_EVENTS, async (event, { logger }) => {
   const result = await getNotifier().notify(event);
-  if (result === 'SENT') countMetric('NotificationsSent');
+  if (result !== 'DUPLICATE') countMetric('NotificationsSent');
+  if (result === 'SENT_UNRECORDED') {
+    // Sent, but the record could not be marked SENT: a redelivery after the claim times out could send again.
+    logger.error('notification sent but not recorded as SENT', { orderId: event.data.orderId, eventId: event.id });
+    return;
+  }
   logger.info(result === 'SENT' ? 'notification sent' : 'duplicate event, notification already sent', { orderId: event.data.orderId });
 });

@@ -21,6 +21,7 @@ export class InMemoryNotificationStore implements NotificationStore {
 
   async release(eventId: string, claimedAt: number) {
     const row = this.rows.get(eventId);
-    if (row?.status === 'SENDING' && row.claimedAt === claimedAt) this.rows.delete(eventId);
+    // Like the DynamoDB store: the claim is made stale, not deleted.
+    if (row?.status === 'SENDING' && row.claimedAt === claimedAt) this.rows.set(eventId, { ...row, claimedAt: 0 });
   }
 }

@@ -67,6 +67,49 @@ export const notifierBehaviour = (store: () => NotificationStore) => {
     expect(sent).toHaveLength(1);
   });
 
+  it('retries a throttled "mark SENT": one send, and a redelivery sends nothing', async () => {
+    const backing = store();
+    let throttled = 0;
+    const throttledOnce: NotificationStore = {
+      claim: (...args) => backing.claim(...args),
+      release: (...args) => backing.release(...args),
+      markSent: async (...args) => {
+        if (throttled === 0) {
+          throttled += 1;
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+        }
+        return backing.markSent(...args);
+      },
+    };
+    const noWait = async () => undefined;
+    const event = confirmed();
+    await expect(new Notifier(throttledOnce, recording.channel, Date.now, noWait).notify(event)).resolves.toBe('SENT');
+    expect(throttled).toBe(1);
+    await expect(new Notifier(throttledOnce, recording.channel, Date.now, noWait).notify(event)).resolves.toBe('DUPLICATE');
+    expect(recording.sent).toHaveLength(1);
+  });
+
+  it('never releases or fails after a successful send, even when "mark SENT" keeps failing', async () => {
+    const backing = store();
+    const released: string[] = [];
+    const markFails: NotificationStore = {
+      claim: (...args) => backing.claim(...args),
+      release: async (...args) => {
+        released.push(args[0]);
+        return backing.release(...args);
+      },
+      markSent: () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' })),
+    };
+    const event = confirmed();
+    await expect(new Notifier(markFails, recording.channel, Date.now, async () => undefined).notify(event)).resolves.toBe(
+      'SENT_UNRECORDED',
+    );
+    expect(released).toEqual([]);
+    // A duplicate delivery meanwhile finds the claim held and sends nothing.
+    await expect(new Notifier(backing, recording.channel).notify(event)).rejects.toThrow(NotificationInProgressError);
+    expect(recording.sent).toHaveLength(1);
+  });
+
   it('retries a delivery that died after claiming, once its claim is stale', async () => {
     const event = confirmed();
     const dying = new Notifier(store(), { name: 'test', send: () => new Promise(() => undefined) });
