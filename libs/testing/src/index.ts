@@ -8,3 +8,4 @@ export { captureOutput, metricsOf, type CapturedOutput, type EmittedMetric } fro
 export { readTableStream } from './table-stream';
 export { localClientConfig } from './local-aws.cjs';
 export { scanTable } from './scan-table.cjs';
+export { createResponseChecker, type ObservedResponse } from './openapi-responses.cjs';

@@ -1,17 +1,13 @@
 // The merged OpenAPI document as the fuzzer uses it: the operations to fuzz,
 // each request body's schema to generate from and to judge bodies by, and a
 // check that each answer is one the document lists (status and body).
-// The response check is the logic of tools/e2e/support/openapi-validator.ts,
-// in ESM, for a document passed in rather than generated on first use.
+// The response check is the e2e tests' own (libs/testing openapi-responses.cjs).
 import Ajv2020Module from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createResponseChecker } from '../../../libs/testing/src/openapi-responses.cjs';
 
-// ajv and ajv-formats are CommonJS with a default export.
+// ajv is CommonJS with a default export.
 const Ajv2020 = /** @type {typeof import('ajv/dist/2020.js').default} */ (/** @type {any} */ (Ajv2020Module).default ?? Ajv2020Module);
-const addFormats = /** @type {typeof import('ajv-formats').default} */ (/** @type {any} */ (addFormatsModule).default ?? addFormatsModule);
 
-/** What the local gateway serves itself, outside any service's document. */
-const GATEWAY_OWN_PATHS = new Set(['/openapi.json', '/docs', '/docs/']);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** @typedef {Record<string, any>} Json */
@@ -26,12 +22,6 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  * @property {Json[]} parameters
  * @property {string[]} statuses  the documented response statuses
  */
-
-const isParam = (segment) => /^\{[^}]+\}$/.test(segment);
-const segmentsOf = (pathname) => pathname.split('/').slice(1);
-
-/** `#/components/schemas/X` is relative to the document; in ajv it names the components schema. */
-const toAjvRefs = (schema) => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', '"openapi-components#/$defs/'));
 
 /** The schema with every $ref into the components replaced by its target, for generating values. */
 export const inlineRefs = (document, schema) => {
@@ -78,10 +68,7 @@ const asZodJudges = (schema) => {
 
 /** @param {Json} document */
 export const createOpenApi = (document) => {
-  // strict: false, because OpenAPI adds keywords JSON Schema does not know (example, discriminator…).
-  const responseAjv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(responseAjv);
-  responseAjv.addSchema({ $id: 'openapi-components', $defs: toAjvRefs(document.components?.schemas ?? {}) });
+  const { mismatch, templateFor } = createResponseChecker(document);
   // Request bodies are judged as zod judges them: lengths in UTF-16 code units (String#length), no formats.
   const requestAjv = new Ajv2020({ strict: false, allErrors: false });
   requestAjv.addKeyword({ keyword: 'minUnits', type: 'string', schemaType: 'number', validate: (min, data) => data.length >= min });
@@ -109,70 +96,6 @@ export const createOpenApi = (document) => {
       }),
     );
 
-  /** The document's path template for `pathname`, literal segments beating {params} from the left, as API Gateway matches. */
-  const templateFor = (pathname) => {
-    const actual = segmentsOf(pathname);
-    const rank = (template) => segmentsOf(template).map((segment) => (isParam(segment) ? '1' : '0')).join('');
-    return Object.keys(document.paths ?? {})
-      .filter((template) => {
-        const expected = segmentsOf(template);
-        return expected.length === actual.length && expected.every((segment, index) => (isParam(segment) ? actual[index] !== '' : segment === actual[index]));
-      })
-      .sort((a, b) => rank(a).localeCompare(rank(b)))[0];
-  };
-
-  const resolveResponse = (response) => {
-    const ref = response?.$ref;
-    if (typeof ref !== 'string') return response;
-    const target = document.components?.responses?.[ref.replace('#/components/responses/', '')];
-    if (!target) throw new Error(`The OpenAPI document refers to ${ref}, which it does not define`);
-    return resolveResponse(target);
-  };
-
-  /** @returns {import('ajv').ValidateFunction} */
-  const compile = (ajv, key, schema) => {
-    const known = validators.get(key);
-    if (known) return known;
-    const validate = ajv.compile(schema);
-    validators.set(key, validate);
-    return validate;
-  };
-
-  const describeErrors = (validate) =>
-    (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message}${error.params ? ` ${JSON.stringify(error.params)}` : ''}`).join('; ');
-
-  /**
-   * Why an answer does not match the document, or undefined when it does: the status must be one
-   * the matched operation documents, and the JSON body must fit that response's schema. A request
-   * no operation matches must have met the gateway's 404 in the API's error shape.
-   * @param {{ method: string, path: string, status: number, body: unknown, hasBody: boolean }} observed  body: the parsed JSON (undefined if none or not JSON)
-   * @returns {string | undefined}
-   */
-  const mismatch = ({ method, path: requested, status, body, hasBody }) => {
-    const pathname = requested.split('?', 1)[0] ?? requested;
-    const lower = method.toLowerCase();
-    if (GATEWAY_OWN_PATHS.has(pathname)) return undefined;
-    const template = templateFor(pathname);
-    const operation = template ? document.paths[template]?.[lower] : undefined;
-    /** @param {string} key @param {Json} schema */
-    const check = (key, schema) => {
-      if (body === undefined) return 'the document gives this answer a JSON body, but there was none (or it was not JSON)';
-      const validate = compile(responseAjv, key, toAjvRefs(schema));
-      return validate(body) ? undefined : `the body does not match the document: ${describeErrors(validate)}`;
-    };
-    if (!template || !operation) {
-      if (lower === 'options' && status === 204) return undefined;
-      if (status !== 404) return `no operation of the document matches ${method} ${pathname.slice(0, 80)}, so the gateway should have answered 404, not ${status}`;
-      return check('#unmatched', { $ref: '#/components/schemas/ErrorBody' });
-    }
-    const responses = operation.responses ?? {};
-    const code = [String(status), `${String(status)[0]}XX`, 'default'].find((candidate) => candidate in responses);
-    if (!code) return `${operation.operationId ?? `${lower} ${template}`} documents ${Object.keys(responses).join(', ')}, not ${status}`;
-    const schema = resolveResponse(responses[code]).content?.['application/json']?.schema;
-    if (!schema) return hasBody ? 'the document gives this answer no body, but it had one' : undefined;
-    return check(`${lower} ${template} ${code}`, schema);
-  };
-
   /**
    * Whether a parsed request body fits the operation's request schema, judged as zod would
    * (lengths in code units, no formats). The route's own rules beyond the schema are the oracle's.
@@ -180,7 +103,13 @@ export const createOpenApi = (document) => {
    */
   const bodyFits = (operation, body) => {
     if (!operation.bodySchema) return true;
-    return compile(requestAjv, `request ${operation.operationId}`, asZodJudges(operation.bodySchema))(body);
+    const key = `request ${operation.operationId}`;
+    let validate = validators.get(key);
+    if (!validate) {
+      validate = requestAjv.compile(asZodJudges(operation.bodySchema));
+      validators.set(key, validate);
+    }
+    return validate(body);
   };
 
   return { document, operations, mismatch, bodyFits, templateFor };
