@@ -5,10 +5,7 @@
 // it: the first failure is shrunk to a smallest counterexample and printed
 // with the seed and path that replay it.
 import fc from 'fast-check';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkResponse, PROPERTIES } from './checks.mjs';
 import { createHttpClient } from './http-client.mjs';
 import { materialize } from './materialize.mjs';
@@ -19,7 +16,6 @@ import { GATEWAY_MAX_BODY, planArbitrary } from './plans.mjs';
 import { createTokenSource, tokenKind } from './tokens.mjs';
 
 const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** @type {typeof import('../../../libs/testing/src/local-stack.cjs')} */
 const { startLocalStack } = require('../../../libs/testing/src/local-stack.cjs');
 
@@ -47,12 +43,10 @@ export const runFuzz = async ({ runs = 1000, seed, path: replayPath, apiUrl, dyn
   const started = performance.now();
   const chosenSeed = seed ?? Math.floor(Math.random() * 0x7fffffff);
   let stack;
-  // The stack's bundles go to a work folder of its own: another stack of this working tree
-  // (npm start, the e2e tests) deletes .esbuild when it stops, from under every stack using it.
-  const workFolder = `.esbuild-package-fuzz-${process.pid}`;
   if (!apiUrl) {
     log('Starting a local stack of its own (free ports)…');
-    stack = await startLocalStack({ env: { ESBUILD_WORK_FOLDER: workFolder } });
+    // Each stack bundles into a work folder of its own (tools/local/lib/offline.mjs) and removes it when it stops.
+    stack = await startLocalStack();
     log(`Local stack ready in ${(stack.readyMs / 1000).toFixed(1)} s: ${stack.apiUrl}`);
   }
   const baseUrl = stack?.apiUrl ?? /** @type {string} */ (apiUrl);
@@ -63,13 +57,7 @@ export const runFuzz = async ({ runs = 1000, seed, path: replayPath, apiUrl, dyn
   } finally {
     client.close();
     snapshots.close();
-    if (stack) {
-      await stack.stop();
-      for (const service of readdirSync(path.join(ROOT, 'services'))) {
-        const folder = path.join(ROOT, 'services', service, workFolder);
-        if (existsSync(folder)) rmSync(folder, { recursive: true, force: true });
-      }
-    }
+    await stack?.stop();
   }
 };
 
