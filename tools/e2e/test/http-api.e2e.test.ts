@@ -114,6 +114,9 @@ describe('the HTTP API through the local gateway', () => {
   });
 
   it('answers 401 without a token and 403 without the items:write scope, and changes nothing', async () => {
+    // An item of its own: the orders above still change the shared one's stock as they are decided.
+    const untouched = await call('POST', '/items', { name: 'untouched', priceCents: 1, stock: 3 }, callers.staff());
+    const id: string = untouched.json.id;
     const before = await call('GET', `/items/${id}`);
     const noToken = await call('POST', '/items', { name: 'free', priceCents: 1, stock: 1 });
     expect(noToken.status).toBe(401);
