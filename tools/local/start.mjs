@@ -94,8 +94,9 @@ const main = async () => {
   );
   await assertPortsFree(config, internalPorts);
 
-  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort });
-  Object.assign(process.env, awsEnv);
+  Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort }));
+  // What the functions run with: the emulators as the Lambda side of the stack reaches them.
+  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: config.runtimeDynamodbPort, snsSqsPort: config.runtimeSnsSqsPort });
 
   log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and ${services.map((s) => s.name).join(', ')}…`);
   const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
@@ -115,6 +116,11 @@ const main = async () => {
     sqs: new SQSClient({ endpoint: snsSqs.endpoint }),
   };
   await provisionStacks(stacks, { clients, region: config.region, log });
+  // The pollers are Lambda's event source mappings: they reach the emulators as the functions do.
+  const runtimeClients = {
+    streams: new DynamoDBStreamsClient({ endpoint: `http://127.0.0.1:${config.runtimeDynamodbPort}` }),
+    sqs: new SQSClient({ endpoint: `http://127.0.0.1:${config.runtimeSnsSqsPort}` }),
+  };
   await Promise.all(offline.map(({ service, child, ports }) => waitForPort(ports.lambda, child, service.name)));
 
   const byName = new Map(stacks.map((stack) => [stack.name, stack]));
@@ -139,8 +145,8 @@ const main = async () => {
       ...startEventSources({
         ...byName.get(service.name),
         invoke,
-        sqs: clients.sqs,
-        streams: clients.streams,
+        sqs: runtimeClients.sqs,
+        streams: runtimeClients.streams,
         region: config.region,
         retryVisibilitySeconds: config.retryVisibilitySeconds,
         log: (line) => log(`[event-source] ${line}`),
