@@ -36,20 +36,20 @@ export const readConfig = (env = process.env) => {
   const dynamodbPort = port(env, 'DYNAMODB_PORT', 8000);
   const snsSqsPort = port(env, 'SNS_SQS_PORT', 4566);
   return {
-  region: env.AWS_REGION || DEFAULT_REGION,
-  dynamodbPort,
-  snsSqsPort,
-  // The Lambda side of the stack (the functions' SDK calls, the pollers) can be sent
-  // through something else in front of the emulators: `npm run faults` puts a
-  // fault-injecting proxy there. Tools and provisioning always go straight in.
-  runtimeDynamodbPort: port(env, 'LOCAL_RUNTIME_DYNAMODB_PORT', dynamodbPort),
-  runtimeSnsSqsPort: port(env, 'LOCAL_RUNTIME_SNS_SQS_PORT', snsSqsPort),
-  // HTTP_PORT; ITEMS_API_PORT is its older name, still honoured.
-  httpPort: port(env, env.HTTP_PORT ? 'HTTP_PORT' : 'ITEMS_API_PORT', 3000),
-  lambdaPortBase: port(env, 'LAMBDA_PORT_BASE', 3002),
-  // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
-  retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),
-  // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
-  concurrency: optionalInteger(env, 'LOCAL_LAMBDA_CONCURRENCY', 1, 1000) ?? DEFAULT_CONCURRENCY,
+    region: env.AWS_REGION || DEFAULT_REGION,
+    dynamodbPort,
+    snsSqsPort,
+    // The Lambda side of the stack (the functions' SDK calls, the pollers) can be sent
+    // through something else in front of the emulators: `npm run faults` puts a
+    // fault-injecting proxy there. Tools and provisioning always go straight in.
+    runtimeDynamodbPort: port(env, 'LOCAL_RUNTIME_DYNAMODB_PORT', dynamodbPort),
+    runtimeSnsSqsPort: port(env, 'LOCAL_RUNTIME_SNS_SQS_PORT', snsSqsPort),
+    // HTTP_PORT; ITEMS_API_PORT is its older name, still honoured.
+    httpPort: port(env, env.HTTP_PORT ? 'HTTP_PORT' : 'ITEMS_API_PORT', 3000),
+    lambdaPortBase: port(env, 'LAMBDA_PORT_BASE', 3002),
+    // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
+    retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),
+    // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
+    concurrency: optionalInteger(env, 'LOCAL_LAMBDA_CONCURRENCY', 1, 1000) ?? DEFAULT_CONCURRENCY,
   };
 };
