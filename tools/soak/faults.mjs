@@ -3,10 +3,7 @@
 // a local stack of its own, then the soak's invariants checked after recovery
 // and every client-visible failure during the outage checked too.
 //   --orders N   orders per scenario (default 200)
-//   --only a,b   scenarios to run (default: all; those that cannot run yet are listed as such)
-// Scenarios (see SCENARIOS): the ones marked `needs` cannot be injected until
-// the stack lets its functions reach an emulator through another endpoint
-// (the fault proxy, lib/fault-proxy.mjs); they are listed, not run.
+//   --only a,b   scenarios to run (default: all, see SCENARIOS)
 // Exit code 0 when every invariant held, 1 when one did not, 2 on a usage or setup error.
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,13 +16,16 @@ const FUNCTION_TIMEOUT_MS = 6_000;
 const INTEGRATION_TIMEOUT_MS = 30_000;
 const OUTAGE_MS = 20_000;
 
-const NEEDS_ENDPOINT =
-  'needs the stack to give its functions and pollers an emulator endpoint other than the one the emulator listens on (the fault proxy, lib/fault-proxy.mjs, in between); tools/local has no such setting yet';
-
 /**
- * Each scenario freezes DynamoDB Local (SIGSTOP, then SIGCONT) in the given
- * windows, ms after the orders start: connections open and requests sent, no answer.
- * @type {Record<string, { what: string, freezes?: Array<[number, number]>, needs?: string }>}
+ * Each scenario injects its faults in windows, ms after the orders start:
+ * - `freezes`: DynamoDB Local stopped (SIGSTOP, then SIGCONT): connections open and requests sent, no answer;
+ * - `outages`: an emulator unreachable for the Lambda side of the stack (its functions and
+ *   pollers reach it through a fault proxy, LOCAL_RUNTIME_*_PORT): new connections
+ *   refused, open ones reset;
+ * - `env`: settings of the stack for the whole run (LOCAL_FAULT_CONSUMER_THROW_EVERY: see
+ *   injectedFaultPlan in libs/handler-kit/src/sqs.ts).
+ * @typedef {{ what: string, freezes?: Array<[number, number]>, outages?: Array<{ emulator: 'dynamodb' | 'snsSqs', at: number, ms: number }>, env?: Record<string, string> }} Scenario
+ * @type {Record<string, Scenario>}
  */
 export const SCENARIOS = {
   'dynamodb-stall': { what: `DynamoDB Local frozen (SIGSTOP) for ${OUTAGE_MS / 1000} s: connections hang, for functions and stream pollers alike`, freezes: [[3_000, OUTAGE_MS]] },
@@ -37,9 +37,9 @@ export const SCENARIOS = {
       [18_000, 7_000],
     ],
   },
-  'dynamodb-down': { what: `DynamoDB unreachable (refused, open connections reset) for ${OUTAGE_MS / 1000} s`, needs: NEEDS_ENDPOINT },
-  'sns-sqs-down': { what: `SNS/SQS unreachable for ${OUTAGE_MS / 1000} s`, needs: NEEDS_ENDPOINT },
-  'consumer-throws': { what: 'a consumer throwing on every 7th record', needs: 'needs a fault hook in a consumer (services/* or libs/handler-kit), which this tool may not add' },
+  'dynamodb-down': { what: `DynamoDB unreachable for the functions and pollers for ${OUTAGE_MS / 1000} s (connections refused, open ones reset)`, outages: [{ emulator: 'dynamodb', at: 3_000, ms: OUTAGE_MS }] },
+  'sns-sqs-down': { what: `SNS/SQS unreachable for the functions and pollers for ${OUTAGE_MS / 1000} s (connections refused, open ones reset)`, outages: [{ emulator: 'snsSqs', at: 3_000, ms: OUTAGE_MS }] },
+  'consumer-throws': { what: 'every consumer throwing on every 7th record it takes, alternately before and after handling it', env: { LOCAL_FAULT_CONSUMER_THROW_EVERY: '7' } },
 };
 
 /** The pid of the DynamoDB Local JVM below the stack's start.mjs. @param {number} root */
@@ -87,6 +87,7 @@ const main = async () => {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { startLocalStack } = await import('../../libs/testing/src/local-stack.cjs');
   const { localClientConfig } = await import('../../libs/testing/src/local-aws.cjs');
+  const { startFaultProxy } = await import('./lib/fault-proxy.mjs');
   const { checkInvariants, isShapedServerError, runWorkload, sleep, waitForOutcomes } = await import('./lib/soak.mjs');
   const log = (/** @type {string} */ line) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -94,35 +95,48 @@ const main = async () => {
   const table = [];
   let failed = false;
   for (const name of only) {
-    const scenario = /** @type {{ what: string, freezes?: Array<[number, number]>, needs?: string }} */ (SCENARIOS[name]);
-    if (scenario.needs) {
-      log(`${name}: not run, ${scenario.needs}`);
-      table.push({ scenario: name, result: 'not run' });
-      continue;
-    }
+    const scenario = /** @type {Scenario} */ (SCENARIOS[name]);
     log(`${name}: ${scenario.what}; ${orders} orders, seed ${seed}; starting a local stack`);
     const started = Date.now();
-    const stack = await startLocalStack();
+    /** @type {Record<string, Awaited<ReturnType<typeof startFaultProxy>>>} */
+    const proxies = {};
+    const stack = await startLocalStack({
+      env: async ({ dynamodb: dynamodbPort, snsSqs }) => {
+        if (!scenario.outages) return { ...scenario.env };
+        proxies.dynamodb = await startFaultProxy({ targetPort: dynamodbPort });
+        proxies.snsSqs = await startFaultProxy({ targetPort: snsSqs });
+        return { ...scenario.env, LOCAL_RUNTIME_DYNAMODB_PORT: String(proxies.dynamodb.port), LOCAL_RUNTIME_SNS_SQS_PORT: String(proxies.snsSqs.port) };
+      },
+    });
     const dynamodb = new DynamoDBClient(localClientConfig(stack.dynamodbEndpoint));
     try {
       const jvm = dynamoDbLocalPid(stack.pid);
       /** @type {{ from: number, to: number }} */
       const outage = { from: 0, to: 0 };
-      const inject = async () => {
-        const begin = Date.now();
-        for (const [at, ms] of scenario.freezes ?? []) {
-          await sleep(Math.max(0, begin + at - Date.now()));
-          outage.from ||= Date.now();
-          log(`${name}: DynamoDB frozen for ${ms / 1000} s`);
-          process.kill(jvm, 'SIGSTOP');
-          try {
-            await sleep(ms);
-          } finally {
-            process.kill(jvm, 'SIGCONT');
-            outage.to = Date.now();
-            log(`${name}: DynamoDB answers again`);
-          }
+      /** @param {number} start @param {number} at @param {number} ms @param {string} what @param {() => unknown} begin @param {() => unknown} end */
+      const faultWindow = async (start, at, ms, what, begin, end) => {
+        await sleep(Math.max(0, start + at - Date.now()));
+        outage.from ||= Date.now();
+        log(`${name}: ${what} for ${ms / 1000} s`);
+        await begin();
+        try {
+          await sleep(ms);
+        } finally {
+          await end();
+          outage.to = Date.now();
+          log(`${name}: ${what}: over`);
         }
+      };
+      const inject = async () => {
+        const start = Date.now();
+        for (const [at, ms] of scenario.freezes ?? []) {
+          await faultWindow(start, at, ms, 'DynamoDB frozen', () => process.kill(jvm, 'SIGSTOP'), () => process.kill(jvm, 'SIGCONT'));
+        }
+        for (const { emulator, at, ms } of scenario.outages ?? []) {
+          const proxy = /** @type {NonNullable<typeof proxies[string]>} */ (proxies[emulator]);
+          await faultWindow(start, at, ms, `${emulator === 'dynamodb' ? 'DynamoDB' : 'SNS/SQS'} unreachable`, () => proxy.setMode('refuse'), () => proxy.setMode('pass'));
+        }
+        outage.to ||= Date.now();
       };
       const [workload] = await Promise.all([runWorkload({ apiUrl: stack.apiUrl, orders, items: 10, seed, concurrency: 6, deletes: 1, log }), inject()]);
       log(`${name}: ${workload.orders.length} orders placed in ${(workload.placedMs / 1000).toFixed(1)} s; waiting for their outcomes`);
@@ -170,6 +184,7 @@ const main = async () => {
     } finally {
       dynamodb.destroy();
       await stack.stop();
+      await Promise.all(Object.values(proxies).map((proxy) => proxy.stop()));
     }
   }
   console.log('');

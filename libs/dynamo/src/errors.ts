@@ -46,6 +46,14 @@ const RETRYABLE = new Set([
 ]);
 
 /**
+ * The store could not be reached at all (after the SDK's own retries): the
+ * connection was refused, reset or timed out. A client may retry later.
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const isUnreachable = (error: Error): boolean =>
+  UNREACHABLE_CODES.has(String((error as { code?: unknown }).code)) || error.name === 'TimeoutError';
+
+/**
  * Turns an SDK error into a typed domain error where there is one, so callers
  * can branch on meaning instead of on AWS error names. Anything else is
  * returned unchanged: it is a bug or a misconfiguration, not a client error.
@@ -69,9 +77,9 @@ export const mapDynamoError = (error: unknown): unknown => {
       }
       return error;
     default:
-      return RETRYABLE.has(error.name)
-        ? new TemporarilyUnavailableError('The data store is busy, try again', options)
-        : error;
+      if (RETRYABLE.has(error.name)) return new TemporarilyUnavailableError('The data store is busy, try again', options);
+      if (isUnreachable(error)) return new TemporarilyUnavailableError('The data store cannot be reached, try again', options);
+      return error;
   }
 };
 

@@ -61,6 +61,16 @@ describe('mapDynamoError', () => {
     },
   );
 
+  it.each([
+    ['a refused connection', sdkError('Error', 'connect ECONNREFUSED 127.0.0.1:8000', { code: 'ECONNREFUSED' })],
+    ['a reset connection', sdkError('Error', 'socket hang up', { code: 'ECONNRESET' })],
+    ['a request timeout', sdkError('TimeoutError', 'Connection timed out after 1000 ms')],
+  ])('maps %s (the store unreachable, SDK retries spent) to a temporary error that names nothing', (_, error) => {
+    const mapped = mapDynamoError(error);
+    expect(mapped).toBeInstanceOf(TemporarilyUnavailableError);
+    expect((mapped as Error).message).toBe('The data store cannot be reached, try again');
+  });
+
   it('maps an oversized item to 413', () => {
     expect(mapDynamoError(sdkError('ValidationException', 'Item size has exceeded the maximum allowed size'))).toBeInstanceOf(
       PayloadTooLargeError,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataOf, EventOf, EventType } from './contracts';
+import type { DataOf, EventOf, EventType, ProducerOf } from './contracts';
 
 export interface BuildOptions {
   /** A stable id for the fact (e.g. derived from the order id) makes republishing it idempotent. */
@@ -11,7 +11,7 @@ export interface BuildOptions {
 
 export const buildEvent = <T extends EventType>(
   type: T,
-  source: string,
+  source: ProducerOf<T>,
   data: DataOf<T>,
   { id = randomUUID(), occurredAt = new Date().toISOString(), correlationId }: BuildOptions = {},
 ): EventOf<T> => ({ id, type, version: 1, occurredAt, source, ...(correlationId && { correlationId }), data }) as EventOf<T>;

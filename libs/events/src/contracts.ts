@@ -26,17 +26,38 @@ const StockRequest = z.object({
   quantity: z.number().int().positive(),
 });
 
+/**
+ * The one service that produces each event type. The envelope's `source` must
+ * name it, so a consumer refuses an event its producer could not have sent;
+ * and the bus topic's policy lets only these services' roles publish
+ * (tools/serverless/platform.cjs, checked against this map by tools/policy).
+ */
+export const EVENT_PRODUCERS = {
+  'item.created': 'items-api',
+  'item.updated': 'items-api',
+  'item.deleted': 'items-api',
+  'order.placed': 'order-processor',
+  'stock.reserved': 'items-api',
+  'stock.rejected': 'items-api',
+  'order.confirmed': 'order-processor',
+  'order.rejected': 'order-processor',
+} as const;
+
+const contract = <T extends keyof typeof EVENT_PRODUCERS, D extends z.ZodType>(type: T, data: D) => envelopeSchema(type, EVENT_PRODUCERS[type], data);
+
 /** The schema of each event type, by type. Producers validate before publishing; consumers on receipt. */
 export const EventSchemas = {
-  'item.created': envelopeSchema('item.created', ItemSnapshot),
-  'item.updated': envelopeSchema('item.updated', ItemSnapshot),
-  'item.deleted': envelopeSchema('item.deleted', z.object({ id: z.string().min(1) })),
-  'order.placed': envelopeSchema('order.placed', OrderLine),
-  'stock.reserved': envelopeSchema('stock.reserved', StockRequest),
-  'stock.rejected': envelopeSchema('stock.rejected', StockRequest.extend({ reason: RejectionReason })),
-  'order.confirmed': envelopeSchema('order.confirmed', OrderLine),
-  'order.rejected': envelopeSchema('order.rejected', OrderLine.extend({ reason: RejectionReason })),
+  'item.created': contract('item.created', ItemSnapshot),
+  'item.updated': contract('item.updated', ItemSnapshot),
+  'item.deleted': contract('item.deleted', z.object({ id: z.string().min(1) })),
+  'order.placed': contract('order.placed', OrderLine),
+  'stock.reserved': contract('stock.reserved', StockRequest),
+  'stock.rejected': contract('stock.rejected', StockRequest.extend({ reason: RejectionReason })),
+  'order.confirmed': contract('order.confirmed', OrderLine),
+  'order.rejected': contract('order.rejected', OrderLine.extend({ reason: RejectionReason })),
 } as const;
+
+export type ProducerOf<T extends EventType> = (typeof EVENT_PRODUCERS)[T];
 
 export type EventType = keyof typeof EventSchemas;
 export type EventOf<T extends EventType> = z.output<(typeof EventSchemas)[T]>;

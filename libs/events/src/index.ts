@@ -1,5 +1,6 @@
 export { buildEvent, type BuildOptions } from './build';
 export {
+  EVENT_PRODUCERS,
   EVENT_TYPES,
   EventSchemas,
   RejectionReason,
@@ -7,6 +8,7 @@ export {
   type DomainEvent,
   type EventOf,
   type EventType,
+  type ProducerOf,
 } from './contracts';
 export { envelopeSchema, type Envelope } from './envelope';
 export { InvalidEventError, parseEvent } from './parse';

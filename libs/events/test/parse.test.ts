@@ -1,6 +1,6 @@
-import { buildEvent, EVENT_TYPES, EventSchemas, InvalidEventError, parseEvent } from '../src';
+import { buildEvent, EVENT_PRODUCERS, EVENT_TYPES, EventSchemas, InvalidEventError, parseEvent } from '../src';
 
-const placed = buildEvent('order.placed', 'items-api', {
+const placed = buildEvent('order.placed', 'order-processor', {
   orderId: 'o1',
   itemId: 'i1',
   quantity: 2,
@@ -14,7 +14,7 @@ describe('event contracts', () => {
       type: 'order.placed',
       version: 1,
       occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      source: 'items-api',
+      source: 'order-processor',
       data: { orderId: 'o1', itemId: 'i1', quantity: 2, customerEmail: 'ada@example.com' },
     });
     expect(EventSchemas['order.placed'].parse(placed)).toEqual(placed);
@@ -33,6 +33,14 @@ describe('event contracts', () => {
     expect(EVENT_TYPES.sort()).toEqual(
       ['item.created', 'item.deleted', 'item.updated', 'order.confirmed', 'order.placed', 'order.rejected', 'stock.rejected', 'stock.reserved'].sort(),
     );
+  });
+
+  it('names one producer per type, and refuses an envelope whose source is any other (issue 13: a forged order.placed)', () => {
+    expect(Object.keys(EVENT_PRODUCERS).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const source of ['items-api', 'notifier', 'order-processor ', '']) {
+      expect(() => parseEvent(JSON.stringify({ ...placed, source }), ['order.placed'])).toThrow(InvalidEventError);
+    }
+    expect(() => parseEvent(JSON.stringify({ ...placed, source: 'items-api' }), ['order.placed'])).toThrow(/source/);
   });
 
   it('parses a raw-delivery SQS body of an accepted type', () => {

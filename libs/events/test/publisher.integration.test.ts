@@ -17,7 +17,7 @@ describe('SNS publisher', () => {
     const placedOnly = await topic.subscribe({ type: ['order.placed'] });
     const outcomesOnly = await topic.subscribe({ type: ['order.confirmed', 'order.rejected'] });
     const publisher = createSnsPublisher(topic.topicArn);
-    const placed = buildEvent('order.placed', 'items-api', data);
+    const placed = buildEvent('order.placed', 'order-processor', data);
     const confirmed = buildEvent('order.confirmed', 'order-processor', data);
     await publisher.publish(placed);
     await publisher.publish(confirmed);
@@ -57,7 +57,7 @@ describe('SNS publisher', () => {
 
   it('refuses to publish an event that breaks its contract', async () => {
     const publisher = createSnsPublisher(topic.topicArn);
-    const broken = { ...buildEvent('order.placed', 'items-api', data), data: { ...data, quantity: 0 } } as DomainEvent;
+    const broken = { ...buildEvent('order.placed', 'order-processor', data), data: { ...data, quantity: 0 } } as DomainEvent;
     await expect(publisher.publish(broken)).rejects.toThrow(InvalidEventError);
     expect(await topic.published()).toEqual([]);
   });

@@ -27,10 +27,10 @@ const rowChanges = (...changes: Array<[string, number]>): DynamoDBStreamEvent =>
 });
 
 const versionedEventFor = ({ newImage }: { newImage?: Record<string, unknown> }) =>
-  buildEvent('item.deleted', 'test', { id: String(newImage?.id) }, { id: `item.updated:${String(newImage?.id)}:${String(newImage?.version)}` });
+  buildEvent('item.deleted', 'items-api', { id: String(newImage?.id) }, { id: `item.updated:${String(newImage?.id)}:${String(newImage?.version)}` });
 
 const eventFor = ({ newImage }: { newImage?: Record<string, unknown> }) =>
-  buildEvent('item.deleted', 'test', { id: String(newImage?.id) }, { id: `item.deleted:${String(newImage?.id)}` });
+  buildEvent('item.deleted', 'items-api', { id: String(newImage?.id) }, { id: `item.deleted:${String(newImage?.id)}` });
 
 describe('streamOutboxHandler', () => {
   it('publishes every change in stream order', async () => {
@@ -118,7 +118,7 @@ describe('streamOutboxHandler', () => {
 
     it('logs each published event with its correlation id, and counts them', async () => {
       const flowEventFor = ({ newImage, correlationId }: TableChange) =>
-        buildEvent('item.deleted', 'test', { id: String(newImage?.id) }, { id: `item.deleted:${String(newImage?.id)}`, correlationId });
+        buildEvent('item.deleted', 'items-api', { id: String(newImage?.id) }, { id: `item.deleted:${String(newImage?.id)}`, correlationId });
       const relay = streamOutboxHandler(flowEventFor, () => ({ publish: async () => undefined }));
       await relay({ Records: [stamped('INSERT', 'a', 'req-1', 100), stamped('INSERT', 'b', 'req-2', 200)] }, context);
       const published = logs().filter((entry) => entry.message === 'event published');

@@ -108,11 +108,14 @@ const serviceCount = () => readdirSync(path.join(ROOT, 'services')).filter((name
 /**
  * Starts `node tools/local/start.mjs` on free ports and resolves once it
  * prints its ready line, with the time that took.
- * @param {{ timeoutMs?: number, env?: Record<string, string> }} [options]
+ * `env` adds to its environment; as a function it is given the emulators'
+ * ports first (e.g. to put a proxy in front of them).
+ * @param {{ timeoutMs?: number, env?: Record<string, string> | ((ports: { dynamodb: number, snsSqs: number }) => Promise<Record<string, string>> | Record<string, string>) }} [options]
  */
-const startLocalStack = async ({ timeoutMs = 240_000, env = {} } = {}) => {
+const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {}) => {
   // Every service takes two consecutive internal ports (see tools/local/start.mjs).
   const { ports: [http, dynamodb, snsSqs], runBase } = await reservePorts(3, 2 * serviceCount());
+  const env = typeof extraEnv === 'function' ? await extraEnv({ dynamodb, snsSqs }) : extraEnv;
   const child = spawn(process.execPath, [path.join(ROOT, 'tools/local/start.mjs')], {
     cwd: ROOT,
     env: {

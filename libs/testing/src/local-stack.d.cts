@@ -18,7 +18,11 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-export declare function startLocalStack(options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<RunningStack>;
+export declare function startLocalStack(options?: {
+  timeoutMs?: number;
+  /** Added to its environment; as a function, given the emulators' ports first (e.g. to put a proxy in front of them). */
+  env?: Record<string, string> | ((ports: { dynamodb: number; snsSqs: number }) => Promise<Record<string, string>> | Record<string, string>);
+}): Promise<RunningStack>;
 export declare function recordLines(child: ChildProcess): TimedLine[];
 export declare function waitForLine(child: ChildProcess, lines: TimedLine[], ready: RegExp, timeoutMs: number, name: string): Promise<number>;
 export declare function stopChild(child: ChildProcess, options?: { group?: boolean; graceMs?: number }): Promise<void>;

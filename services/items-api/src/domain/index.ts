@@ -3,6 +3,7 @@ export { ItemsService, MAX_PAGE_SIZE, type ItemPage, type ItemStore } from './it
 export {
   MissingReservationError,
   StockKeeper,
+  StockRequestMismatchError,
   type Reservation,
   type ReservationStore,
   type ReserveResult,

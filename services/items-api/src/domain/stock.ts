@@ -52,6 +52,18 @@ export class MissingReservationError extends Error {
 }
 
 /**
+ * A request for an order already answered, naming another item or quantity
+ * than the answer recorded: not the order that was answered. Nothing is
+ * changed; the message fails into the DLQ.
+ */
+export class StockRequestMismatchError extends Error {
+  constructor(orderId: string) {
+    super(`The stock request for order ${orderId} does not match the answer recorded for it`);
+    this.name = 'StockRequestMismatchError';
+  }
+}
+
+/**
  * Answers stock requests, once per order. The answer (RESERVED, or REJECTED
  * with OUT_OF_STOCK or ITEM_NOT_FOUND) is recorded with the order id, so a
  * redelivered request changes nothing and gets the first answer again, even
@@ -85,6 +97,8 @@ export class StockKeeper {
     }
     const earlier = await this.store.find(request.orderId);
     if (!earlier) throw new MissingReservationError(request.orderId);
+    // The recorded answer is what this service knows of the order: a request that disagrees with it is not acted on.
+    if (earlier.itemId !== request.itemId || earlier.quantity !== request.quantity) throw new StockRequestMismatchError(request.orderId);
     return earlier;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { withCorrelationId } from '@platform/observability';
-import { ItemsService, StockKeeper, type ItemStore, type Reservation, type ReservationStore } from '../../src/domain';
+import { ItemsService, StockKeeper, StockRequestMismatchError, type ItemStore, type Reservation, type ReservationStore } from '../../src/domain';
 
 export interface CatalogStores {
   items: ItemStore;
@@ -100,6 +100,17 @@ export const catalogBehaviour = (stores: () => CatalogStores) => {
       await items().update(item.id, { expectedVersion: 2, stock: 10 });
       expect(await keeper().answer(late)).toEqual(rejected);
       expect((await items().get(item.id)).stock).toBe(10);
+    });
+
+    it('refuses a request that disagrees with the answer recorded for its order, changing nothing (issue 13: a re-sent order.placed)', async () => {
+      const item = await items().create({ name: 'desk', priceCents: 1, stock: 10 });
+      const other = await items().create({ name: 'chair', priceCents: 1, stock: 10 });
+      const first = request(item.id);
+      await keeper().answer(first);
+      await expect(keeper().answer({ ...first, quantity: 7 })).rejects.toBeInstanceOf(StockRequestMismatchError);
+      await expect(keeper().answer({ ...first, itemId: other.id })).rejects.toBeInstanceOf(StockRequestMismatchError);
+      expect((await items().get(item.id)).stock).toBe(9);
+      expect((await items().get(other.id)).stock).toBe(10);
     });
 
     it('reports each order’s answer once, when it is recorded, never for a redelivered request', async () => {

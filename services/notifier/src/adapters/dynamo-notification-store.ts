@@ -1,6 +1,6 @@
 import { entityKey, type Table } from '@platform/dynamo';
 import { ConflictError } from '@platform/errors';
-import type { ClaimResult, NotificationRecord, NotificationStore } from '../domain';
+import { NOTIFICATION_RETENTION_DAYS, SAME_NOTIFICATION_FIELDS, sameNotification, type ClaimResult, type NotificationRecord, type NotificationStore } from '../domain';
 
 /** The claimedAt of a released claim: older than any staleBefore, so the next claim takes it. */
 export const RELEASED = 0;
@@ -16,17 +16,24 @@ export class DynamoNotificationStore implements NotificationStore {
 
   async claim(record: NotificationRecord, claimedAt: number, staleBefore: number): Promise<ClaimResult> {
     const key = notificationKey(record.eventId);
+    // A stale claim is taken over only by the same notification: a record is never rewritten to say something else.
+    const same = SAME_NOTIFICATION_FIELDS.map((field) => `#${field} = :${field}`).join(' AND ');
     try {
       await this.table.put({
-        Item: { ...key, ...record, status: 'SENDING', claimedAt },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND claimedAt < :stale)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sending': 'SENDING', ':stale': staleBefore },
+        Item: { ...key, ...record, status: 'SENDING', claimedAt, expiresAt: Math.floor(claimedAt / 1000) + NOTIFICATION_RETENTION_DAYS * 86_400 },
+        ConditionExpression: `attribute_not_exists(pk) OR (#status = :sending AND claimedAt < :stale AND ${same})`,
+        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(SAME_NOTIFICATION_FIELDS.map((field) => [`#${field}`, field])) },
+        ExpressionAttributeValues: {
+          ':sending': 'SENDING',
+          ':stale': staleBefore,
+          ...Object.fromEntries(SAME_NOTIFICATION_FIELDS.map((field) => [`:${field}`, record[field]])),
+        },
       });
       return 'CLAIMED';
     } catch (error) {
       ignoreConflict(error);
-      const existing = await this.table.get<{ status: string }>(key, true);
+      const existing = await this.table.get<Partial<NotificationRecord> & { status: string }>(key, true);
+      if (existing && !sameNotification(existing, record)) return 'MISMATCH';
       return existing?.status === 'SENT' ? 'SENT' : 'IN_PROGRESS';
     }
   }

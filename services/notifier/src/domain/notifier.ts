@@ -14,13 +14,30 @@ export interface NotificationRecord extends Notification {
   channel: string;
 }
 
-export type ClaimResult = 'CLAIMED' | 'SENT' | 'IN_PROGRESS';
+/** 'MISMATCH': a record for this event id exists and says something else (another recipient, order or message). */
+export type ClaimResult = 'CLAIMED' | 'SENT' | 'IN_PROGRESS' | 'MISMATCH';
+
+/** The fields a redelivery of the same event must repeat exactly. */
+export const SAME_NOTIFICATION_FIELDS = ['eventType', 'orderId', 'recipient', 'subject', 'text'] as const;
+
+/** True when `stored` is the record `record` would write: same event, same message, same recipient. */
+export const sameNotification = (stored: Partial<NotificationRecord>, record: NotificationRecord): boolean =>
+  SAME_NOTIFICATION_FIELDS.every((field) => stored[field] === record[field]);
+
+/**
+ * How long a notification record, and the email in it, is kept: long enough to
+ * recognise any redelivery of its event (SQS keeps a message 4 days, its DLQ
+ * 14, and a redrive starts the 4 days again), then DynamoDB's TTL deletes it.
+ */
+export const NOTIFICATION_RETENTION_DAYS = 30;
 
 export interface NotificationStore {
   /**
    * Claims the event for one delivery, at `claimedAt` (epoch ms). 'SENT' when
    * it was sent already; 'IN_PROGRESS' when another delivery claimed it at or
-   * after `staleBefore` and has not finished.
+   * after `staleBefore` and has not finished; 'MISMATCH' when the stored
+   * record is not this one (sameNotification), whatever its state: it is
+   * never overwritten. The record expires NOTIFICATION_RETENTION_DAYS after the claim.
    */
   claim(record: NotificationRecord, claimedAt: number, staleBefore: number): Promise<ClaimResult>;
   markSent(eventId: string, sentAt: string): Promise<void>;
@@ -55,6 +72,18 @@ export class NotificationInProgressError extends Error {
 }
 
 /**
+ * A delivery whose event id was notified (or is being notified) with another
+ * recipient, order or message: the stored record wins, nothing is sent, and
+ * the message fails into the DLQ.
+ */
+export class NotificationMismatchError extends Error {
+  constructor(eventId: string) {
+    super(`Event ${eventId} disagrees with the notification recorded for it; not sent`);
+    this.name = 'NotificationMismatchError';
+  }
+}
+
+/**
  * Sends one notification per event, recorded by event id. A delivery first
  * claims the event, sends, then marks it SENT; a redelivered event finds
  * SENT and sends nothing. A failed send releases the claim, so the retry
@@ -78,6 +107,7 @@ export class Notifier {
     const claimedAt = this.now();
     const record = { eventId: event.id, eventType: event.type, orderId: event.data.orderId, channel: this.channel.name, ...notification };
     const claim = await this.store.claim(record, claimedAt, claimedAt - CLAIM_TIMEOUT_MS);
+    if (claim === 'MISMATCH') throw new NotificationMismatchError(event.id);
     if (claim === 'SENT') return 'DUPLICATE';
     if (claim === 'IN_PROGRESS') throw new NotificationInProgressError(event.id);
 

@@ -1,4 +1,4 @@
-import type { ClaimResult, NotificationRecord, NotificationStore } from '../../src/domain';
+import { sameNotification, type ClaimResult, type NotificationRecord, type NotificationStore } from '../../src/domain';
 
 type Row = NotificationRecord & { status: 'SENDING' | 'SENT'; claimedAt: number; sentAt?: string };
 
@@ -8,6 +8,7 @@ export class InMemoryNotificationStore implements NotificationStore {
 
   async claim(record: NotificationRecord, claimedAt: number, staleBefore: number): Promise<ClaimResult> {
     const existing = this.rows.get(record.eventId);
+    if (existing && !sameNotification(existing, record)) return 'MISMATCH';
     if (existing?.status === 'SENT') return 'SENT';
     if (existing && existing.claimedAt >= staleBefore) return 'IN_PROGRESS';
     this.rows.set(record.eventId, { ...record, status: 'SENDING', claimedAt });

@@ -1,5 +1,5 @@
 import { buildEvent } from '@platform/events';
-import { CLAIM_TIMEOUT_MS, NotificationInProgressError, Notifier, type NotificationChannel, type NotificationStore } from '../../src/domain';
+import { CLAIM_TIMEOUT_MS, NotificationInProgressError, NotificationMismatchError, Notifier, type NotificationChannel, type NotificationStore } from '../../src/domain';
 
 let sequence = 0;
 
@@ -36,6 +36,32 @@ export const notifierBehaviour = (store: () => NotificationStore) => {
     await notifier.notify(event);
     await expect(notifier.notify(event)).resolves.toBe('DUPLICATE');
     await expect(notifier.notify({ ...event, occurredAt: new Date().toISOString() })).resolves.toBe('DUPLICATE');
+    expect(recording.sent).toHaveLength(1);
+  });
+
+  it('acts on its own record: an event id re-sent with another email or order sends nothing and fails (issue 13: a forged order.confirmed)', async () => {
+    const notifier = new Notifier(store(), recording.channel);
+    const event = confirmed();
+    await notifier.notify(event);
+    const otherEmail = { ...event, data: { ...event.data, customerEmail: 'attacker@example.com' } };
+    const otherQuantity = { ...event, data: { ...event.data, quantity: 7 } };
+    await expect(notifier.notify(otherEmail)).rejects.toBeInstanceOf(NotificationMismatchError);
+    await expect(notifier.notify(otherQuantity)).rejects.toBeInstanceOf(NotificationMismatchError);
+    expect(recording.sent).toHaveLength(1);
+    await expect(notifier.notify(event)).resolves.toBe('DUPLICATE');
+  });
+
+  it('never rewrites a stale claim to another recipient', async () => {
+    let now = 1_000_000;
+    const dying = new Notifier(store(), { name: 'test', send: () => new Promise(() => undefined) }, () => now);
+    const event = confirmed();
+    void dying.notify(event); // claims, then never finishes sending
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    now += CLAIM_TIMEOUT_MS + 1;
+    const notifier = new Notifier(store(), recording.channel, () => now);
+    await expect(notifier.notify({ ...event, data: { ...event.data, customerEmail: 'attacker@example.com' } })).rejects.toBeInstanceOf(NotificationMismatchError);
+    expect(recording.sent).toEqual([]);
+    await expect(notifier.notify(event)).resolves.toBe('SENT');
     expect(recording.sent).toHaveLength(1);
   });
 
