@@ -339,21 +339,24 @@ export function ownResourcesOnly(template, { service, stage, services }) {
   // Longest name first, so that of two services whose names end alike the text names the longer one.
   const names = [...new Set([service, EVENT_BUS_SERVICE, ...services])].sort((a, b) => b.length - a.length);
   const prefix = new RegExp(`(?<![A-Za-z0-9_])(${names.map(escapeRegExp).join('|')})-${escapeRegExp(stage)}-`, 'g');
-  const othersIn = (text, { onDashboard = false } = {}) => {
+  const othersIn = (text, { onDashboard = false, onBusPolicy = false } = {}) => {
     const others = new Set();
     for (const match of text.matchAll(prefix)) {
       const rest = text.slice(match.index + match[0].length);
       if (match[1] === service || (match[1] === EVENT_BUS_SERVICE && /^(domain-events|alarms)(?![A-Za-z0-9_-])/.test(rest))) continue;
       if (onDashboard && text.slice(0, match.index).endsWith(':alarm:')) continue;
+      // The bus's topic policy names who may publish: the producers' roles, by name pattern (busPublishersOnly).
+      if (onBusPolicy && text.slice(0, match.index).endsWith(':role/') && rest === '*') continue;
       others.add(match[1]);
     }
     return [...others];
   };
   const onDashboard = (where) => template.Resources?.[where]?.Type === 'AWS::CloudWatch::Dashboard';
+  const onBusPolicy = (where) => service === EVENT_BUS_SERVICE && template.Resources?.[where]?.Type === 'AWS::SNS::TopicPolicy';
   const visit = (where, value, path) => {
     const made = textOf(value, path);
     if (made) {
-      for (const other of othersIn(made.text, { onDashboard: onDashboard(where) })) problems.push(`${where}: ${path}: names ${other}'s resource ${show(made.text)}`);
+      for (const other of othersIn(made.text, { onDashboard: onDashboard(where), onBusPolicy: onBusPolicy(where) })) problems.push(`${where}: ${path}: names ${other}'s resource ${show(made.text)}`);
       for (const part of made.rest) visit(where, part.value, part.path);
     } else if (isObject(value) && 'Fn::ImportValue' in value) {
       const name = textOf(value['Fn::ImportValue'], path)?.text ?? placeholder(value['Fn::ImportValue']);
@@ -694,5 +697,67 @@ export function platformOperability(template, { stage, services }) {
   for (const service of services) {
     if (!body.includes(`:alarm:${service}-${stage}-health"`)) problems.push(`${dashboardId}: its body does not list ${service}'s health alarm ${show(`${service}-${stage}-health`)}`);
   }
+  return problems;
+}
+
+const RETAINED = (resource) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy === 'Retain';
+/** An environment variable whose name says it holds a secret, rather than where to find one. */
+const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PRIVATE_KEY|TOKEN|API_KEY)(?!.*_(ARN|NAME|ID|URL)$)/i;
+
+/**
+ * Production data protection (issue 13): every table, DLQ and secret survives
+ * a stack deletion or replacement (DeletionPolicy and UpdateReplacePolicy
+ * Retain); tables keep point-in-time recovery; every SNS topic is encrypted
+ * with KMS; every HTTP API stage writes access logs; no function holds a
+ * secret in a plaintext environment variable, or a setting of the local
+ * stack's (LOCAL_*, e.g. the fault injection of `npm run faults`).
+ */
+export function dataProtection(template) {
+  const problems = [];
+  const resources = template.Resources ?? {};
+  for (const [id, table] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
+    if (!RETAINED(table)) problems.push(`${id}: a table needs DeletionPolicy and UpdateReplacePolicy Retain`);
+    if (table.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled !== true) problems.push(`${id}: a table needs point-in-time recovery`);
+  }
+  for (const id of deadLetterQueueIds(template)) {
+    if (!RETAINED(resources[id])) problems.push(`${id}: a dead-letter queue needs DeletionPolicy and UpdateReplacePolicy Retain`);
+  }
+  for (const [id, secret] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
+    if (!RETAINED(secret)) problems.push(`${id}: a secret needs DeletionPolicy and UpdateReplacePolicy Retain`);
+  }
+  for (const [id, topic] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+    if (topic.Properties?.KmsMasterKeyId === undefined) problems.push(`${id}: a topic needs KmsMasterKeyId (server-side encryption)`);
+  }
+  for (const [id, stage] of resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')) {
+    const logs = stage.Properties?.AccessLogSettings;
+    if (!logs?.DestinationArn || !logs?.Format) problems.push(`${id}: an HTTP API stage needs AccessLogSettings (DestinationArn and Format)`);
+  }
+  for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    for (const name of Object.keys(fn.Properties?.Environment?.Variables ?? {})) {
+      if (SECRET_NAME.test(name)) problems.push(`${id}: environment variable ${name} looks like a secret in plaintext; pass where to read it (e.g. ${name}_ARN)`);
+      if (name.startsWith('LOCAL_')) problems.push(`${id}: environment variable ${name} is a local stack setting`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The bus topic (event-bus stack): encrypted, and only the producers' roles
+ * may publish. A Deny for every principal whose ARN is not one of
+ * `producers`' roles, which no identity policy in the account can override.
+ */
+export function busPublishersOnly(template, { stage, producers }) {
+  const [topicId, topic] = resourcesOfType(template, 'AWS::SNS::Topic').find(([, t]) => t.Properties?.TopicName === `${EVENT_BUS_SERVICE}-${stage}-domain-events`) ?? [];
+  if (!topicId) return [`template: no bus topic ${show(`${EVENT_BUS_SERVICE}-${stage}-domain-events`)}`];
+  const problems = [];
+  if (topic.Properties?.KmsMasterKeyId === undefined) problems.push(`${topicId}: the bus carries customer emails; it needs KmsMasterKeyId`);
+  const statements = resourcesOfType(template, 'AWS::SNS::TopicPolicy')
+    .filter(([, policy]) => asArray(policy.Properties?.Topics).some((t) => targetOf(t) === topicId))
+    .flatMap(([, policy]) => asArray(parsedJson(policy.Properties?.PolicyDocument)?.Statement));
+  const deny = statements.find((s) => s.Effect === 'Deny' && s.Principal === '*' && asArray(s.Action).includes('sns:Publish'));
+  if (!deny) return [...problems, `${topicId}: no topic policy denies sns:Publish to every principal but the producers' roles`];
+  const allowed = asArray(deny.Condition?.ArnNotLike?.['aws:PrincipalArn']).map((arn) => textOf(arn, '')?.text ?? show(arn));
+  const expected = producers.map((service) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-*`);
+  if (show([...allowed].sort()) !== show([...expected].sort())) problems.push(`${topicId}: publishers ${show(allowed)}, expected the producers' roles ${show(expected)}`);
   return problems;
 }

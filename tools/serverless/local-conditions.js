@@ -7,6 +7,7 @@
 // subscription without an address), Fn::If takes its branch, and a property
 // set to AWS::NoValue disappears. Conditions that depend on something only
 // known at deploy time are left as they are. Other stages are untouched.
+// It also refuses to deploy the local stage.
 'use strict';
 
 const { LOCAL_STAGE } = require('./lib/names.cjs');
@@ -74,10 +75,25 @@ function resolveKnownConditions(template) {
   return dropped;
 }
 
+/** Deploying the local stage would put a stack with emulator-only settings (no encryption, local ARNs) into an AWS account. */
+const refuseLocalStage = (serverless, command) => {
+  if (serverless.service.provider.stage !== LOCAL_STAGE) return;
+  throw new serverless.classes.Error(
+    `The "${LOCAL_STAGE}" stage is for the emulators only (npm start) and is never deployed: \`serverless ${command} --stage ${LOCAL_STAGE}\` refused. Deploy a stage of your own, e.g. --stage dev (README "Deploying").`,
+  );
+};
+
 class LocalConditions {
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = {
+      // As early as the framework lets a plugin act, before it looks for credentials.
+      initialize: () => {
+        const commands = serverless.processedInput?.commands ?? [];
+        if (commands[0] === 'deploy') refuseLocalStage(serverless, commands.join(' '));
+      },
+      'before:deploy:initialize': () => refuseLocalStage(serverless, 'deploy'),
+      'before:deploy:function:initialize': () => refuseLocalStage(serverless, 'deploy function'),
       'after:aws:package:finalize:mergeCustomProviderResources': () => {
         const { provider } = this.serverless.service;
         if (provider.stage === LOCAL_STAGE) resolveKnownConditions(provider.compiledCloudFormationTemplate);

@@ -28,6 +28,13 @@ const watchedServices = (servicesDir = SERVICES_DIR) =>
     .filter((service) => service && service !== EVENT_BUS_SERVICE)
     .sort();
 
+/**
+ * The services whose functions may publish to the bus: the producers that
+ * libs/events/src/contracts.ts names in EVENT_PRODUCERS (tools/policy fails
+ * when the two disagree).
+ */
+const EVENT_PRODUCER_SERVICES = ['items-api', 'order-processor'];
+
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   return {
@@ -37,6 +44,11 @@ module.exports = async ({ resolveVariable }) => {
     // actively traced topics (X-Ray allows a few per account: one per stage).
     snsTracingPolicyName: `${EVENT_BUS_SERVICE}-${stage}-sns-active-tracing`,
     dashboard: { name: dashboardName(stage), body: dashboardBody({ stage, services: watchedServices() }) },
+    // Role names as serverless-iam-roles-per-function gives them: <service>-<stage>-<function>-<region>-lambdaRole.
+    domainEvents: {
+      publisherRoleArns: EVENT_PRODUCER_SERVICES.map((service) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-*` })),
+    },
   };
 };
 module.exports.watchedServices = watchedServices;
+module.exports.EVENT_PRODUCER_SERVICES = EVENT_PRODUCER_SERVICES;

@@ -18,6 +18,8 @@ import {
   activeTracing,
   alarmTopicArn,
   alarmsNotifyTheAlarmTopic,
+  busPublishersOnly,
+  dataProtection,
   everythingHasAnAlarm,
   healthAlarm,
   platformOperability,
@@ -68,7 +70,7 @@ const { alarmsFor } = require('../../serverless/lib/alarms.cjs');
 const { dashboardBody } = require('../../serverless/lib/dashboard.cjs');
 const { alarmTopicArn: alarmTopicArnFor } = require('../../serverless/lib/names.cjs');
 const { resolveKnownConditions } = require('../../serverless/local-conditions.js');
-const { watchedServices } = require('../../serverless/platform.cjs');
+const { EVENT_PRODUCER_SERVICES, watchedServices } = require('../../serverless/platform.cjs');
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // Size budget for one function's zip (compressed, as uploaded). Measured on
@@ -591,6 +593,49 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.match(ownResourcesOnly(alarm, { service: 'event-bus', stage: 'dev', services })[0], /imports "event-bus-dev-AlarmTopicArn", and the event bus may import nothing$/);
   });
 
+  it('data protection: an unretained table, DLQ or secret, a table without PITR, a plain topic, a stage without access logs and a plaintext secret are flagged', () => {
+    const retained = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+    const pitr = { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } };
+    const good = template({
+      Table: { Type: 'AWS::DynamoDB::Table', ...retained, Properties: pitr },
+      Queue: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 5 } } },
+      Dlq: { Type: 'AWS::SQS::Queue', ...retained, Properties: {} },
+      Secret: { Type: 'AWS::SecretsManager::Secret', ...retained, Properties: {} },
+      Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } },
+      Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': ['Logs', 'Arn'] }, Format: '{}' } } },
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { CURSOR_SECRET_ARN: 'arn', TABLE_NAME: 't' } } } },
+    });
+    assert.deepEqual(dataProtection(good), []);
+    const bad = structuredClone(good);
+    delete bad.Resources.Table.DeletionPolicy;
+    bad.Resources.Table.Properties = {};
+    delete bad.Resources.Dlq.UpdateReplacePolicy;
+    delete bad.Resources.Secret.DeletionPolicy;
+    delete bad.Resources.Topic.Properties.KmsMasterKeyId;
+    delete bad.Resources.Stage.Properties.AccessLogSettings;
+    bad.Resources.Fn.Properties.Environment.Variables = { CURSOR_SECRET: 'plain', LOCAL_FAULT_CONSUMER_THROW_EVERY: '7' };
+    assert.deepEqual(
+      dataProtection(bad).map((problem) => problem.split(':')[0] + ': ' + problem.split(' ').slice(1, 4).join(' ')),
+      ['Table: a table needs', 'Table: a table needs', 'Dlq: a dead-letter queue', 'Secret: a secret needs', 'Topic: a topic needs', 'Stage: an HTTP API', 'Fn: environment variable CURSOR_SECRET', 'Fn: environment variable LOCAL_FAULT_CONSUMER_THROW_EVERY'],
+    );
+  });
+
+  it('bus publishers: a bus without encryption or without a Deny for all but the producers\u2019 roles is flagged', () => {
+    const deny = (roles) => ({
+      Type: 'AWS::SNS::TopicPolicy',
+      Properties: {
+        Topics: [{ Ref: 'Bus' }],
+        PolicyDocument: { Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: { Ref: 'Bus' }, Condition: { ArnNotLike: { 'aws:PrincipalArn': roles.map((r) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${r}-dev-*` })) } } }] },
+      },
+    });
+    const bus = (policy, { encrypted = true } = {}) =>
+      template({ Bus: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'event-bus-dev-domain-events', ...(encrypted && { KmsMasterKeyId: 'alias/aws/sns' }) } }, ...(policy && { Policy: policy }) });
+    assert.deepEqual(busPublishersOnly(bus(deny(['items-api', 'order-processor'])), { stage: 'dev', producers: ['order-processor', 'items-api'] }), []);
+    assert.match(busPublishersOnly(bus(undefined), { stage: 'dev', producers: ['items-api'] })[0], /no topic policy denies sns:Publish/);
+    assert.match(busPublishersOnly(bus(deny(['items-api', 'notifier'])), { stage: 'dev', producers: ['items-api'] })[0], /publishers .*notifier/);
+    assert.match(busPublishersOnly(bus(deny(['items-api']), { encrypted: false }), { stage: 'dev', producers: ['items-api'] })[0], /KmsMasterKeyId/);
+  });
+
   it('local stage: conditions known at package time are applied as CloudFormation would (the local stack cannot)', () => {
     const t = template({
       Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 't', KmsMasterKeyId: { Ref: 'AWS::NoValue' }, DisplayName: { 'Fn::If': ['HasEmail', 'yes', 'no'] } } },
@@ -660,6 +705,7 @@ describe('packaged services keep the deployment rules', () => {
         'every alarm notifies the alarm topic when it fires and when it clears': (t) => alarmsNotifyTheAlarmTopic(t, ALARM_TOPIC_ARN),
         'one health alarm covers every alarm of the service': (t) => healthAlarm(t, { service, stage: STAGE }),
         'functions and topics are actively traced, and traced functions may write to X-Ray': activeTracing,
+        'tables, DLQs and secrets retained; topics encrypted; API access logs; no plaintext secret or local setting in a function': dataProtection,
       };
       for (const [rule, check] of Object.entries(rules)) {
         it(rule, () => assertNone(check(packaged[service].template), service, rule));
@@ -682,6 +728,28 @@ describe('packaged services keep the deployment rules', () => {
       assert.ok(alarms.length > 0, `${service} has no alarm`);
     }
     assertNone(platformOperability(packaged[EVENT_BUS_SERVICE].template, { stage: STAGE, services: others }), EVENT_BUS_SERVICE, 'platform operability');
+  });
+
+  it('lets only the producers that libs/events names publish to the bus, which is encrypted', () => {
+    const contracts = readFileSync(path.join(ROOT, 'libs/events/src/contracts.ts'), 'utf8');
+    const block = contracts.slice(contracts.indexOf('export const EVENT_PRODUCERS'), contracts.indexOf('} as const', contracts.indexOf('export const EVENT_PRODUCERS')));
+    const producers = [...new Set([...block.matchAll(/'[a-z]+\.[a-z]+': '([a-z-]+)'/g)].map((m) => m[1]))].sort();
+    assert.ok(producers.length > 0, 'no producers found in EVENT_PRODUCERS');
+    assert.deepEqual([...EVENT_PRODUCER_SERVICES].sort(), producers);
+    assertNone(busPublishersOnly(packaged[EVENT_BUS_SERVICE].template, { stage: STAGE, producers }), EVENT_BUS_SERVICE, 'bus publishers');
+  });
+
+  it('keeps notification records (customer emails) only as long as the TTL says', () => {
+    const [table] = Object.values(packaged.notifier.template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+    assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('refuses `serverless deploy --stage local` before it looks for credentials', () => {
+    const env = { ...process.env, ...JWT_PARAMS };
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) delete env[name];
+    const run = spawnSync(path.join(ROOT, 'node_modules/.bin/serverless'), ['deploy', '--stage', 'local'], { cwd: path.join(SERVICES_DIR, 'notifier'), env, encoding: 'utf8', timeout: 120_000 });
+    assert.notEqual(run.status, 0);
+    assert.match(`${run.stdout}${run.stderr}`, /"local" stage is for the emulators only .* refused/);
   });
 
   it('gives each route exactly the access the design names, with the stage params’ issuer and audience', () => {
