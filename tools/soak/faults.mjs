@@ -155,6 +155,9 @@ const main = async () => {
         const key = `${f.what} ${f.status || f.error}`;
         failureStatuses[key] = (failureStatuses[key] ?? 0) + 1;
       }
+      const examples = new Map();
+      for (const f of visible) if (!examples.has(`${f.what} ${f.status}`)) examples.set(`${f.what} ${f.status}`, f);
+      for (const [kind, f] of examples) log(`${name}: e.g. ${kind} after ${(f.ms / 1000).toFixed(1)} s: ${f.body || f.error}`);
       for (const f of overFunctionTimeout) log(`${name}: ${f.what} answered ${f.status || f.error} after ${(f.ms / 1000).toFixed(1)} s, ${((f.at - f.ms - outage.from) / 1000).toFixed(1)} s after the outage began: ${f.body}`);
       const slowest = Math.max(0, ...visible.map((f) => f.ms));
       table.push({

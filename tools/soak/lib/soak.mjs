@@ -129,9 +129,11 @@ export const runWorkload = async ({ apiUrl, orders: orderCount, items: itemCount
     const racing = order.retries > 1 ? post(order) : undefined;
     const answers = [await first, ...(racing ? [await racing] : [])];
     if (order.retries === 1) answers.push(await post(order));
-    // A client retries a failed POST with its key until it gets an answer.
+    // A client retries a failed POST with its key until it gets an answer, backing off
+    // (0.5 s doubling to 8 s, about 2 min in all): an outage outlasts a few quick retries,
+    // and a POST whose answer was lost may have created the order, which only the key finds.
     for (let attempt = 0; !answers.some((a) => a.status === 202) && attempt < 20; attempt += 1) {
-      await sleep(500);
+      await sleep(Math.min(8_000, 500 * 2 ** attempt));
       answers.push(await post(order));
     }
     idempotentRetries += answers.length - 1;
