@@ -166,7 +166,7 @@ export class Table {
     }
   }
 
-  /** One page of a partition, with a signed cursor for the next page (null on the last one). */
+  /** One page of a partition, with a encrypted cursor for the next page (null on the last one). */
   async queryPage<T>(request: PageRequest): Promise<Page<T>> {
     const scope = `${this.name}/${request.indexName ?? 'table'}/${request.partitionKeyValue}`;
     const startKey = request.cursor ? request.codec.decode(request.cursor, scope) : undefined;

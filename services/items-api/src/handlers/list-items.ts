@@ -1,9 +1,9 @@
 import { httpHandler } from '@platform/handler-kit';
-import { itemsService } from './context';
+import { itemsListing } from './context';
 import type { ItemPageBody } from './responses';
 import { ListQuery } from './schemas';
 
 export const handler = httpHandler({ query: ListQuery }, async ({ query }) => ({
   statusCode: 200,
-  body: (await itemsService().list(query.limit, query.cursor)) satisfies ItemPageBody,
+  body: (await (await itemsListing(query.cursor)).list(query.limit, query.cursor)) satisfies ItemPageBody,
 }));
