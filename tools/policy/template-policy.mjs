@@ -632,7 +632,7 @@ export function activeTracing(template) {
 // topics, and the dashboard with the business metrics and every service's
 // health alarm.
 export const BUSINESS_METRICS = [
-  'OrdersPlaced', 'OrdersConfirmed', 'OrdersRejected', 'StockReserved', 'StockRejected',
+  'OrdersPlaced', 'OrdersConfirmed', 'OrdersRejected', 'OrdersStuckPending', 'StockReserved', 'StockRejected',
   'NotificationsSent', 'EventsPublished', 'RecordsFailed', 'ColdStart',
 ];
 

@@ -3,7 +3,9 @@
 //   - the CloudWatch alarms of every dead-letter queue, consumer queue,
 //     function, stream consumer and HTTP API of the template, and the
 //     service's health alarm (lib/alarms.cjs), all notifying the stage's
-//     alarm topic, which the platform stack exports;
+//     alarm topic, which the platform stack exports; plus an alarm on each of
+//     the service's own metrics that serverless.yml lists under
+//     custom.metricAlarms ({ <MetricName>: { threshold, description } });
 //   - when functions are traced (provider.tracing.lambda, every stage but
 //     local), X-Ray permissions on each traced function's own role, which
 //     serverless-iam-roles-per-function does not carry over from the
@@ -31,13 +33,14 @@ class Observability {
   }
 
   apply() {
-    const { service, provider } = this.serverless.service;
+    const { service, provider, custom } = this.serverless.service;
     const template = provider.compiledCloudFormationTemplate;
     const stage = provider.stage;
     const alarms = alarmsFor(template, {
       service,
       stage,
       alarmTopicArn: alarmTopicArn({ stage, region: provider.region, localAccountId: LOCAL_ACCOUNT_ID }),
+      metricAlarms: custom?.metricAlarms,
     });
     for (const [id, alarm] of Object.entries(alarms)) {
       if (template.Resources[id]) throw new this.serverless.classes.Error(`observability: ${id} already exists; rename that resource`);

@@ -11,6 +11,8 @@ export type MetricName =
   | 'OrdersPlaced'
   | 'OrdersConfirmed'
   | 'OrdersRejected'
+  // Orders PENDING longer than the threshold, as order-processor's sweep finds them (0 included).
+  | 'OrdersStuckPending'
   | 'StockReserved'
   | 'StockRejected'
   | 'NotificationsSent'

@@ -744,6 +744,29 @@ describe('packaged services keep the deployment rules', () => {
     assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
   });
 
+  it('sweeps order-processor\'s PENDING orders every 5 minutes, with Query on the pending index only, and alarms on any stuck', () => {
+    const resources = packaged['order-processor'].template.Resources;
+    const fn = resources.FindStuckOrdersLambdaFunction;
+    assert.equal(fn?.Properties.Handler, 'src/handlers/find-stuck-orders.handler');
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets.some((t) => t.Arn['Fn::GetAtt']?.[0] === 'FindStuckOrdersLambdaFunction'));
+    assert.deepEqual(rules.map((r) => [r.Properties.ScheduleExpression, r.Properties.State]), [['rate(5 minutes)', 'ENABLED']]);
+    const table = resources.OrdersTable.Properties;
+    assert.deepEqual(table.GlobalSecondaryIndexes.map((i) => [i.IndexName, i.KeySchema.map((k) => k.AttributeName)]), [['pending', ['pendingShard', 'createdAt']]]);
+    const grants = resources[fn.Properties.Role['Fn::GetAtt'][0]].Properties.Policies[0].PolicyDocument.Statement.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+    assert.deepEqual(grants, [{ Effect: 'Allow', Action: ['dynamodb:Query'], Resource: { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['OrdersTable', 'Arn'] }, 'index', 'pending']] } }]);
+    const alarm = resources.OrdersStuckPendingAlarm?.Properties;
+    assert.deepEqual(pick(alarm ?? {}, ['Namespace', 'MetricName', 'Dimensions', 'Statistic', 'Threshold', 'ComparisonOperator']), {
+      Namespace: `Platform/${STAGE}`,
+      MetricName: 'OrdersStuckPending',
+      Dimensions: [{ Name: 'service', Value: 'order-processor' }],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    assert.deepEqual(alarm.AlarmActions, [ALARM_TOPIC_ARN]);
+    assert.match(resources.ServiceHealthAlarm.Properties.AlarmRule, /ALARM\("order-processor-dev-orders-stuck-pending"\)/);
+  });
+
   it('refuses `serverless deploy --stage local` before it looks for credentials', () => {
     const env = { ...process.env, ...JWT_PARAMS };
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) delete env[name];

@@ -5,6 +5,7 @@
 //   every function                     errors, throttles              (Errors, Throttles)
 //   every function fed by a stream     it falls behind                (IteratorAge)
 //   every HTTP API                     5xx rate                       (5xx / Count)
+//   each metric the service lists      above its threshold            (custom.metricAlarms, its own metrics)
 // plus one composite alarm per service, `<service>-<stage>-health`, ALARM
 // when any of them is: the platform's dashboard lists those.
 // Every alarm notifies the stage's alarm topic on ALARM and on OK.
@@ -13,7 +14,7 @@
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Best_Practice_Recommended_Alarms_AWS_Services.html).
 'use strict';
 
-const { alarmPrefix, healthAlarmName } = require('./names.cjs');
+const { alarmPrefix, healthAlarmName, metricsNamespace } = require('./names.cjs');
 
 const PERIOD = 60; // seconds: every recommended alarm of Lambda, SQS and API Gateway uses 1-minute periods
 
@@ -37,6 +38,11 @@ const ALARMS = {
   iteratorAge: { threshold: 60_000, comparison: 'GreaterThanThreshold', evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: 'notBreaching' },
   // AWS: more than 5% of requests answered 5xx, 3 of 3 minutes.
   http5xx: { threshold: 0.05, comparison: 'GreaterThanThreshold', evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'notBreaching' },
+  // A service's own metric (serverless.yml custom.metricAlarms), e.g. OrdersStuckPending,
+  // which a scheduled function writes every 5 minutes, 0 included: the highest value of
+  // a 5-minute period above the threshold. `ignore` missing data: a period the
+  // schedule's jitter left empty keeps the alarm where it is, until the next count.
+  serviceMetric: { period: 300, comparison: 'GreaterThanThreshold', evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'ignore' },
 };
 
 const SQS_DEFAULT_VISIBILITY_TIMEOUT = 30;
@@ -106,9 +112,12 @@ function alarmSubjects(template) {
  * The alarms of a compiled template, as { [logicalId]: resource }, plus its
  * health composite alarm; {} when there is nothing to watch.
  * @param {object} template the compiled CloudFormation template
- * @param {{ service: string, stage: string, alarmTopicArn: unknown }} options
+ * @param {{ service: string, stage: string, alarmTopicArn: unknown,
+ *   metricAlarms?: Record<string, { threshold: number, description: string }> }} options
+ *   metricAlarms: alarms on the service's own metrics (namespace `Platform/<stage>`,
+ *   dimension `service`), by metric name, from serverless.yml custom.metricAlarms
  */
-function alarmsFor(template, { service, stage, alarmTopicArn }) {
+function alarmsFor(template, { service, stage, alarmTopicArn, metricAlarms = {} }) {
   const resources = template.Resources ?? {};
   const prefix = alarmPrefix(service, stage);
   const subjects = alarmSubjects(template);
@@ -129,7 +138,7 @@ function alarmsFor(template, { service, stage, alarmTopicArn }) {
     DatapointsToAlarm: datapointsToAlarm,
     TreatMissingData: treatMissingData,
   });
-  const metricAlarm = (id, { name, description, namespace, metric, dimension, statistic, settings }) => {
+  const metricAlarm = (id, { name, description, namespace, metric, dimension, statistic, settings, period = PERIOD }) => {
     alarms[id] = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
@@ -139,7 +148,7 @@ function alarmsFor(template, { service, stage, alarmTopicArn }) {
         MetricName: metric,
         Dimensions: [dimension],
         Statistic: statistic,
-        Period: PERIOD,
+        Period: period,
         ...evaluation(settings),
         ...notify,
       },
@@ -227,6 +236,20 @@ function alarmsFor(template, { service, stage, alarmTopicArn }) {
         ...notify,
       },
     };
+  }
+
+  for (const [metric, { threshold, description }] of Object.entries(metricAlarms ?? {})) {
+    if (typeof threshold !== 'number' || typeof description !== 'string') throw new Error(`custom.metricAlarms.${metric}: needs a numeric threshold and a description`);
+    metricAlarm(`${metric}Alarm`, {
+      name: `${prefix}${kebab(metric)}`,
+      description,
+      namespace: metricsNamespace(stage),
+      metric,
+      dimension: { Name: 'service', Value: service },
+      statistic: 'Maximum',
+      settings: { ...ALARMS.serviceMetric, threshold },
+      period: ALARMS.serviceMetric.period,
+    });
   }
 
   const children = Object.keys(alarms);

@@ -23,6 +23,8 @@ const BUSINESS_METRICS = [
   { title: 'Stock answers', metrics: ['StockReserved', 'StockRejected'] },
   { title: 'Events and notifications', metrics: ['EventsPublished', 'NotificationsSent'] },
   { title: 'Records failed (reported for retry)', metrics: ['RecordsFailed'] },
+  // Written by order-processor's sweep every 5 minutes, 0 included: a line above 0 is orders no hop will decide.
+  { title: 'Orders stuck in PENDING (sweep, per 5 minutes)', metrics: ['OrdersStuckPending'] },
   { title: 'Cold starts', metrics: ['ColdStart'] },
 ];
 const BUSINESS_METRIC_NAMES = BUSINESS_METRICS.flatMap((group) => group.metrics);

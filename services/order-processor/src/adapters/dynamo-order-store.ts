@@ -1,24 +1,39 @@
-import { correlationAssignment, correlationStamp, TransactionCancelledError, withoutKeys, type Table, type TransactItems } from '@platform/dynamo';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  CORRELATION_ID,
+  correlationAssignment,
+  correlationStamp,
+  getDocumentClient,
+  mappingErrors,
+  TransactionCancelledError,
+  withoutKeys,
+  type Table,
+  type TransactItems,
+} from '@platform/dynamo';
 import { ConflictError } from '@platform/errors';
-import type { Decision, IdempotencyRecord, Order, OrderStore } from '../domain';
-import { idempotencyKey, orderKey } from './orders-table';
+import type { Decision, IdempotencyRecord, Order, OrderStore, PendingOrder } from '../domain';
+import { idempotencyKey, orderKey, PENDING_INDEX, pendingShardOf, pendingShards } from './orders-table';
 
 const KEY_WRITE = 1;
 
 /**
  * Orders in the orders table. Each write of an order row carries the flow's
  * correlation id (correlationStamp), which the outbox puts on the event the
- * write becomes.
+ * write becomes. A PENDING order also carries its shard of the pending index
+ * (orders-table.ts), which its decision removes in the same update.
  */
 export class DynamoOrderStore implements OrderStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly client: DynamoDBDocumentClient = getDocumentClient(),
+  ) {}
 
   async create(order: Order, idempotency?: IdempotencyRecord): Promise<'CREATED' | 'KEY_TAKEN'> {
     const writes: TransactItems = [
       {
         Put: {
           TableName: this.table.name,
-          Item: { ...orderKey(order.id), ...order, ...correlationStamp() },
+          Item: { ...orderKey(order.id), ...order, [PENDING_INDEX.partition]: pendingShardOf(order.id), ...correlationStamp() },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -52,7 +67,9 @@ export class DynamoOrderStore implements OrderStore {
   // Consistent: an order accepted a moment ago must not look missing.
   async get(id: string): Promise<Order | undefined> {
     const record = await this.table.get<Record<string, unknown>>(orderKey(id), true);
-    return record && withoutKeys<Order>(record);
+    if (!record) return undefined;
+    const { [PENDING_INDEX.partition]: _shard, ...order } = record;
+    return withoutKeys<Order>(order);
   }
 
   async decide(id: string, decision: Decision, at: string): Promise<boolean> {
@@ -60,9 +77,10 @@ export class DynamoOrderStore implements OrderStore {
     try {
       await this.table.update({
         Key: orderKey(id),
-        UpdateExpression: `SET #status = :status, updatedAt = :at${decision.status === 'REJECTED' ? ', reason = :reason' : ''}${flow.clause}`,
+        // Out of the pending index in the same write that decides it.
+        UpdateExpression: `SET #status = :status, updatedAt = :at${decision.status === 'REJECTED' ? ', reason = :reason' : ''}${flow.clause} REMOVE #shard`,
         ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#shard': PENDING_INDEX.partition },
         ExpressionAttributeValues: {
           ':status': decision.status,
           ':pending': 'PENDING',
@@ -76,5 +94,36 @@ export class DynamoOrderStore implements OrderStore {
       if (error instanceof ConflictError) return false;
       throw error;
     }
+  }
+
+  /** Queries every shard of the pending index (eventually consistent: an order decided a moment ago may still show). */
+  async pendingCreatedBefore(createdBefore: string): Promise<PendingOrder[]> {
+    const shards = await Promise.all(pendingShards().map((shard) => this.pendingInShard(shard, createdBefore)));
+    return shards.flat().sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  private async pendingInShard(shard: string, createdBefore: string): Promise<PendingOrder[]> {
+    const found: PendingOrder[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await mappingErrors(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table.name,
+            IndexName: PENDING_INDEX.name,
+            KeyConditionExpression: '#shard = :shard AND #createdAt < :before',
+            ExpressionAttributeNames: { '#shard': PENDING_INDEX.partition, '#createdAt': PENDING_INDEX.sort },
+            ExpressionAttributeValues: { ':shard': shard, ':before': createdBefore },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of Items) {
+        const correlationId = item[CORRELATION_ID] as string | undefined;
+        found.push({ id: String(item.id), createdAt: String(item.createdAt), ...(correlationId && { correlationId }) });
+      }
+      startKey = LastEvaluatedKey;
+    } while (startKey);
+    return found;
   }
 }

@@ -7,3 +7,6 @@ export const ordersMetrics: OrdersProbe = {
   decided: (decision) =>
     decision.status === 'CONFIRMED' ? countMetric('OrdersConfirmed') : countMetric('OrdersRejected', { reason: decision.reason }),
 };
+
+/** How many orders the sweep found stuck in PENDING, 0 included, so the alarm on it always has data. */
+export const countStuckOrders = (count: number): void => countMetric('OrdersStuckPending', {}, count);

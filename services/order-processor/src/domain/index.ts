@@ -1,6 +1,7 @@
 export * from './order';
 export {
   AnswerMismatchError,
+  DEFAULT_STUCK_AFTER_MINUTES,
   IDEMPOTENCY_TTL_SECONDS,
   OrdersService,
   UnknownOrderError,
@@ -8,4 +9,6 @@ export {
   type OrdersProbe,
   type OrdersServiceOptions,
   type OrderStore,
+  type PendingOrder,
+  type StuckOrder,
 } from './orders-service';

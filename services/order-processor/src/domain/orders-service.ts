@@ -24,7 +24,35 @@ export interface OrderStore {
   get(id: string): Promise<Order | undefined>;
   /** Moves a PENDING order to `decision`; false (and no change) when it is no longer PENDING. */
   decide(id: string, decision: Decision, at: string): Promise<boolean>;
+  /** Every order still PENDING that was created before `createdBefore` (an ISO timestamp), oldest first. */
+  pendingCreatedBefore(createdBefore: string): Promise<PendingOrder[]>;
 }
+
+/** A PENDING order as the stuck-order sweep sees it: its id, age and, when its write carried one, the flow's correlation id. */
+export interface PendingOrder {
+  id: string;
+  createdAt: string;
+  correlationId?: string;
+}
+
+export interface StuckOrder extends PendingOrder {
+  /** Seconds since the order was accepted. */
+  ageSeconds: number;
+}
+
+/**
+ * How long an order may stay PENDING before the sweep reports it. The saga
+ * decides an order in well under a second; what delays it is retries. Its two
+ * SQS hops (order.placed to the catalogue, the stock answer back here) each
+ * retry a failing message for up to VisibilityTimeout 36 s x maxReceiveCount
+ * 5 = 3 min before it goes to the DLQ: 6 min end to end. 10 minutes is past
+ * that with room for a slow stream batch, so an order still PENDING then will
+ * not be decided by an SQS retry: a message is in a DLQ, or an outbox relay is
+ * stuck on its stream (it retries for up to 23 h, and its IteratorAge alarm
+ * fires after 5 minutes), or a hop was lost. Lower would report orders that
+ * are still being retried; higher leaves a customer waiting unnoticed.
+ */
+export const DEFAULT_STUCK_AFTER_MINUTES = 10;
 
 /**
  * What the orders domain reports as it happens, for whoever counts it (the
@@ -160,6 +188,16 @@ export class OrdersService {
       return { ...order, ...decision, updatedAt: at };
     }
     return (await this.store.get(orderId)) as Order;
+  }
+
+  /**
+   * The orders PENDING for longer than `stuckAfterMinutes`, oldest first:
+   * accepted, but no decision arrived (a lost hop of the saga).
+   */
+  async findStuck(stuckAfterMinutes: number = DEFAULT_STUCK_AFTER_MINUTES): Promise<StuckOrder[]> {
+    const now = this.now().getTime();
+    const pending = await this.store.pendingCreatedBefore(new Date(now - stuckAfterMinutes * 60_000).toISOString());
+    return pending.map((order) => ({ ...order, ageSeconds: Math.floor((now - Date.parse(order.createdAt)) / 1000) }));
   }
 
   /** The order an earlier request with this key created, if any; a different request under the same key is a conflict. */

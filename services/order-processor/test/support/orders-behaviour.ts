@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '@platform/errors';
-import { AnswerMismatchError, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrderError, type OrdersProbe, type OrderStore } from '../../src/domain';
+import { withCorrelationId } from '@platform/observability';
+import { AnswerMismatchError, DEFAULT_STUCK_AFTER_MINUTES, IDEMPOTENCY_TTL_SECONDS, OrdersService, UnknownOrderError, type OrdersProbe, type OrderStore } from '../../src/domain';
 
 /**
  * What the orders domain promises, whatever store backs it. Run against the
@@ -114,6 +115,45 @@ export const ordersBehaviour = (store: () => OrderStore) => {
       await expect(orders().settle({ ...answer(order, { status: 'CONFIRMED' }), quantity: 7 })).rejects.toThrow(AnswerMismatchError);
       await expect(orders().settle({ ...answer(order, { status: 'CONFIRMED' }), itemId: 'other' })).rejects.toThrow(AnswerMismatchError);
       expect((await orders().get(order.id, ada)).status).toBe('PENDING');
+    });
+  });
+
+  describe('OrdersService.findStuck', () => {
+    // Each test at its own moment long past, so orders other tests place now (or a
+    // shared table holds) are never older than its cutoff, and its own never younger.
+    const at = (start: string, minutes: number) => () => new Date(Date.parse(start) + minutes * 60_000);
+    const stuckOf = async (service: OrdersService, ids: string[], minutes?: number) =>
+      (await service.findStuck(minutes)).filter((order) => ids.includes(order.id));
+
+    it('finds the orders PENDING past the threshold, oldest first, with their age and flow; never a decided or a younger one', async () => {
+      const start = '2001-02-03T04:00:00.000Z';
+      const oldest = await place(orders(at(start, 0)));
+      const old = await withCorrelationId('flow-old', () => place(orders(at(start, 1))));
+      const confirmed = await place(orders(at(start, 0)));
+      const rejected = await place(orders(at(start, 0)));
+      const young = await place(orders(at(start, 5)));
+      await orders(at(start, 1)).settle(answer(confirmed, { status: 'CONFIRMED' }));
+      await orders(at(start, 1)).settle(answer(rejected, { status: 'REJECTED', reason: 'OUT_OF_STOCK' }));
+      const ids = [oldest, old, confirmed, rejected, young].map((order) => order.id);
+
+      expect(await stuckOf(orders(at(start, 12)), ids)).toEqual([
+        { id: oldest.id, createdAt: oldest.createdAt, ageSeconds: 720 },
+        { id: old.id, createdAt: old.createdAt, ageSeconds: 660, correlationId: 'flow-old' },
+      ]);
+      // Without a threshold, the default applies.
+      expect(DEFAULT_STUCK_AFTER_MINUTES).toBe(10);
+      expect((await stuckOf(orders(at(start, 12)), ids)).map((order) => order.id)).toEqual([oldest.id, old.id]);
+    });
+
+    it('respects the threshold: an order exactly that old is not yet stuck, one a moment older is', async () => {
+      const start = '2002-03-04T05:00:00.000Z';
+      const order = await place(orders(at(start, 0)));
+      expect(await stuckOf(orders(at(start, 10)), [order.id], 10)).toEqual([]);
+      expect(await stuckOf(orders(at(start, 10.001)), [order.id], 10)).toHaveLength(1);
+      expect(await stuckOf(orders(at(start, 30)), [order.id], 31)).toEqual([]);
+      expect(await stuckOf(orders(at(start, 30)), [order.id], 1)).toMatchObject([{ id: order.id, ageSeconds: 1800 }]);
+      await orders(at(start, 31)).settle(answer(order, { status: 'CONFIRMED' }));
+      expect(await stuckOf(orders(at(start, 60)), [order.id], 1)).toEqual([]);
     });
   });
 };
