@@ -6,7 +6,9 @@
 //     with functions starts under serverless-offline as soon as its template
 //     is there;
 //  2. the tables, topics, queues, DLQs and subscriptions of those templates
-//     are created in the emulators;
+//     are created in the emulators; the functions reach the emulators through
+//     the local IAM layer (lib/iam), which checks each call against the
+//     function's role in those templates (LOCAL_IAM=off turns it off);
 //  3. one HTTP gateway serves every service's routes on one port, and one
 //     poller per event source mapping (SQS queues, DynamoDB streams) feeds
 //     its function; both invoke functions through one invoker that caps each
@@ -23,12 +25,14 @@ import { readConfig } from './lib/config.mjs';
 import { assertJava, startDynamoDbLocal } from './lib/dynamodb-local.mjs';
 import { startEventSources } from './lib/event-sources.mjs';
 import { routesFromTemplate, startHttpGateway } from './lib/http-gateway.mjs';
+import { startLocalIam } from './lib/iam/local-iam.mjs';
 import { createJwtAuthorizer, createKeyResolver } from './lib/jwt-authorizer.mjs';
 import { createInvoker } from './lib/lambda-invoke.mjs';
 import { localAwsEnv } from '../../libs/testing/src/local-aws.cjs';
 import { declaresFunctions, hasFunctions, localFunctions, removeOfflineWorkFolders, startOffline } from './lib/offline.mjs';
 import { assertPortFree, stopAll, waitForPort } from './lib/processes.mjs';
 import { provisionStacks } from './lib/provision.mjs';
+import { createRecorder } from './lib/recorder.mjs';
 import { readyReport } from './lib/report.mjs';
 import { discoverServices } from './lib/services.mjs';
 import { startSnsSqs } from './lib/sns-sqs.mjs';
@@ -37,6 +41,7 @@ const startedAt = performance.now();
 const pollers = [];
 let snsSqs;
 let gateway;
+let consoleServer;
 let stopping = false;
 const shutdown = async (exitCode) => {
   if (stopping) return;
@@ -44,6 +49,7 @@ const shutdown = async (exitCode) => {
   console.log('Stopping the local stack…');
   await Promise.all(pollers.map((poller) => poller.stop()));
   await gateway?.close();
+  await consoleServer?.close();
   await stopAll();
   await snsSqs?.stop();
   removeOfflineWorkFolders(discoverServices());
@@ -62,6 +68,8 @@ const assertPortsFree = async (config, internalPorts) => {
   await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
   await assertPortFree(config.snsSqsPort, 'SNS_SQS_PORT');
   await assertPortFree(config.httpPort, 'HTTP_PORT');
+  // Without CONSOLE_PORT, a taken default port gives the console another one (a second stack, a test's stack).
+  if (config.consolePort !== undefined && config.consolePortChosen) await assertPortFree(config.consolePort, 'CONSOLE_PORT');
   for (const { lambda, http } of internalPorts.values()) {
     await assertPortFree(lambda, 'LAMBDA_PORT_BASE');
     await assertPortFree(http, 'LAMBDA_PORT_BASE');
@@ -95,8 +103,9 @@ const main = async () => {
   await assertPortsFree(config, internalPorts);
 
   Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort }));
-  // What the functions run with: the emulators as the Lambda side of the stack reaches them.
-  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: config.runtimeDynamodbPort, snsSqsPort: config.runtimeSnsSqsPort });
+  // What the functions run with: the emulators as the Lambda side of the stack reaches them, through the IAM layer.
+  const iam = await startLocalIam(config, { log });
+  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: iam.dynamodbPort, snsSqsPort: iam.snsSqsPort });
 
   log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and ${services.map((s) => s.name).join(', ')}…`);
   const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
@@ -116,6 +125,7 @@ const main = async () => {
     sqs: new SQSClient({ endpoint: snsSqs.endpoint }),
   };
   await provisionStacks(stacks, { clients, region: config.region, log });
+  iam.enforce(stacks);
   // The pollers are Lambda's event source mappings: they reach the emulators as the functions do.
   const runtimeClients = {
     streams: new DynamoDBStreamsClient({ endpoint: `http://127.0.0.1:${config.runtimeDynamodbPort}` }),
@@ -124,9 +134,12 @@ const main = async () => {
   await Promise.all(offline.map(({ service, child, ports }) => waitForPort(ports.lambda, child, service.name)));
 
   const byName = new Map(stacks.map((stack) => [stack.name, stack]));
+  // What the local console shows: the gateway, the invoker and the pollers record each hop here.
+  const recorder = config.consolePort === undefined ? undefined : createRecorder();
   const invoke = createInvoker({
     functions: offline.flatMap(({ service, ports }) => localFunctions(byName.get(service.name).template, ports.lambda)),
     defaultConcurrency: config.concurrency,
+    recorder,
   });
   const routes = offline.flatMap(({ service }) => routesFromTemplate(byName.get(service.name).template, service.name));
   // GET /openapi.json and /docs: the services' OpenAPI document, made on first request.
@@ -139,6 +152,7 @@ const main = async () => {
     authorize: createJwtAuthorizer({ keysFor: createKeyResolver([issuer]) }),
     extras: [serveJwks(issuer.jwks), apiDocs.handle],
     log: (line) => log(`[gateway] ${line}`),
+    recorder,
   });
   for (const { service } of offline) {
     pollers.push(
@@ -150,12 +164,27 @@ const main = async () => {
         region: config.region,
         retryVisibilitySeconds: config.retryVisibilitySeconds,
         log: (line) => log(`[event-source] ${line}`),
+        recorder,
       }),
     );
   }
 
+  if (recorder && config.consolePort !== undefined) {
+    const { startConsole } = await import('../console/lib/server.mjs');
+    consoleServer = await startConsole({
+      port: config.consolePort,
+      anyPortIfTaken: !config.consolePortChosen,
+      recorder,
+      stacks,
+      dynamodbEndpoint: dynamodb.endpoint,
+      snsSqsEndpoint: snsSqs.endpoint,
+      inspectQueue: (name) => snsSqs.server.inspectQueue(name),
+      log: (line) => log(`[console] ${line}`),
+    });
+  }
+
   const reusedTemplates = stacks.filter((stack) => stack.reused).map((stack) => stack.name);
-  readyReport({ config, routes, offline, pollers, startedAt, reusedTemplates }).forEach((line) => log(line));
+  readyReport({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url }).forEach((line) => log(line));
 };
 
 main().catch(async (error) => {

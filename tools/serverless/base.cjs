@@ -16,6 +16,21 @@ const EVENT_BUS_SERVICE = 'event-bus';
 const { JWT_NOT_SET } = require('./require-jwt-issuer.js');
 const { metricsNamespace } = require('./lib/names.cjs');
 
+const HTTP_API_ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  userAgent: '$context.identity.userAgent',
+});
+
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const region = await resolveVariable("env:AWS_REGION, 'us-east-1'");
@@ -47,6 +62,7 @@ module.exports = async ({ resolveVariable }) => {
         // compiled template, and active tracing on its topics (README "Operating it").
         'observability',
         'local-conditions', // the local stage keeps only what CloudFormation would create
+        'local-function-credentials', // `offline` on the local stage: each function signs with its own key (local IAM)
       ],
     },
     provider: {
@@ -63,6 +79,10 @@ module.exports = async ({ resolveVariable }) => {
       // (serverless-iam-roles-per-function does not). Locally there is no X-Ray,
       // so none (README "Operating it").
       ...(local ? {} : { tracing: { lambda: true } }),
+      // API Gateway access logs in AWS, one JSON line per request into a log group with
+      // the same retention (the local gateway logs every request itself). requestId is
+      // the flow's correlation id (README "Operating it"); no token, claim or body is logged.
+      ...(local ? {} : { logs: { httpApi: { format: HTTP_API_ACCESS_LOG_FORMAT } } }),
       // Only compiled into a template when the service has httpApi events.
       httpApi: {
         payload: '2.0',

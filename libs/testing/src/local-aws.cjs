@@ -5,6 +5,7 @@
 // what each of them can load.
 'use strict';
 
+const { createHash } = require('node:crypto');
 const net = require('node:net');
 
 /** The emulators' account: serverless-offline cannot resolve Ref or Fn::ImportValue, so local ARNs spell it out. */
@@ -19,6 +20,14 @@ const LOCAL_JWT_ISSUER = 'https://dev-issuer.local.invalid';
 const LOCAL_JWT_AUDIENCE = 'platform-api';
 /** Throw-away credentials: the emulators accept any, and they keep the SDK from looking for real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * The access key id a function runs with locally (tools/serverless/local-function-credentials.js),
+ * by which the local IAM layer (tools/local/lib/iam) knows whose role to check; the
+ * admin key above is never checked. Letters and digits only, as DynamoDB Local requires.
+ * @param {string} functionName
+ */
+const functionAccessKeyId = (functionName) => `LOCALFN${createHash('sha256').update(functionName).digest('hex').slice(0, 13).toUpperCase()}`;
 
 /**
  * The environment every AWS SDK client of the local stack runs with, in this
@@ -118,6 +127,8 @@ module.exports = {
   DEFAULT_REGION,
   LOCAL_JWT_ISSUER,
   LOCAL_JWT_AUDIENCE,
+  LOCAL_CREDENTIALS,
+  functionAccessKeyId,
   localAwsEnv,
   localClientConfig,
   useLocalCredentials,

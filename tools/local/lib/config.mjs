@@ -18,6 +18,13 @@ const optionalInteger = (env, variable, min, max) => {
   return value;
 };
 
+/** @param {NodeJS.ProcessEnv} env */
+const consoleEnabled = (env) => {
+  const value = (env.LOCAL_CONSOLE ?? '').toLowerCase();
+  if (!['', 'on', 'off'].includes(value)) throw new Error(`LOCAL_CONSOLE must be on or off, got ${env.LOCAL_CONSOLE}`);
+  return value !== 'off';
+};
+
 /**
  * @typedef {object} LocalConfig
  * @property {string} region
@@ -29,6 +36,8 @@ const optionalInteger = (env, variable, min, max) => {
  * @property {number} lambdaPortBase  each service with functions takes two ports from here on
  * @property {number | undefined} retryVisibilitySeconds
  * @property {number} concurrency
+ * @property {number | undefined} consolePort  the local console's port (tools/console); undefined when LOCAL_CONSOLE=off
+ * @property {boolean} consolePortChosen  CONSOLE_PORT was set: the console must get that port, never another
  */
 
 /** @param {NodeJS.ProcessEnv} [env] @returns {LocalConfig} */
@@ -51,5 +60,8 @@ export const readConfig = (env = process.env) => {
     retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),
     // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
     concurrency: optionalInteger(env, 'LOCAL_LAMBDA_CONCURRENCY', 1, 1000) ?? DEFAULT_CONCURRENCY,
+    // The local console and the hop recorder behind it; LOCAL_CONSOLE=off runs the stack without both.
+    consolePort: consoleEnabled(env) ? port(env, 'CONSOLE_PORT', 3100) : undefined,
+    consolePortChosen: Boolean(env.CONSOLE_PORT),
   };
 };

@@ -14,7 +14,7 @@ export const registerFunctions = ({ template, resolve, physicalIds, region }) =>
   }
 };
 
-export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, log }) =>
+export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, log, recorder = undefined }) =>
   resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
     const mapping = resolve(resource.Properties);
     const functionName = String(mapping.FunctionName).split(':function:').pop();
@@ -40,6 +40,7 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
         retryVisibilitySeconds,
         region,
         log,
+        recorder,
       });
       return {
         ...poller,
@@ -58,6 +59,7 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
         reportBatchItemFailures,
         maximumRetryAttempts: mapping.MaximumRetryAttempts ?? -1,
         log,
+        recorder,
       });
       return { ...poller, description: `stream of ${arn.split('/')[1]} → ${functionName} (batch ${mapping.BatchSize ?? 100})` };
     }

@@ -119,7 +119,7 @@ const authorizeRequest = async ({ route, req, res, authorize, requestId, log }) 
  * `extras` answer the gateway's own paths (the API document, the dev
  * issuer's keys) before any service route.
  */
-const createHandler = ({ router, invoke, authorize, extras, log }) => async (req, res) => {
+const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => async (req, res) => {
   const started = performance.now();
   const receivedAt = Date.now();
   const requestId = newRequestId();
@@ -138,7 +138,20 @@ const createHandler = ({ router, invoke, authorize, extras, log }) => async (req
   res.once('close', () => {
     const target = route ? `${route.service}${preflight ? ' (CORS preflight)' : ''}` : 'no route';
     const outcome = res.writableFinished ? String(res.statusCode) : 'client closed';
-    log(`${req.method} ${shorten(pathname ?? req.url)} → ${target} ${outcome} (${Math.round(performance.now() - started)} ms) ${requestId}`);
+    const durationMs = Math.round(performance.now() - started);
+    log(`${req.method} ${shorten(pathname ?? req.url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}`);
+    // For the local console (recorder.mjs).
+    recorder?.record({
+      kind: 'http',
+      at: receivedAt,
+      requestId,
+      method: req.method,
+      path: pathname ?? req.url,
+      status: res.writableFinished ? res.statusCode : outcome,
+      durationMs,
+      service: route?.service,
+      functionName: preflight ? undefined : route?.functionName,
+    });
   });
 
   if (preflight) {
@@ -237,12 +250,14 @@ const noAuthorizer = async () => {
 /**
  * @param {{ port: number, host?: string, routes: object[], invoke: Function, log?: (line: string) => void,
  *   authorize?: (auth: object, headers: object) => Promise<any>,
- *   extras?: Array<(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean> }} options
+ *   extras?: Array<(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean>,
+ *   recorder?: { record: (hop: object) => void } }} options
  *   authorize: the JWT authorizer (jwt-authorizer.mjs); without one, a route that has an authorizer answers 500, never runs unchecked.
+ *   recorder: gets one `http` hop per request (recorder.mjs), for the local console.
  */
-export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, authorize = noAuthorizer, extras = [], log = console.log }) => {
+export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, authorize = noAuthorizer, extras = [], log = console.log, recorder }) => {
   const router = createRouter(routes);
-  const handle = createHandler({ router, invoke, authorize, extras, log });
+  const handle = createHandler({ router, invoke, authorize, extras, log, recorder });
   // A bug in the gateway itself still answers, as a 500, rather than leave the client hanging.
   const server = http.createServer((req, res) =>
     handle(req, res).catch((error) => {

@@ -111,9 +111,10 @@ const callInvokeApi = async (fn, event) => {
  * still waited for a slot. Once started, an invocation runs to its end and
  * holds its slot until then, as a Lambda invocation does after API Gateway
  * stopped waiting for it.
- * @param {{ functions: LocalFunction[], defaultConcurrency?: number, queueLimit?: number }} options
+ * `recorder` (recorder.mjs), when given, gets one `invoke` hop per invocation that ran, for the local console.
+ * @param {{ functions: LocalFunction[], defaultConcurrency?: number, queueLimit?: number, recorder?: { record: (hop: object) => void } }} options
  */
-export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRENCY, queueLimit = DEFAULT_QUEUE_LIMIT }) => {
+export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRENCY, queueLimit = DEFAULT_QUEUE_LIMIT, recorder }) => {
   const byName = new Map(
     functions.map((fn) => [fn.name, { fn, limit: createConcurrencyLimit({ name: fn.name, limit: concurrencyOf(fn, defaultConcurrency), queueLimit }) }]),
   );
@@ -126,7 +127,14 @@ export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRE
     const entry = byName.get(functionName);
     if (!entry) return failure('function-error', `no local function named ${functionName}`);
     try {
-      return await entry.limit.run(() => callInvokeApi(entry.fn, event), signal);
+      if (!recorder) return await entry.limit.run(() => callInvokeApi(entry.fn, event), signal);
+      return await entry.limit.run(async () => {
+        const at = Date.now();
+        const started = performance.now();
+        const result = await callInvokeApi(entry.fn, event);
+        recorder.record({ kind: 'invoke', at, functionName, durationMs: Math.round(performance.now() - started), event, result });
+        return result;
+      }, signal);
     } catch (error) {
       if (error instanceof ThrottledError) return failure('throttled', error.message);
       throw error;

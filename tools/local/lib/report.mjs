@@ -7,14 +7,15 @@ const accessOf = (route) => (!route.auth ? 'public' : route.auth.scopes.length >
 /**
  * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string, auth?: { scopes: string[] } }>,
  *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, pollers: Array<{ description: string }>,
- *   startedAt: number, reusedTemplates: string[] }} state
+ *   startedAt: number, reusedTemplates: string[], consoleUrl?: string }} state
  * @returns {string[]}
  */
-export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates }) => [
+export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl }) => [
   '',
   `  HTTP gateway     http://localhost:${config.httpPort}   (try: curl http://localhost:${config.httpPort}/items)`,
   ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service.padEnd(16)} ${accessOf(route)}`),
   `  API reference    http://localhost:${config.httpPort}/docs   (OpenAPI: /openapi.json)`,
+  consoleUrl ? `  Console          ${consoleUrl}   (every hop live, queues and DLQs, tables, replay; CONSOLE_PORT)` : '  Console          off (LOCAL_CONSOLE=off)',
   `  Tokens           npm run -s token -- --email you@example.com [--scope items:write]   (dev issuer: .local-issuer/)`,
   `  DynamoDB Local   http://localhost:${config.dynamodbPort}`,
   `  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`,

@@ -71,6 +71,7 @@ export const startSqsEventSource = ({
   retryVisibilitySeconds,
   region = 'us-east-1',
   log = console.log,
+  recorder,
 }) => {
   let stopped = false;
   const abort = new AbortController();
@@ -132,10 +133,16 @@ export const startSqsEventSource = ({
       try {
         const batch = await collectBatch();
         if (batch.length === 0) continue;
+        const receivedAt = Date.now();
         const batchIds = batch.map((message) => message.MessageId);
         const result = await invoke(functionName, { Records: batch.map((m) => toLambdaRecord(m, queueArn, region)) });
         const { failed, reason } = failedMessageIds(result, batchIds, reportBatchItemFailures);
         await settle(batch, failed);
+        // For the local console (recorder.mjs): one hop per message, with what became of it.
+        for (const message of recorder ? batch : []) {
+          const retry = failed.includes(message.MessageId);
+          recorder.record({ kind: 'sqs', at: receivedAt, functionName, queueArn, message, retry, reason: retry ? reason : undefined });
+        }
         log(
           `${functionName}: batch of ${batch.length}, ${batch.length - failed.length} done` +
             (failed.length > 0 ? `, ${failed.length} left for retry${reason ? ` (${reason})` : ''}` : '') +

@@ -59,6 +59,7 @@ export const startStreamEventSource = ({
   maximumRetryAttempts = -1,
   retryDelayMs = 1000,
   log = console.log,
+  recorder,
 }) => {
   let stopped = false;
   // shardId → { iterator (null: take one from the checkpoint), startType (until the first iterator),
@@ -136,8 +137,16 @@ export const startStreamEventSource = ({
       else state.iterator = NextShardIterator;
       return false;
     }
+    const readAt = Date.now();
     const result = await invoke(functionName, { Records: Records.map((record) => toLambdaRecord(record, streamArn)) });
     const resumeAt = resumeSequenceNumber(result, Records, reportBatchItemFailures);
+    // For the local console (recorder.mjs): one hop per record; `retry` for those the shard reads again.
+    if (recorder) {
+      const retryFrom = resumeAt === null ? undefined : BigInt(resumeAt);
+      for (const record of Records) {
+        recorder.record({ kind: 'stream', at: readAt, functionName, streamArn, record, retry: retryFrom !== undefined && BigInt(record.dynamodb.SequenceNumber) >= retryFrom });
+      }
+    }
     if (resumeAt === null) {
       state.attempts = 0;
       state.retryFrom = undefined;

@@ -1,0 +1,114 @@
+// Replay: publish a recorded event to the bus again, as it was or edited,
+// after checking it against its type's zod schema, the one producers and
+// consumers use (libs/events/src/contracts.ts).
+//
+// The schemas are TypeScript, and Node 20 runs no TypeScript. The cheapest
+// robust way to use that one copy: esbuild (already the repo's bundler)
+// bundles contracts.ts on the first replay, in ~20 ms, into a module under
+// node_modules/.cache that imports the repo's own zod, which is loaded and
+// deleted at once. No build step to forget, no copy of the schemas to drift.
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { build } from 'esbuild';
+import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
+import { resourcesOfType } from '../../local/lib/cfn.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const CONTRACTS = path.join(ROOT, 'libs/events/src/contracts.ts');
+
+/** @type {Promise<{ EventSchemas: Record<string, any>, EVENT_TYPES: string[] }> | undefined} */
+let contracts;
+
+/** The event contracts of libs/events, bundled on first use. */
+export const loadContracts = () => {
+  contracts ??= (async () => {
+    const dir = path.join(ROOT, 'node_modules/.cache/platform-console');
+    mkdirSync(dir, { recursive: true });
+    const outfile = path.join(dir, `event-contracts.${process.pid}.${Date.now()}.mjs`);
+    await build({ entryPoints: [CONTRACTS], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent' });
+    try {
+      return await import(pathToFileURL(outfile).href);
+    } finally {
+      rmSync(outfile, { force: true });
+    }
+  })();
+  contracts.catch(() => {
+    contracts = undefined;
+  });
+  return contracts;
+};
+
+/**
+ * Checks a candidate event against its type's schema.
+ * @param {unknown} candidate
+ * @returns {Promise<{ ok: true, event: any } | { ok: false, issues: string[] }>}
+ */
+export const validateEvent = async (candidate) => {
+  const { EventSchemas, EVENT_TYPES } = await loadContracts();
+  const type = /** @type {{ type?: unknown } | null} */ (candidate)?.type;
+  if (typeof type !== 'string' || !(type in EventSchemas)) {
+    return { ok: false, issues: [`type: ${JSON.stringify(type)} is no event type; known: ${EVENT_TYPES.join(', ')}`] };
+  }
+  const result = EventSchemas[type].safeParse(candidate);
+  if (!result.success) return { ok: false, issues: result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`) };
+  return { ok: true, event: result.data };
+};
+
+/**
+ * The bus: the topic the services' subscriptions are on (the event-bus
+ * stack's domain-events topic), from the provisioned stacks.
+ * @param {Array<{ name: string, template: any, resolve?: (value: any) => any }>} stacks
+ */
+export const busTopicArn = (stacks) => {
+  const counts = new Map();
+  for (const stack of stacks) {
+    for (const [, resource] of resourcesOfType(stack.template, 'AWS::SNS::Subscription')) {
+      try {
+        const { TopicArn, FilterPolicy } = stack.resolve ? stack.resolve(resource.Properties) : resource.Properties;
+        if (typeof TopicArn === 'string' && FilterPolicy) counts.set(TopicArn, (counts.get(TopicArn) ?? 0) + 1);
+      } catch {
+        // a subscription the local stack does not emulate
+      }
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+};
+
+/**
+ * @param {{ stacks: any[], snsSqsEndpoint: string }} options
+ */
+export const createReplay = ({ stacks, snsSqsEndpoint }) => {
+  const sns = new SNSClient({ ...localClientConfig(snsSqsEndpoint), maxAttempts: 2 });
+  const topicArn = busTopicArn(stacks);
+
+  return {
+    topicArn,
+    /**
+     * Validates, then publishes as the services' publisher does (libs/events
+     * createSnsPublisher): the envelope as the message, `type`, `eventId` and
+     * `correlationId` as message attributes.
+     * @param {unknown} candidate
+     */
+    publish: async (candidate) => {
+      const checked = await validateEvent(candidate);
+      if (!checked.ok) return checked;
+      if (!topicArn) return { ok: false, issues: ['no event bus topic in the local stack'] };
+      const { event } = checked;
+      const { MessageId } = await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: JSON.stringify(event),
+          MessageAttributes: {
+            type: { DataType: 'String', StringValue: event.type },
+            eventId: { DataType: 'String', StringValue: event.id },
+            ...(event.correlationId && { correlationId: { DataType: 'String', StringValue: event.correlationId } }),
+          },
+        }),
+      );
+      return { ok: true, event, messageId: MessageId, topicArn };
+    },
+    close: () => sns.destroy(),
+  };
+};

@@ -1,0 +1,116 @@
+// Tables: each service's tables, read-only: browse page by page, or look a
+// row up by its key.
+import { api, fill, h } from './dom.js';
+
+const MAX_COLUMNS = 9;
+
+const cell = (value) => {
+  if (value === undefined) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+};
+
+export const mountTables = (panel) => {
+  let tables = [];
+  let cursors = [];
+  const picker = h('select', { id: 'table-name' });
+  const keyFields = h('div', { class: 'toolbar' });
+  const result = h('section', { 'aria-label': 'Rows', 'aria-live': 'polite' });
+
+  const current = () => tables.find((table) => table.name === picker.value);
+
+  const renderRows = (table, items, nextCursor) => {
+    const names = [...new Set([...table.keys.map((k) => k.name), ...items.flatMap((item) => Object.keys(item))])].slice(0, MAX_COLUMNS);
+    fill(
+      result,
+      h('p', { class: 'meta' }, `${table.name} · owned by ${table.service} · ${items.length} row(s) on this page${table.itemCount === undefined ? '' : ` · about ${table.itemCount} in all`}`),
+      h(
+        'div',
+        { class: 'scroll' },
+        h(
+          'table',
+          { 'aria-label': `Rows of ${table.name}` },
+          h('thead', {}, h('tr', {}, names.map((name) => h('th', { scope: 'col' }, name)), h('th', { scope: 'col' }, 'row'))),
+          h(
+            'tbody',
+            {},
+            items.map((item) =>
+              h('tr', {}, names.map((name) => h('td', { class: 'mono' }, cell(item[name]))), h('td', {}, h('details', {}, h('summary', {}, 'all'), h('pre', {}, JSON.stringify(item, null, 2))))),
+            ),
+          ),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('button', { type: 'button', class: 'action', disabled: cursors.length === 0, onclick: () => browse(cursors.pop(), true) }, 'Previous page'),
+        h('button', { type: 'button', class: 'action', disabled: !nextCursor, onclick: () => browse(nextCursor) }, 'Next page'),
+      ),
+    );
+  };
+
+  let shownCursor;
+  const browse = async (cursor, back = false) => {
+    const table = current();
+    if (!table) return;
+    if (!back && cursor !== undefined) cursors.push(shownCursor);
+    shownCursor = cursor;
+    try {
+      const page = await api(`/api/tables/${encodeURIComponent(table.name)}?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      renderRows(table, page.items, page.nextCursor);
+    } catch (error) {
+      fill(result, h('p', { class: 'notice error' }, error.message));
+    }
+  };
+
+  const lookUp = async (event) => {
+    event.preventDefault();
+    const table = current();
+    const params = new URLSearchParams();
+    for (const input of keyFields.querySelectorAll('input')) params.set(input.name, input.value);
+    try {
+      const { item } = await api(`/api/tables/${encodeURIComponent(table.name)}/item?${params}`);
+      fill(result, item ? h('pre', { 'aria-label': 'Row' }, JSON.stringify(item, null, 2)) : h('p', { class: 'notice' }, 'No row has this key.'));
+    } catch (error) {
+      fill(result, h('p', { class: 'notice error' }, error.message));
+    }
+  };
+
+  const pick = () => {
+    const table = current();
+    cursors = [];
+    shownCursor = undefined;
+    fill(
+      keyFields,
+      table.keys.map((key) =>
+        h('label', { for: `key-${key.name}` }, `${key.name} (${key.role} key)`, h('input', { type: 'text', id: `key-${key.name}`, name: key.name, required: true, placeholder: key.name === 'pk' ? 'ORDER#<id>' : '' })),
+      ),
+      h('button', { type: 'submit', class: 'action' }, 'Look up'),
+      h('button', { type: 'button', class: 'action', onclick: () => browse(undefined) }, 'Browse'),
+    );
+    browse(undefined);
+  };
+  picker.addEventListener('change', pick);
+
+  fill(
+    panel,
+    h('div', { class: 'toolbar' }, h('label', { for: 'table-name' }, 'Table (owning service)', picker)),
+    h('form', { onsubmit: lookUp, 'aria-label': 'Look up a row by its key' }, keyFields),
+    result,
+  );
+
+  let loaded = false;
+  return {
+    show: async () => {
+      if (loaded) return;
+      try {
+        ({ tables } = await api('/api/tables'));
+        loaded = true;
+        fill(picker, tables.map((table) => h('option', { value: table.name }, `${table.name} (${table.service})`)));
+        pick();
+      } catch (error) {
+        fill(result, h('p', { class: 'notice error' }, error.message));
+      }
+    },
+  };
+};
