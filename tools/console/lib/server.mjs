@@ -18,6 +18,7 @@ import { createHopViews, envelopeOf, flowEntries, groupFlows, hopMatches, search
 import { createQueues } from './queues.mjs';
 import { createReplay, validateEvent } from './replay.mjs';
 import { TableError, createTables } from './tables.mjs';
+import { listen } from '../../local/lib/listen.mjs';
 
 const PUBLIC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 const CONTENT_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
@@ -55,15 +56,6 @@ const readJson = async (req) => {
     throw new HttpError(400, 'the body is not JSON');
   }
 };
-
-const listen = (server, port, host) =>
-  new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address().port);
-    });
-  });
 
 /** A hop as the page gets it: the view without its search text. */
 const forPage = (view) => {

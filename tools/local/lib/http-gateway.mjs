@@ -10,6 +10,7 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from './cors.mjs';
 import { newRequestId, toHttpApiEvent } from './http-api-event.mjs';
 import { INTERNAL_SERVER_ERROR, REQUEST_TOO_LARGE, SERVICE_UNAVAILABLE, toHttpResponse } from './http-api-response.mjs';
 import { createRouter } from './http-routes.mjs';
+import { listen } from './listen.mjs';
 
 export { createRouter, routesFromTemplate } from './http-routes.mjs';
 
@@ -233,15 +234,6 @@ const answerUnparsable = (log) => (error, socket) => {
   );
   return undefined;
 };
-
-const listen = (server, port, host) =>
-  new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address().port);
-    });
-  });
 
 const noAuthorizer = async () => {
   throw new Error('this route has an authorizer, and the gateway was started without one');
