@@ -633,7 +633,7 @@ export function activeTracing(template) {
 // health alarm.
 export const BUSINESS_METRICS = [
   'OrdersPlaced', 'OrdersConfirmed', 'OrdersRejected', 'OrdersStuckPending', 'StockReserved', 'StockRejected',
-  'NotificationsSent', 'EventsPublished', 'RecordsFailed', 'ColdStart',
+  'NotificationsSent', 'EventsPublished', 'RecordsFailed', 'RecordsDeferred', 'ColdStart',
 ];
 
 const allowsService = (statement, service, action) =>

@@ -22,7 +22,7 @@ const BUSINESS_METRICS = [
   { title: 'Orders', metrics: ['OrdersPlaced', 'OrdersConfirmed', 'OrdersRejected'] },
   { title: 'Stock answers', metrics: ['StockReserved', 'StockRejected'] },
   { title: 'Events and notifications', metrics: ['EventsPublished', 'NotificationsSent'] },
-  { title: 'Records failed (reported for retry)', metrics: ['RecordsFailed'] },
+  { title: 'Records failed, and deferred for lack of time (reported for retry)', metrics: ['RecordsFailed', 'RecordsDeferred'] },
   // Written by order-processor's sweep every 5 minutes, 0 included: a line above 0 is orders no hop will decide.
   { title: 'Orders stuck in PENDING (sweep, per 5 minutes)', metrics: ['OrdersStuckPending'] },
   { title: 'Cold starts', metrics: ['ColdStart'] },
