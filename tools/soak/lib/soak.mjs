@@ -186,7 +186,14 @@ export const runWorkload = async ({ apiUrl, orders: orderCount, items: itemCount
       const when = Math.floor(((i + 1) * orderCount) / (toDelete.length + 2));
       while (placed < when && !ordersDone) await sleep(50);
       item.deleteStartedAt = Date.now();
-      const answer = await call('DELETE /items/{id}', { method: 'DELETE', path: `/items/${item.id}`, headers: staff });
+      let answer = await call('DELETE /items/{id}', { method: 'DELETE', path: `/items/${item.id}`, headers: staff });
+      // Retried while the API is failing, backing off as placeOrder does. A 404 after a
+      // failure means the failed attempt deleted it (its answer lost): deleted by now.
+      for (let attempt = 0; (answer.status === 0 || answer.status >= 500) && attempt < 20; attempt += 1) {
+        await sleep(Math.min(8_000, 500 * 2 ** attempt));
+        answer = await call('DELETE /items/{id}', { method: 'DELETE', path: `/items/${item.id}`, headers: staff });
+        if (answer.status === 404) answer = { ...answer, status: 204 };
+      }
       if (answer.status === 204) item.deletedAt = Date.now();
       else idempotencyProblems.push(`DELETE /items/${item.id} answered ${answer.status} ${answer.text.slice(0, 200)}`);
       log(`deleted item ${item.id} after ${placed} orders (${answer.status})`);
