@@ -4,5 +4,5 @@ export { createCursorCodec, MAX_CURSOR_LENGTH, type CursorCodec, type CursorKey,
 export { cursorCodecFromEnv } from './cursor-keys';
 export { mapDynamoError, mappingErrors, TransactionCancelledError } from './errors';
 export { compositeKey, entityKey, GSI1, KEY, withoutKeys, type TableKey } from './keys';
-export { Table, type Page, type PageRequest, type TransactItems, type VersionedUpdate } from './table';
+export { Table, type Page, type PageRequest, type QueryRequest, type TransactItems, type VersionedUpdate } from './table';
 export type { TableChange } from './table-change';

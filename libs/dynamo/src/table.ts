@@ -38,6 +38,14 @@ export interface PageRequest {
   newestFirst?: boolean;
 }
 
+/** A key condition on the table or one of its indexes, with its placeholders' names and values. */
+export interface QueryRequest {
+  indexName?: string;
+  keyCondition: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -188,6 +196,29 @@ export class Table {
       items: Items as T[],
       nextCursor: LastEvaluatedKey ? request.codec.encode(LastEvaluatedKey, scope) : null,
     };
+  }
+
+  /** Every item the key condition matches, following LastEvaluatedKey page after page (for small, bounded results such as a sparse index). */
+  async queryAll<T>({ indexName, keyCondition, names, values }: QueryRequest): Promise<T[]> {
+    const found: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await mappingErrors(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.name,
+            IndexName: indexName,
+            KeyConditionExpression: keyCondition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      found.push(...(Items as T[]));
+      startKey = LastEvaluatedKey;
+    } while (startKey);
+    return found;
   }
 
   /**

@@ -1,10 +1,7 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   CORRELATION_ID,
   correlationAssignment,
   correlationStamp,
-  getDocumentClient,
-  mappingErrors,
   TransactionCancelledError,
   withoutKeys,
   type Table,
@@ -23,10 +20,7 @@ const KEY_WRITE = 1;
  * (orders-table.ts), which its decision removes in the same update.
  */
 export class DynamoOrderStore implements OrderStore {
-  constructor(
-    private readonly table: Table,
-    private readonly client: DynamoDBDocumentClient = getDocumentClient(),
-  ) {}
+  constructor(private readonly table: Table) {}
 
   async create(order: Order, idempotency?: IdempotencyRecord): Promise<'CREATED' | 'KEY_TAKEN'> {
     const writes: TransactItems = [
@@ -103,27 +97,15 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   private async pendingInShard(shard: string, createdBefore: string): Promise<PendingOrder[]> {
-    const found: PendingOrder[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await mappingErrors(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table.name,
-            IndexName: PENDING_INDEX.name,
-            KeyConditionExpression: '#shard = :shard AND #createdAt < :before',
-            ExpressionAttributeNames: { '#shard': PENDING_INDEX.partition, '#createdAt': PENDING_INDEX.sort },
-            ExpressionAttributeValues: { ':shard': shard, ':before': createdBefore },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of Items) {
-        const correlationId = item[CORRELATION_ID] as string | undefined;
-        found.push({ id: String(item.id), createdAt: String(item.createdAt), ...(correlationId && { correlationId }) });
-      }
-      startKey = LastEvaluatedKey;
-    } while (startKey);
-    return found;
+    const items = await this.table.queryAll<Record<string, unknown>>({
+      indexName: PENDING_INDEX.name,
+      keyCondition: '#shard = :shard AND #createdAt < :before',
+      names: { '#shard': PENDING_INDEX.partition, '#createdAt': PENDING_INDEX.sort },
+      values: { ':shard': shard, ':before': createdBefore },
+    });
+    return items.map((item) => {
+      const correlationId = item[CORRELATION_ID] as string | undefined;
+      return { id: String(item.id), createdAt: String(item.createdAt), ...(correlationId && { correlationId }) };
+    });
   }
 }
