@@ -18,6 +18,14 @@ export const NOTIFICATIONS_TABLE = 'notifier-local-notifications';
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long a client waits before its retry number `attempt` (from 0): 0.5 s doubling
+ * to 8 s, so 20 retries last about 2 minutes, longer than an outage the fault runs inject.
+ * @param {number} attempt
+ */
+const backoffMs = (attempt) => Math.min(8_000, 500 * 2 ** attempt);
+const MAX_RETRIES = 20;
+
 /** A small seeded generator (mulberry32), so a run can be repeated. @param {number} seed */
 export const createRandom = (seed) => {
   let state = seed >>> 0;
@@ -129,11 +137,11 @@ export const runWorkload = async ({ apiUrl, orders: orderCount, items: itemCount
     const racing = order.retries > 1 ? post(order) : undefined;
     const answers = [await first, ...(racing ? [await racing] : [])];
     if (order.retries === 1) answers.push(await post(order));
-    // A client retries a failed POST with its key until it gets an answer, backing off
-    // (0.5 s doubling to 8 s, about 2 min in all): an outage outlasts a few quick retries,
-    // and a POST whose answer was lost may have created the order, which only the key finds.
-    for (let attempt = 0; !answers.some((a) => a.status === 202) && attempt < 20; attempt += 1) {
-      await sleep(Math.min(8_000, 500 * 2 ** attempt));
+    // A client retries a failed POST with its key until it gets an answer, backing off:
+    // an outage outlasts a few quick retries, and a POST whose answer was lost may have
+    // created the order, which only the key finds.
+    for (let attempt = 0; !answers.some((a) => a.status === 202) && attempt < MAX_RETRIES; attempt += 1) {
+      await sleep(backoffMs(attempt));
       answers.push(await post(order));
     }
     idempotentRetries += answers.length - 1;
@@ -189,8 +197,8 @@ export const runWorkload = async ({ apiUrl, orders: orderCount, items: itemCount
       let answer = await call('DELETE /items/{id}', { method: 'DELETE', path: `/items/${item.id}`, headers: staff });
       // Retried while the API is failing, backing off as placeOrder does. A 404 after a
       // failure means the failed attempt deleted it (its answer lost): deleted by now.
-      for (let attempt = 0; (answer.status === 0 || answer.status >= 500) && attempt < 20; attempt += 1) {
-        await sleep(Math.min(8_000, 500 * 2 ** attempt));
+      for (let attempt = 0; (answer.status === 0 || answer.status >= 500) && attempt < MAX_RETRIES; attempt += 1) {
+        await sleep(backoffMs(attempt));
         answer = await call('DELETE /items/{id}', { method: 'DELETE', path: `/items/${item.id}`, headers: staff });
         if (answer.status === 404) answer = { ...answer, status: 204 };
       }
