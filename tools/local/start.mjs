@@ -120,7 +120,6 @@ const main = async () => {
 
   const clients = {
     dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint }),
-    streams: new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint }),
     sns: new SNSClient({ endpoint: snsSqs.endpoint }),
     sqs: new SQSClient({ endpoint: snsSqs.endpoint }),
   };

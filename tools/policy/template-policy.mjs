@@ -700,7 +700,7 @@ export function platformOperability(template, { stage, services }) {
   return problems;
 }
 
-const RETAINED = (resource) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy === 'Retain';
+const retained = (resource) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy === 'Retain';
 /** An environment variable whose name says it holds a secret, rather than where to find one. */
 const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PRIVATE_KEY|TOKEN|API_KEY)(?!.*_(ARN|NAME|ID|URL)$)/i;
 
@@ -716,14 +716,14 @@ export function dataProtection(template) {
   const problems = [];
   const resources = template.Resources ?? {};
   for (const [id, table] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
-    if (!RETAINED(table)) problems.push(`${id}: a table needs DeletionPolicy and UpdateReplacePolicy Retain`);
+    if (!retained(table)) problems.push(`${id}: a table needs DeletionPolicy and UpdateReplacePolicy Retain`);
     if (table.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled !== true) problems.push(`${id}: a table needs point-in-time recovery`);
   }
   for (const id of deadLetterQueueIds(template)) {
-    if (!RETAINED(resources[id])) problems.push(`${id}: a dead-letter queue needs DeletionPolicy and UpdateReplacePolicy Retain`);
+    if (!retained(resources[id])) problems.push(`${id}: a dead-letter queue needs DeletionPolicy and UpdateReplacePolicy Retain`);
   }
   for (const [id, secret] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
-    if (!RETAINED(secret)) problems.push(`${id}: a secret needs DeletionPolicy and UpdateReplacePolicy Retain`);
+    if (!retained(secret)) problems.push(`${id}: a secret needs DeletionPolicy and UpdateReplacePolicy Retain`);
   }
   for (const [id, topic] of resourcesOfType(template, 'AWS::SNS::Topic')) {
     if (topic.Properties?.KmsMasterKeyId === undefined) problems.push(`${id}: a topic needs KmsMasterKeyId (server-side encryption)`);

@@ -87,13 +87,12 @@ class LocalConditions {
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = {
-      // As early as the framework lets a plugin act, before it looks for credentials.
+      // As early as the framework lets a plugin act, before it looks for credentials;
+      // `deploy` and `deploy function` alike.
       initialize: () => {
         const commands = serverless.processedInput?.commands ?? [];
         if (commands[0] === 'deploy') refuseLocalStage(serverless, commands.join(' '));
       },
-      'before:deploy:initialize': () => refuseLocalStage(serverless, 'deploy'),
-      'before:deploy:function:initialize': () => refuseLocalStage(serverless, 'deploy function'),
       'after:aws:package:finalize:mergeCustomProviderResources': () => {
         const { provider } = this.serverless.service;
         if (provider.stage === LOCAL_STAGE) resolveKnownConditions(provider.compiledCloudFormationTemplate);

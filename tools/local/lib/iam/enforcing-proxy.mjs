@@ -3,6 +3,7 @@
 // through; any other is read whole, authorized, and then either refused with
 // AWS's error or forwarded byte for byte. Upstream connections are kept alive.
 import http from 'node:http';
+import { listen } from '../listen.mjs';
 
 /**
  * @typedef {object} Refusal  what to answer instead of forwarding
@@ -61,10 +62,9 @@ export const startEnforcingProxy = async ({ upstreamPort, authorizer, port = 0 }
       response.end(refusal.body);
     });
   });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const listening = await listen(server, port, '127.0.0.1');
   return {
-    port: address.port,
+    port: listening,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
