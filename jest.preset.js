@@ -13,6 +13,6 @@ module.exports = {
     '^@platform/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/.esbuild/', '/.serverless/', '/.serverless-local/'],
-  setupFiles: [path.join(__dirname, 'tools/jest/env.cjs')],
+  setupFiles: [path.join(__dirname, 'libs/testing/jest/env.cjs')],
   clearMocks: true,
 };

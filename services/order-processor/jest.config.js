@@ -2,6 +2,6 @@ module.exports = {
   displayName: 'order-processor',
   preset: '../../jest.preset.js',
   rootDir: '.',
-  globalSetup: '../../tools/jest/emulators.global-setup.mjs',
-  globalTeardown: '../../tools/jest/emulators.global-teardown.mjs',
+  globalSetup: '../../libs/testing/jest/emulators.global-setup.mjs',
+  globalTeardown: '../../libs/testing/jest/emulators.global-teardown.mjs',
 };

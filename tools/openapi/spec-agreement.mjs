@@ -6,13 +6,13 @@
 //  - securityProblems: each operation's `security` is what the route's
 //    AuthorizationType / AuthorizerId / AuthorizationScopes enforce.
 // Each returns a list of problems, empty when the two agree.
-import { resourcesOfType } from '../local/lib/cfn.mjs';
-import { routesFromTemplate } from '../local/lib/http-routes.mjs';
+import { resourcesOfType } from '@platform/local-runtime/cloudformation/cfn';
+import { routesFromTemplate } from '@platform/local-runtime/gateway/http-routes';
 import { operationsOf } from './merge.mjs';
 
 const keyOf = (method, path) => `${method.toUpperCase()} ${path}`;
 
-/** The template's routes as "METHOD /path", as API Gateway matches them (parsed by tools/local/lib/http-routes.mjs). */
+/** The template's routes as "METHOD /path", as API Gateway matches them (parsed by tools/local-runtime/gateway/http-routes.mjs). */
 export const templateRouteKeys = (template, service) => new Set(routesFromTemplate(template, service).map((route) => route.routeKey));
 
 /** @param {{ service: string, template: object, document: Record<string, any> }} input @returns {string[]} */

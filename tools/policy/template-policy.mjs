@@ -454,10 +454,10 @@ export const routeAccess = (template) =>
   );
 
 // ---------------------------------------------------------------------------
-// Alarms on everything that can fail unseen (README "Operating it"): every
+// Alarms on everything that can fail unseen (docs/operating.md): every
 // dead-letter queue (any message), every queue that feeds a function (age of
 // its oldest message), every function (errors, throttles), every function
-// fed by a stream (iterator age) and every HTTP API (5xx). tools/serverless
+// fed by a stream (iterator age) and every HTTP API (5xx). infra/serverless
 // adds them; these rules find the subjects on their own, so an alarm the
 // plugin failed to add, or a subject it did not recognise, is caught here.
 

@@ -30,7 +30,7 @@ const StockRequest = z.object({
  * The one service that produces each event type. The envelope's `source` must
  * name it, so a consumer refuses an event its producer could not have sent;
  * and the bus topic's policy lets only these services' roles publish
- * (tools/serverless/platform.cjs, checked against this map by tools/policy).
+ * (infra/serverless/platform.cjs, checked against this map by tools/policy).
  */
 export const EVENT_PRODUCERS = {
   'item.created': 'items-api',

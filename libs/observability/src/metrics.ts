@@ -2,7 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /**
  * The platform's business and health metrics, by the names the stage's
- * dashboard reads (tools/serverless/lib/dashboard.cjs). Each is a count in the
+ * dashboard reads (infra/serverless/lib/dashboard.cjs). Each is a count in the
  * namespace POWERTOOLS_METRICS_NAMESPACE (`Platform/<stage>`) with the
  * dimension `service` (POWERTOOLS_SERVICE_NAME); the rejections add `reason`.
  * Powertools adds `ColdStart` (dimensions `service` and `function_name`).

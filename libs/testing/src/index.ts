@@ -1,11 +1,10 @@
 // Test support only: never import this from a handler or domain module.
 export { createServiceTable, createTestTable, type TestTable } from './dynamo-tables';
-export { startLocalStack, type RunningStack } from './local-stack.cjs';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
 export { captureOutput, metricsOf, type CapturedOutput, type EmittedMetric } from './powertools-output';
 export { readTableStream } from './table-stream';
-export { localClientConfig } from './local-aws.cjs';
+export { localClientConfig } from '@platform/local-runtime/aws';
 export { scanTable } from './scan-table.cjs';
 export { createResponseChecker, type ObservedResponse } from './openapi-responses.cjs';

@@ -2,7 +2,7 @@
 // (tools/openapi: generated from the handlers' own zod schemas): the status
 // must be one the matched operation documents, and the JSON body must match
 // that response's schema (JSON Schema 2020-12, as OpenAPI 3.1 uses, checked by
-// ajv). The e2e tests (tools/e2e/support/openapi-validator.ts) and the fuzzer
+// ajv). The e2e tests (system-tests/e2e/support/openapi-validator.ts) and the fuzzer
 // (tools/fuzz) both judge answers with it; CommonJS is what both can load.
 'use strict';
 

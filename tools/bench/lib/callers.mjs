@@ -1,7 +1,7 @@
 // The bench calls the API as its users do: catalogue staff create the items,
 // one customer places every order, each with a token from the local dev
 // issuer (as `npm run token` makes them). Tokens outlive the longest bench.
-import { loadDevIssuer } from '../../local/lib/dev-issuer.mjs';
+import { loadDevIssuer } from '@platform/local-runtime/gateway/dev-issuer';
 
 const BENCH_TOKEN_SECONDS = 6 * 3600;
 

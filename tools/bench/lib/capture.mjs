@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
+import { localClientConfig } from '@platform/local-runtime/aws';
 import { sleep } from './stats.mjs';
 
 export const BUS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:event-bus-local-domain-events';

@@ -14,7 +14,7 @@ import {
   GetItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
+import { localClientConfig } from '@platform/local-runtime/aws';
 import { median, msSince, percentile } from './stats.mjs';
 
 const ROWS = 100;

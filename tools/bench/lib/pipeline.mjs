@@ -6,7 +6,7 @@
 //    outcomes (CONFIRMED and OUT_OF_STOCK rejections);
 //  - runPacedPipeline, open loop at a fixed rate the stack can keep up with,
 //    so its decision latency is the pipeline's own, not time spent queueing.
-import { scanTable } from '../../../libs/testing/src/scan-table.cjs';
+import { scanTable } from '@platform/testing/scan-table';
 import { createAgent, isGood, limited, request } from './http-client.mjs';
 import { percentile, sleep } from './stats.mjs';
 import { waitWhileProgressing } from './capture.mjs';

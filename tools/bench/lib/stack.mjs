@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localAwsEnv, reservePorts } from '../../../libs/testing/src/local-aws.cjs';
-import { recordLines, startLocalStack, stopChild, waitForLine } from '../../../libs/testing/src/local-stack.cjs';
+import { localAwsEnv, reservePorts } from '@platform/local-runtime/aws';
+import { recordLines, startLocalStack, stopChild, waitForLine } from '@platform/local-stack/process';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BARE_READY = /Server ready/;

@@ -1,4 +1,4 @@
-// What the console makes of the recorder's hops (tools/local/lib/recorder.mjs):
+// What the console makes of the recorder's hops (tools/local-runtime/stack/recorder.mjs):
 // a small view of each (service, function, event, keys, outcome, the ids it
 // mentions), worked out once per hop and only when the console asks, and the
 // flows they make up.
@@ -17,7 +17,7 @@
 // source service (or the console's own replay) that ran just before.
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
-/** @typedef {import('../../local/lib/recorder.mjs').Hop} Hop */
+/** @typedef {import('@platform/local-runtime/stack/recorder').Hop} Hop */
 
 /**
  * @typedef {object} EventRef

@@ -6,7 +6,7 @@
 // side-effect-free inspection (fauxqs runs in the stack's process): reading
 // it through SQS would mean receiving, which counts as a receive and, on a
 // queue with a redrive policy, moves messages closer to their DLQ.
-import { discoverQueues, findDeadLetterQueue, localTarget, peekMessages, purge, redrive } from '../../dlq/lib/index.mjs';
+import { discoverQueues, findDeadLetterQueue, localTarget, peekMessages, purge, redrive } from '@platform/dlq/lib/index';
 
 /**
  * @param {{ snsSqsEndpoint: string, services: string[],

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { build } from 'esbuild';
-import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
-import { resourcesOfType } from '../../local/lib/cfn.mjs';
+import { localClientConfig } from '@platform/local-runtime/aws';
+import { resourcesOfType } from '@platform/local-runtime/cloudformation/cfn';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CONTRACTS = path.join(ROOT, 'libs/events/src/contracts.ts');

@@ -1,5 +1,5 @@
 // The local console: one small HTTP server that `npm start` mounts beside the
-// gateway (tools/local/start.mjs). It serves the page (tools/console/public,
+// gateway (tools/local-stack/start.mjs). It serves the page (tools/console/public,
 // plain ES modules, nothing fetched from the network), the hops the local
 // runtime records (live over server-sent events), and JSON endpoints for
 // flows, queues and DLQs (through tools/dlq/lib, the `npm run dlq` code), the
@@ -13,12 +13,12 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DlqError } from '../../dlq/lib/index.mjs';
+import { DlqError } from '@platform/dlq/lib/index';
 import { createHopViews, envelopeOf, flowEntries, groupFlows, hopMatches, searchFlows, summarizeFlow } from './hops.mjs';
 import { createQueues } from './queues.mjs';
 import { createReplay, validateEvent } from './replay.mjs';
 import { TableError, createTables } from './tables.mjs';
-import { listen } from '../../local/lib/listen.mjs';
+import { listen } from '@platform/local-runtime/stack/listen';
 
 const PUBLIC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 const CONTENT_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
@@ -66,7 +66,7 @@ const forPage = (view) => {
 
 /**
  * @param {{ port: number, anyPortIfTaken?: boolean, host?: string,
- *   recorder: ReturnType<typeof import('../../local/lib/recorder.mjs').createRecorder>,
+ *   recorder: ReturnType<typeof import('@platform/local-runtime/stack/recorder').createRecorder>,
  *   stacks: Array<{ name: string, template: any, resolve?: (value: any) => any }>,
  *   dynamodbEndpoint: string, snsSqsEndpoint: string,
  *   inspectQueue?: (name: string) => any, log?: (line: string) => void }} options

@@ -4,8 +4,8 @@
 // its port with the local administrator's credentials. Nothing here writes.
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
-import { resourcesOfType } from '../../local/lib/cfn.mjs';
+import { localClientConfig } from '@platform/local-runtime/aws';
+import { resourcesOfType } from '@platform/local-runtime/cloudformation/cfn';
 
 export class TableError extends Error {
   /** @param {string} message @param {number} status */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { createRecorder } from '../../local/lib/recorder.mjs';
+import { createRecorder } from '@platform/local-runtime/stack/recorder';
 import { createHopViews, flowEntries, groupFlows, searchFlows } from '../lib/hops.mjs';
 
 const SERVICES = ['event-bus', 'items-api', 'notifier', 'order-processor'];

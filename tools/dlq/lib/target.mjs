@@ -5,8 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { readConfig } from '../../local/lib/config.mjs';
-import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
+import { readConfig } from '@platform/local-runtime/stack/config';
+import { localClientConfig } from '@platform/local-runtime/aws';
 import { DlqError } from './errors.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

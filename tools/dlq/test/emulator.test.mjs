@@ -11,8 +11,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { startSnsSqs } from '../../local/lib/sns-sqs.mjs';
-import { localClientConfig } from '../../../libs/testing/src/local-aws.cjs';
+import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
+import { localClientConfig } from '@platform/local-runtime/aws';
 import { DlqError, findDeadLetterQueue, isProductionStage, listDeadLetterQueues, localTarget, peekMessages, redrive } from '../lib/index.mjs';
 import { countsOf, drain, envelope, isolatedEnv, run, runProcess, urlOf } from './helpers.mjs';
 

@@ -8,7 +8,7 @@
 // is compared), and the rest that POST /items created. Orders never name a
 // pool item, so nothing but the fuzzer's own requests changes a pool item.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { scanTable } from '../../../libs/testing/src/scan-table.cjs';
+import { scanTable } from '@platform/testing/scan-table';
 
 export const ITEMS_TABLE = 'items-api-local-items';
 export const ORDERS_TABLE = 'order-processor-local-orders';

@@ -3,7 +3,7 @@
 // check that each answer is one the document lists (status and body).
 // The response check is the e2e tests' own (libs/testing openapi-responses.cjs).
 import Ajv2020Module from 'ajv/dist/2020.js';
-import { createResponseChecker } from '../../../libs/testing/src/openapi-responses.cjs';
+import { createResponseChecker } from '@platform/testing/openapi-responses';
 
 // ajv is CommonJS with a default export.
 const Ajv2020 = /** @type {typeof import('ajv/dist/2020.js').default} */ (/** @type {any} */ (Ajv2020Module).default ?? Ajv2020Module);

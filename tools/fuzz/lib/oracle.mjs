@@ -7,7 +7,7 @@
 // (toHttpApiEvent), so the oracle sees exactly what the function sees: the
 // same headers, query parameters and (base64-encoded or not) body.
 import http from 'node:http';
-import { toHttpApiEvent } from '../../local/lib/http-api-event.mjs';
+import { toHttpApiEvent } from '@platform/local-runtime/gateway/http-api-event';
 import { requestHash } from './model.mjs';
 import { GATEWAY_MAX_BODY, HANDLER_MAX_BODY } from './plans.mjs';
 

@@ -16,8 +16,8 @@ import { GATEWAY_MAX_BODY, planArbitrary } from './plans.mjs';
 import { createTokenSource, tokenKind } from './tokens.mjs';
 
 const require = createRequire(import.meta.url);
-/** @type {typeof import('../../../libs/testing/src/local-stack.cjs')} */
-const { startLocalStack } = require('../../../libs/testing/src/local-stack.cjs');
+/** @type {typeof import('@platform/local-stack/process')} */
+const { startLocalStack } = require('@platform/local-stack/process');
 
 /** Pool items PATCH and DELETE aim at: refilled to POOL_SIZE when fewer than POOL_MIN are left. */
 const POOL_SIZE = 6;
@@ -45,7 +45,7 @@ export const runFuzz = async ({ runs = 1000, seed, path: replayPath, apiUrl, dyn
   let stack;
   if (!apiUrl) {
     log('Starting a local stack of its own (free ports)…');
-    // Each stack bundles into a work folder of its own (tools/local/lib/offline.mjs) and removes it when it stops.
+    // Each stack bundles into a work folder of its own (tools/local-runtime/lambda/offline.mjs) and removes it when it stops.
     stack = await startLocalStack();
     log(`Local stack ready in ${(stack.readyMs / 1000).toFixed(1)} s: ${stack.apiUrl}`);
   }

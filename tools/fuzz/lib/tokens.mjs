@@ -1,10 +1,10 @@
 // The Authorization headers the fuzzer sends: good tokens from the local dev
 // issuer (the one the local stage trusts), and every kind of bad one the JWT
-// authorizer must refuse, made the way tools/local/test/jwt-authorizer.test.mjs
+// authorizer must refuse, made the way tools/local-runtime/test/jwt-authorizer.test.mjs
 // makes them. A kind says what the authorizer must decide about it.
 import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose';
-import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER } from '../../../libs/testing/src/local-aws.cjs';
-import { loadDevIssuer, subjectFor } from '../../local/lib/dev-issuer.mjs';
+import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER } from '@platform/local-runtime/aws';
+import { loadDevIssuer, subjectFor } from '@platform/local-runtime/gateway/dev-issuer';
 
 /** The fuzzer's callers. Customers are identified by the subject the dev issuer derives from the email. */
 export const EMAILS = {

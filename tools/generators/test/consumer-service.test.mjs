@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dataProtection } from '../../policy/template-policy.mjs';
+import { dataProtection } from '@platform/policy/template-policy';
 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -110,9 +110,9 @@ describe('consumer-service generator', () => {
     assert.match(read(`services/${SERVICE}/test/contract/consumes.contract.test.ts`), /^\s*\['order-processor', 'order\.confirmed'\],$/m);
   });
 
-  it('writes a serverless.yml that takes its shared sections from tools/serverless/base.cjs, as notifier does', () => {
+  it('writes a serverless.yml that takes its shared sections from infra/serverless/base.cjs, as notifier does', () => {
     const config = read(`services/${SERVICE}/serverless.yml`);
-    const includes = (text) => text.split('\n').filter((line) => line.includes('${file(../../tools/serverless/base.cjs):'));
+    const includes = (text) => text.split('\n').filter((line) => line.includes('${file(../../infra/serverless/base.cjs):'));
     assert.deepEqual(includes(config), includes(read('services/notifier/serverless.yml')));
     assert.match(config, /^\s+TopicArn: \$\{self:custom\.eventBus\.topicArn\}$/m);
     assert.doesNotMatch(config, /items-api|httpPort|lambdaPort|OFFLINE_|esbuild:\n\s+bundle|runtime:/);

@@ -1,13 +1,13 @@
 // The generated OpenAPI documents against what each service really deploys:
 // its template as `serverless package --stage local` compiles it (the same
-// compiled, cached templates `npm start` serves; tools/local/lib/compiled-stack.mjs).
+// compiled, cached templates `npm start` serves; tools/local-runtime/cloudformation/compiled-stack.mjs).
 // checks.test.mjs proves on hand-made inputs that these checks catch a disagreement.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { localAwsEnv } from '../../../libs/testing/src/local-aws.cjs';
-import { packageForLocal } from '../../local/lib/compiled-stack.mjs';
-import { readConfig } from '../../local/lib/config.mjs';
-import { discoverServices } from '../../local/lib/services.mjs';
+import { localAwsEnv } from '@platform/local-runtime/aws';
+import { packageForLocal } from '@platform/local-runtime/cloudformation/compiled-stack';
+import { readConfig } from '@platform/local-runtime/stack/config';
+import { discoverServices } from '@platform/local-runtime/stack/services';
 import { generateOpenApi } from '../generate.mjs';
 import { routeProblems, securityProblems, templateRouteKeys, templatesAuthorize } from '../spec-agreement.mjs';
 

@@ -47,7 +47,7 @@ const SERVICES = readdirSync(SERVICES_DIR)
   .sort();
 const serviceNameOf = (dir) => readFileSync(path.join(SERVICES_DIR, dir, 'serverless.yml'), 'utf8').match(/^service:\s*['"]?([\w-]+)/m)?.[1];
 const STAGE = 'dev';
-// The stage params a deploy passes (README "Deploying"); packaging an API without them fails.
+// The stage params a deploy passes (docs/deploying.md); packaging an API without them fails.
 const JWT_PARAMS = { JWT_ISSUER_URL: 'https://issuer.example.com/', JWT_AUDIENCE: 'platform-api' };
 /** Who may call each route, as the DESIGN brief says: reads of the catalogue are public, its changes need items:write, orders a customer's token. */
 const EXPECTED_ACCESS = {
@@ -64,13 +64,13 @@ const EXPECTED_ACCESS = {
 const BUS_TOPIC_ARN = eventBusTopicArn(STAGE);
 // ... and its alarms' actions by the alarm topic's export.
 const ALARM_TOPIC_ARN = alarmTopicArn(STAGE);
-// What the serverless plugins (tools/serverless) generate, to check it on hand-made templates too.
+// What the serverless plugins (infra/serverless) generate, to check it on hand-made templates too.
 const require = createRequire(import.meta.url);
-const { alarmsFor } = require('../../serverless/lib/alarms.cjs');
-const { dashboardBody } = require('../../serverless/lib/dashboard.cjs');
-const { alarmTopicArn: alarmTopicArnFor } = require('../../serverless/lib/names.cjs');
-const { resolveKnownConditions } = require('../../serverless/local-conditions.js');
-const { EVENT_PRODUCER_SERVICES, watchedServices } = require('../../serverless/platform.cjs');
+const { alarmsFor } = require('@platform/serverless-base/lib/alarms');
+const { dashboardBody } = require('@platform/serverless-base/lib/dashboard');
+const { alarmTopicArn: alarmTopicArnFor } = require('@platform/serverless-base/lib/names');
+const { resolveKnownConditions } = require('@platform/local-runtime/serverless-plugins/local-conditions');
+const { EVENT_PRODUCER_SERVICES, watchedServices } = require('@platform/serverless-base/platform');
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // Size budget for one function's zip (compressed, as uploaded). Measured on
@@ -376,7 +376,7 @@ describe('the rules fail what they should (hand-made templates)', () => {
 
   // -------------------------------------------------------------------------
   // Alarms, tracing and the platform stack. The "good" templates come from
-  // tools/serverless (the alarms the observability plugin adds, the dashboard
+  // infra/serverless (the alarms the observability plugin adds, the dashboard
   // body the platform stack uses); each case then takes one thing away.
   const ALARM_TOPIC = { 'Fn::ImportValue': 'event-bus-dev-AlarmTopicArn' };
   /** A service with every kind of alarm subject: an HTTP API, a consumer queue with its DLQ, a stream relay with its failure queue. */
@@ -721,7 +721,7 @@ describe('packaged services keep the deployment rules', () => {
 
   it('the event bus holds the alarm topic and its export, the SNS tracing policy and the dashboard of every service with alarms', () => {
     const others = SERVICES.filter((service) => service !== EVENT_BUS_SERVICE);
-    // The dashboard lists the services tools/serverless/platform.cjs finds, and each of them has its health alarm.
+    // The dashboard lists the services infra/serverless/platform.cjs finds, and each of them has its health alarm.
     assert.deepEqual(watchedServices(), others);
     for (const service of others) {
       const alarms = Object.values(packaged[service].template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');

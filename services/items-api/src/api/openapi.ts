@@ -4,7 +4,7 @@
 // (tools/openapi) imports this module; no handler does, so no function bundle
 // carries zod-openapi. Each operation lists every status its route can answer:
 // the handler's (libs/handler-kit maps domain errors to statuses), the
-// authorizer's, and the gateway's (tools/local/lib/http-api-response.mjs).
+// authorizer's, and the gateway's (tools/local-runtime/gateway/http-api-response.mjs).
 import { createDocument } from 'zod-openapi';
 import { ItemPatchSchema, NewItemSchema } from '../domain';
 import { ItemPageSchema, ItemSchema } from '../handlers/responses';

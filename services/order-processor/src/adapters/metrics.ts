@@ -1,7 +1,7 @@
 import { countMetric } from '@platform/observability';
 import type { OrdersProbe } from '../domain';
 
-/** The orders domain's facts as business metrics (README "Operating it"): orders placed, confirmed, and rejected by reason. */
+/** The orders domain's facts as business metrics (docs/operating.md): orders placed, confirmed, and rejected by reason. */
 export const ordersMetrics: OrdersProbe = {
   placed: () => countMetric('OrdersPlaced'),
   decided: (decision) =>

@@ -1,6 +1,6 @@
 // `nx g @platform/generators:consumer-service`: a new service that consumes
 // domain events from the event bus (services/event-bus), shaped like
-// services/notifier: its shared sections from tools/serverless/base.cjs, an
+// services/notifier: its shared sections from infra/serverless/base.cjs, an
 // SNS subscription to the bus filtered on the event types, its own queue and
 // DLQ, one function that parses each record with sqsEventHandler and hands it
 // to a small domain module, a unit test, a contract test against the

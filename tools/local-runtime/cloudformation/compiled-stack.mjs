@@ -1,0 +1,100 @@
+// The local stack is provisioned from what each service would deploy: the
+// CloudFormation template `serverless package --stage local` compiles from its
+// serverless.yml. Nothing about tables, queues or topics is written twice.
+//
+// Compiling takes ~7 s of the start on 2 cores, and its result depends only on
+// the service's configuration, never on its source code (handlers are named
+// by path). So a compiled template is kept under a hash of those inputs and
+// reused while they are unchanged: the service folder without src/, test/
+// and contracts/, the shared infra/serverless/, the lockfile (plugin
+// versions) and the variables the templates read. Each compilation writes to
+// a folder of its own and is renamed into place whole, so two stacks started
+// at once from one checkout (`npm start` beside `npm test`) never read a
+// half-written template.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { run } from '../stack/processes.mjs';
+import { LOCAL_STAGE, ROOT, SERVERLESS_BIN } from '../stack/services.mjs';
+
+export const LOCAL_PACKAGE_DIR = '.serverless-local';
+const TEMPLATE = 'cloudformation-template-update-stack.json';
+const NOT_INPUTS = new Set(['src', 'test', 'contracts', 'node_modules']);
+const TEMPLATE_VARIABLES = ['AWS_REGION', 'LOG_LEVEL', 'CORS_ORIGINS'];
+
+const filesUnder = (dir) =>
+  readdirSync(dir)
+    .filter((name) => !name.startsWith('.') && !NOT_INPUTS.has(name))
+    .sort()
+    .flatMap((name) => {
+      const file = path.join(dir, name);
+      return statSync(file).isDirectory() ? filesUnder(file) : [file];
+    });
+
+/** A hash of everything `serverless package` reads to compile this service's template. */
+export const templateInputsHash = (service, env) => {
+  const hash = createHash('sha256');
+  const files = [
+    ...filesUnder(service.dir),
+    ...filesUnder(path.join(ROOT, 'infra/serverless')),
+    ...filesUnder(path.join(ROOT, 'tools/local-runtime/serverless-plugins')), // the local stage's own plugins
+    path.join(ROOT, 'package-lock.json'),
+  ];
+  for (const file of files) hash.update(`${path.relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+  hash.update(JSON.stringify(TEMPLATE_VARIABLES.map((name) => [name, env[name] ?? process.env[name] ?? null])));
+  return hash.digest('hex').slice(0, 16);
+};
+
+/** Where the compiled template and function zips of these inputs live: .serverless-local/<hash>. */
+export const compiledDir = (service, inputs) => path.join(service.dir, LOCAL_PACKAGE_DIR, inputs);
+
+const compile = async (service, env, inputs) => {
+  const target = compiledDir(service, inputs);
+  const scratch = `${target}.${process.pid}.tmp`;
+  const relative = (dir) => path.relative(service.dir, dir);
+  rmSync(scratch, { recursive: true, force: true });
+  await run(SERVERLESS_BIN, ['package', '--stage', LOCAL_STAGE, '--package', relative(scratch)], {
+    cwd: service.dir,
+    env: { ...env, ESBUILD_WORK_FOLDER: `.esbuild-package-${process.pid}` },
+    timeoutMs: 180_000,
+  });
+  try {
+    renameSync(scratch, target);
+  } catch (error) {
+    // Another stack compiled the same inputs meanwhile: theirs is as good as ours.
+    if (!existsSync(path.join(target, TEMPLATE))) throw error;
+    rmSync(scratch, { recursive: true, force: true });
+  }
+};
+
+const isRunning = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
+/** Drops what older inputs compiled, and what stopped compilations left, so the folder does not grow. */
+const pruneOthers = (service, inputs) => {
+  const root = path.join(service.dir, LOCAL_PACKAGE_DIR);
+  for (const name of readdirSync(root)) {
+    const scratchOf = /^[0-9a-f]+\.(\d+)\.tmp$/.exec(name);
+    const stale = scratchOf ? !isRunning(Number(scratchOf[1])) : name !== inputs;
+    if (stale) rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+};
+
+/** The service's compiled local template, compiled again only when its inputs changed. `reused` says which. */
+export const packageForLocal = async (service, env) => {
+  const inputs = templateInputsHash(service, env);
+  const templateFile = path.join(compiledDir(service, inputs), TEMPLATE);
+  const reused = existsSync(templateFile);
+  if (!reused) {
+    mkdirSync(path.join(service.dir, LOCAL_PACKAGE_DIR), { recursive: true });
+    await compile(service, env, inputs);
+    pruneOthers(service, inputs);
+  }
+  return { ...service, reused, compiledDir: compiledDir(service, inputs), template: JSON.parse(readFileSync(templateFile, 'utf8')) };
+};

@@ -1,0 +1,33 @@
+// Creates in the emulators what the services' compiled templates declare:
+// tables, topics and queues first, so that every topic exists before any
+// subscription names it, then the subscriptions.
+import { createResolver } from './cfn.mjs';
+import { createTables } from './dynamodb-tables.mjs';
+import { registerFunctions } from '../event-sources/event-sources.mjs';
+import { LOCAL_STAGE } from '../stack/services.mjs';
+import { createQueues, createSubscriptions, createTopics } from './sns-sqs-resources.mjs';
+
+/**
+ * Gives each stack `physicalIds` and `resolve` (its intrinsics against what
+ * now exists locally) and logs what it created.
+ * @param {Array<any>} stacks compiled stacks ({ name, dir, template }), given physicalIds and resolve here
+ */
+export const provisionStacks = async (stacks, { clients, region, log }) => {
+  for (const stack of stacks) {
+    stack.physicalIds = new Map();
+    stack.resolve = createResolver({ region, stackName: `${stack.name}-${LOCAL_STAGE}`, physicalIds: stack.physicalIds });
+    const context = { ...stack, client: clients.dynamodb, sns: clients.sns, sqs: clients.sqs, region };
+    const tables = await createTables(context);
+    const topics = await createTopics(context);
+    const queues = await createQueues(context);
+    registerFunctions(context);
+    if (tables.length > 0) log(`${stack.name}: tables ${tables.join(', ')}`);
+    if (topics.length > 0) log(`${stack.name}: topics ${topics.join(', ')}`);
+    for (const queue of queues) log(`${stack.name}: queue ${queue.name} ${JSON.stringify(queue.attributes)}`);
+  }
+  for (const stack of stacks) {
+    for (const subscription of await createSubscriptions({ ...stack, sns: clients.sns })) {
+      log(`${stack.name}: subscription ${subscription.topicArn.split(':').pop()} → ${subscription.endpoint.split(':').pop()} filter ${JSON.stringify(subscription.filterPolicy ?? {})}`);
+    }
+  }
+};

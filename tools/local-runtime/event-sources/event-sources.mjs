@@ -1,0 +1,67 @@
+// Starts one local poller per AWS::Lambda::EventSourceMapping of a compiled
+// template: SQS queues and DynamoDB streams, with the mapping's own settings.
+import { LOCAL_ACCOUNT_ID, resourcesOfType } from '../cloudformation/cfn.mjs';
+import { startSqsEventSource } from './sqs-event-source.mjs';
+import { startStreamEventSource } from './stream-event-source.mjs';
+
+export const registerFunctions = ({ template, resolve, physicalIds, region }) => {
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const { FunctionName } = resolve({ FunctionName: resource.Properties.FunctionName });
+    physicalIds.set(logicalId, {
+      ref: FunctionName,
+      attributes: { Arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${FunctionName}` },
+    });
+  }
+};
+
+export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, log, recorder = undefined }) =>
+  resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
+    const mapping = resolve(resource.Properties);
+    const functionName = String(mapping.FunctionName).split(':function:').pop();
+    const reportBatchItemFailures = (mapping.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
+    const arn = mapping.EventSourceArn;
+
+    if (arn.startsWith('arn:aws:sqs:')) {
+      const queue = [...physicalIds.values()].find((entry) => entry.attributes?.Arn === arn);
+      if (!queue) throw new Error(`${functionName}: no local queue for ${arn}`);
+      // Lambda scales an SQS mapping up to the function's concurrency (or the
+      // mapping's MaximumConcurrency): as many batches in flight at once.
+      const pollers = Math.max(1, Math.min(invoke.concurrencyOf?.(functionName) ?? 1, mapping.ScalingConfig?.MaximumConcurrency ?? Infinity));
+      const poller = startSqsEventSource({
+        sqs,
+        pollers,
+        queueUrl: queue.attributes.QueueUrl,
+        queueArn: arn,
+        functionName,
+        invoke,
+        batchSize: mapping.BatchSize ?? 10,
+        batchWindowSeconds: mapping.MaximumBatchingWindowInSeconds ?? 0,
+        reportBatchItemFailures,
+        retryVisibilitySeconds,
+        region,
+        log,
+        recorder,
+      });
+      return {
+        ...poller,
+        description: `queue ${queue.attributes.QueueName} → ${functionName} (batch ${mapping.BatchSize ?? 10}, window ${mapping.MaximumBatchingWindowInSeconds ?? 0}s, up to ${pollers} at once${reportBatchItemFailures ? ', ReportBatchItemFailures' : ''})`,
+      };
+    }
+
+    if (arn.includes(':table/') && arn.includes('/stream/')) {
+      const poller = startStreamEventSource({
+        streams,
+        streamArn: arn,
+        functionName,
+        invoke,
+        batchSize: mapping.BatchSize ?? 100,
+        startingPosition: mapping.StartingPosition ?? 'TRIM_HORIZON',
+        reportBatchItemFailures,
+        maximumRetryAttempts: mapping.MaximumRetryAttempts ?? -1,
+        log,
+        recorder,
+      });
+      return { ...poller, description: `stream of ${arn.split('/')[1]} → ${functionName} (batch ${mapping.BatchSize ?? 100})` };
+    }
+    throw new Error(`${functionName}: event source ${arn} is not emulated locally`);
+  });

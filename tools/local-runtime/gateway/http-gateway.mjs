@@ -1,0 +1,277 @@
+// The one local HTTP entry point. In AWS each service has its own HTTP API
+// (payload 2.0) behind one custom domain; here one gateway serves every
+// service's routes, taken from their compiled templates, with API Gateway's
+// precedence rules. It does what API Gateway does for a request: builds the
+// payload 2.0 event, invokes the route's function (through the invoker, which
+// caps each function's concurrency), and turns the function's answer, or its
+// failure, into the response AWS would give.
+import http from 'node:http';
+import { isPreflight, preflightHeaders, withCorsHeaders } from './cors.mjs';
+import { newRequestId, toHttpApiEvent } from './http-api-event.mjs';
+import { INTERNAL_SERVER_ERROR, REQUEST_TOO_LARGE, SERVICE_UNAVAILABLE, toHttpResponse } from './http-api-response.mjs';
+import { createRouter } from './http-routes.mjs';
+import { listen } from '../stack/listen.mjs';
+
+export { createRouter, routesFromTemplate } from './http-routes.mjs';
+
+const MAX_ECHOED_PATH = 200;
+/** HTTP APIs refuse request payloads over 10 MB. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** What a client should wait before retrying a throttled request, in seconds. */
+const RETRY_AFTER_SECONDS = 1;
+
+const errorBody = (code, message) => ({ error: { code, message } });
+
+const shorten = (text) => (text.length > MAX_ECHOED_PATH ? `${text.slice(0, MAX_ECHOED_PATH)}…` : text);
+
+export const notFoundBody = (method, path) => errorBody('NOT_FOUND', `No route for ${method} ${shorten(path)}`);
+
+const sendJson = (res, status, body, headers = {}) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+};
+
+export const tooManyRequestsBody = () => errorBody('TOO_MANY_REQUESTS', 'Too many requests are waiting for this route; retry shortly');
+
+class BodyTooLargeError extends Error {}
+
+/** The whole request body, refused as soon as it is known to exceed `limit` bytes. */
+const readBody = async (req, limit) => {
+  if (Number(req.headers['content-length']) > limit) throw new BodyTooLargeError();
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+};
+
+/**
+ * Sends `response`; returns why it could not, when it answered a 500 instead.
+ * @param {http.ServerResponse} res
+ * @param {{ statusCode: number, headers: Record<string, string>, cookies?: string[], body: Buffer }} response
+ * @returns {string | undefined}
+ */
+const send = (res, { statusCode, headers, cookies = [], body }) => {
+  if (res.destroyed || res.writableEnded) return undefined;
+  // A 204 or 304 has no body, and so no length (RFC 9110 §8.6).
+  const bodiless = statusCode === 204 || statusCode === 304;
+  const all = { ...headers, ...(!bodiless && { 'content-length': body.length }), ...(cookies.length > 0 && { 'set-cookie': cookies }) };
+  try {
+    res.writeHead(statusCode, all);
+  } catch (error) {
+    // A header Node refuses to send (a control character, say) is a malformed response. writeHead
+    // has set the headers before it, content-length among them: none of them may go out with the 500.
+    for (const name of res.getHeaderNames()) if (name !== 'apigw-requestid') res.removeHeader(name);
+    const answer = INTERNAL_SERVER_ERROR();
+    res.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length });
+    res.end(answer.body);
+    return `malformed response: ${error.message}`;
+  }
+  res.end(body);
+  return undefined;
+};
+
+const pathOf = (url) => (url.startsWith('/') ? url.split('?', 1)[0] : undefined);
+
+const sourceIpOf = (req) => req.socket.remoteAddress?.replace(/^::ffff:/, '');
+
+/** Settles with `undefined` once the signal aborts; never rejects. */
+const aborted = (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+
+/**
+ * Answers a preflight as an API with a CorsConfiguration does; a path whose
+ * API has none gets no special treatment (a 404 unless it routes OPTIONS).
+ */
+const corsRouteFor = (router, req, pathname) => {
+  if (!isPreflight(req.method, req.headers)) return undefined;
+  const target = router.match(req.headers['access-control-request-method'], pathname)?.route ?? router.matchPath(pathname)?.route;
+  return target?.cors ? target : undefined;
+};
+
+/**
+ * Runs the route's authorizer: the payload 2.0 `requestContext.authorizer` when
+ * the caller may go on (undefined on a public route), or false once the
+ * refusal has been sent.
+ */
+const authorizeRequest = async ({ route, req, res, authorize, requestId, log }) => {
+  if (!route.auth) return undefined;
+  let verdict;
+  try {
+    verdict = await authorize(route.auth, req.headers);
+  } catch (error) {
+    log(`${requestId} ${route.routeKey}: the authorizer failed, answered 500: ${error?.message ?? error}`);
+    send(res, INTERNAL_SERVER_ERROR());
+    return false;
+  }
+  if (verdict.ok) return verdict.context;
+  log(`${requestId} ${route.routeKey}: ${verdict.statusCode} ${verdict.reason}`);
+  sendJson(res, verdict.statusCode, errorBody(verdict.code, verdict.message), { 'www-authenticate': verdict.wwwAuthenticate });
+  return false;
+};
+
+/**
+ * handle(req, res) for one request: route, authorize, invoke, answer. `log`
+ * gets one line per request, and the full cause of every refused or failed
+ * invocation with the request id, which the client only sees as apigw-requestid.
+ * `extras` answer the gateway's own paths (the API document, the dev
+ * issuer's keys) before any service route.
+ */
+const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => async (req, res) => {
+  const started = performance.now();
+  const receivedAt = Date.now();
+  const requestId = newRequestId();
+  // A client gone mid-request surfaces as errors on these: expected, never fatal.
+  req.on('error', () => undefined);
+  res.on('error', () => undefined);
+  res.setHeader('apigw-requestid', requestId);
+  const pathname = pathOf(req.url);
+  if (pathname !== undefined && extras.some((extra) => extra(req, res, pathname))) {
+    res.once('close', () => log(`${req.method} ${shorten(pathname)} → local ${res.statusCode} ${requestId}`));
+    return undefined;
+  }
+  const found = pathname === undefined ? undefined : router.match(req.method, pathname);
+  const preflight = pathname === undefined ? undefined : corsRouteFor(router, req, pathname);
+  const route = preflight ?? found?.route;
+  res.once('close', () => {
+    const target = route ? `${route.service}${preflight ? ' (CORS preflight)' : ''}` : 'no route';
+    const outcome = res.writableFinished ? String(res.statusCode) : 'client closed';
+    const durationMs = Math.round(performance.now() - started);
+    log(`${req.method} ${shorten(pathname ?? req.url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}`);
+    // For the local console (recorder.mjs).
+    recorder?.record({
+      kind: 'http',
+      at: receivedAt,
+      requestId,
+      method: req.method,
+      path: pathname ?? req.url,
+      status: res.writableFinished ? res.statusCode : outcome,
+      durationMs,
+      service: route?.service,
+      functionName: preflight ? undefined : route?.functionName,
+    });
+  });
+
+  if (preflight) {
+    return send(res, { statusCode: 204, headers: preflightHeaders(preflight.cors, req.headers), body: Buffer.alloc(0) });
+  }
+  if (!route) return sendJson(res, 404, notFoundBody(req.method, pathname ?? req.url));
+
+  const authorizer = await authorizeRequest({ route, req, res, authorize, requestId, log });
+  if (authorizer === false) return undefined;
+
+  let body;
+  try {
+    body = await readBody(req, MAX_REQUEST_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) return undefined;
+    // The rest of the body is never read: the connection cannot carry another request.
+    res.setHeader('connection', 'close');
+    return send(res, REQUEST_TOO_LARGE());
+  }
+
+  const event = toHttpApiEvent({
+    method: req.method,
+    url: req.url,
+    rawHeaders: req.rawHeaders,
+    body,
+    sourceIp: sourceIpOf(req),
+    route,
+    params: found.params,
+    requestId,
+    receivedAt,
+    authorizer,
+  });
+  const clientGone = new AbortController();
+  res.once('close', () => clientGone.abort());
+  const integrationTimeout = AbortSignal.timeout(route.timeoutMs);
+  const stop = AbortSignal.any([clientGone.signal, integrationTimeout]);
+  // invoke rejects only with `stop`'s reason; any other rejection is answered as a failed invocation, never left hanging.
+  const invoked = Promise.resolve()
+    .then(() => invoke(route.functionName, event, { signal: stop }))
+    .catch((error) =>
+      stop.aborted ? undefined : { ok: /** @type {const} */ (false), kind: /** @type {const} */ ('function-error'), error: `invoke failed: ${error?.message ?? error}` },
+    );
+  const result = await Promise.race([invoked, aborted(stop)]);
+
+  if (result === undefined) {
+    if (!integrationTimeout.aborted) return undefined;
+    log(`${requestId} ${route.functionName}: no answer within the integration timeout of ${route.timeoutMs} ms`);
+    return send(res, SERVICE_UNAVAILABLE());
+  }
+  if (!result.ok && result.kind === 'throttled') {
+    log(`${requestId} ${route.functionName}: ${result.error}`);
+    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    return sendJson(res, 429, tooManyRequestsBody());
+  }
+  const { response, problem } = toHttpResponse(result);
+  if (problem) log(`${requestId} ${route.functionName} failed, answered ${response.statusCode}: ${problem}`);
+  const refused = send(res, { ...response, headers: withCorsHeaders(route.cors, req.headers, response.headers) });
+  if (refused) log(`${requestId} ${route.functionName} failed, answered 500: ${refused}`);
+  return undefined;
+};
+
+/**
+ * A request Node's HTTP parser refuses before the gateway sees it (raw bytes
+ * above 0x7f in the request line, over 16 KiB of headers) still gets an answer
+ * in the API's error shape and a log line, as every other request does.
+ */
+const answerUnparsable = (log) => (error, socket) => {
+  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, body] = tooLarge
+    ? [431, 'Request Header Fields Too Large', errorBody('BAD_REQUEST', 'The request headers are larger than 16 KiB')]
+    : [400, 'Bad Request', errorBody('BAD_REQUEST', 'The request is not valid HTTP')];
+  const text = JSON.stringify(body);
+  const requestId = newRequestId();
+  log(`(unparsable request) → ${status} ${requestId}: ${error.code ?? error.message}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n` +
+      `apigw-requestid: ${requestId}\r\nconnection: close\r\n\r\n${text}`,
+  );
+  return undefined;
+};
+
+const noAuthorizer = async () => {
+  throw new Error('this route has an authorizer, and the gateway was started without one');
+};
+
+/**
+ * @param {{ port: number, host?: string, routes: object[], invoke: Function, log?: (line: string) => void,
+ *   authorize?: (auth: object, headers: object) => Promise<any>,
+ *   extras?: Array<(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean>,
+ *   recorder?: { record: (hop: object) => void } }} options
+ *   authorize: the JWT authorizer (jwt-authorizer.mjs); without one, a route that has an authorizer answers 500, never runs unchecked.
+ *   recorder: gets one `http` hop per request (recorder.mjs), for the local console.
+ */
+export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, authorize = noAuthorizer, extras = [], log = console.log, recorder }) => {
+  const router = createRouter(routes);
+  const handle = createHandler({ router, invoke, authorize, extras, log, recorder });
+  // A bug in the gateway itself still answers, as a 500, rather than leave the client hanging.
+  const server = http.createServer((req, res) =>
+    handle(req, res).catch((error) => {
+      log(`${res.getHeader('apigw-requestid')} the gateway failed, answered 500: ${error?.stack ?? error}`);
+      if (res.headersSent) return res.destroy();
+      const answer = INTERNAL_SERVER_ERROR();
+      res.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length });
+      return res.end(answer.body);
+    }),
+  );
+  server.on('clientError', answerUnparsable(log));
+  const boundPort = await listen(server, port, host);
+
+  let closing;
+  const close = () => {
+    closing ??= new Promise((/** @type {(value?: void) => void} */ resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      // Idle keep-alive connections, and requests still waiting on a function, are cut off so close never hangs on one.
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return { port: boundPort, close };
+};

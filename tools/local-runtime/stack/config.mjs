@@ -1,0 +1,67 @@
+// `npm start`'s settings, all from environment variables, checked up front
+// so that a typo fails at once with the variable's name.
+import { DEFAULT_CONCURRENCY } from '../lambda/lambda-invoke.mjs';
+import { DEFAULT_REGION } from '../aws.cjs';
+
+/** @param {NodeJS.ProcessEnv} env @param {string} variable @param {number} fallback */
+const port = (env, variable, fallback) => {
+  const value = Number(env[variable] || fallback);
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) throw new Error(`${variable} must be a TCP port, got ${env[variable]}`);
+  return value;
+};
+
+/** @param {NodeJS.ProcessEnv} env @param {string} variable @param {number} min @param {number} max */
+const optionalInteger = (env, variable, min, max) => {
+  if (env[variable] === undefined || env[variable] === '') return undefined;
+  const value = Number(env[variable]);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${variable} must be a whole number from ${min} to ${max}, got ${env[variable]}`);
+  return value;
+};
+
+/** @param {NodeJS.ProcessEnv} env */
+const consoleEnabled = (env) => {
+  const value = (env.LOCAL_CONSOLE ?? '').toLowerCase();
+  if (!['', 'on', 'off'].includes(value)) throw new Error(`LOCAL_CONSOLE must be on or off, got ${env.LOCAL_CONSOLE}`);
+  return value !== 'off';
+};
+
+/**
+ * @typedef {object} LocalConfig
+ * @property {string} region
+ * @property {number} dynamodbPort
+ * @property {number} snsSqsPort
+ * @property {number} runtimeDynamodbPort  where functions and pollers reach DynamoDB (`npm run faults` puts a proxy here)
+ * @property {number} runtimeSnsSqsPort    where functions and pollers reach SNS/SQS
+ * @property {number} httpPort
+ * @property {number} lambdaPortBase  each service with functions takes two ports from here on
+ * @property {number | undefined} retryVisibilitySeconds
+ * @property {number} concurrency
+ * @property {number | undefined} consolePort  the local console's port (tools/console); undefined when LOCAL_CONSOLE=off
+ * @property {boolean} consolePortChosen  CONSOLE_PORT was set: the console must get that port, never another
+ */
+
+/** @param {NodeJS.ProcessEnv} [env] @returns {LocalConfig} */
+export const readConfig = (env = process.env) => {
+  const dynamodbPort = port(env, 'DYNAMODB_PORT', 8000);
+  const snsSqsPort = port(env, 'SNS_SQS_PORT', 4566);
+  return {
+    region: env.AWS_REGION || DEFAULT_REGION,
+    dynamodbPort,
+    snsSqsPort,
+    // The Lambda side of the stack (the functions' SDK calls, the pollers) can be sent
+    // through something else in front of the emulators: `npm run faults` puts a
+    // fault-injecting proxy there. Tools and provisioning always go straight in.
+    runtimeDynamodbPort: port(env, 'LOCAL_RUNTIME_DYNAMODB_PORT', dynamodbPort),
+    runtimeSnsSqsPort: port(env, 'LOCAL_RUNTIME_SNS_SQS_PORT', snsSqsPort),
+    // HTTP_PORT; ITEMS_API_PORT is its older name, still honoured.
+    httpPort: port(env, env.HTTP_PORT ? 'HTTP_PORT' : 'ITEMS_API_PORT', 3000),
+    lambdaPortBase: port(env, 'LAMBDA_PORT_BASE', 3002),
+    // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
+    retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),
+    // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
+    concurrency: optionalInteger(env, 'LOCAL_LAMBDA_CONCURRENCY', 1, 1000) ?? DEFAULT_CONCURRENCY,
+    // The local console and the hop recorder behind it; LOCAL_CONSOLE=off runs the stack without both.
+    consolePort: consoleEnabled(env) ? port(env, 'CONSOLE_PORT', 3100) : undefined,
+    consolePortChosen: Boolean(env.CONSOLE_PORT),
+  };
+};

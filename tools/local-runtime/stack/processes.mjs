@@ -1,0 +1,106 @@
+// Child processes of the local stack: started in their own process group so
+// that stopping one also stops whatever it spawned (esbuild, java, workers).
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const children = new Set();
+
+/**
+ * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number }} ChildOptions
+ */
+
+/**
+ * Spawns a long-running child in its own process group and tracks it.
+ * @param {string} name @param {string} command @param {string[]} args @param {ChildOptions} [options]
+ */
+export const startChild = (name, command, args, { cwd, env, quiet = false } = {}) =>
+  track(name, spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), { quiet });
+
+/**
+ * Tracks a child spawned elsewhere (detached, with piped output) so stopAll
+ * stops it, and prefixes each of its output lines with its name.
+ */
+export const track = (name, child, { quiet = false } = {}) => {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const lines = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buffered += chunk;
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        if (lines.length > 200) lines.shift();
+        if (!quiet) process.stdout.write(`[${name}] ${line}\n`);
+      }
+    });
+  }
+  child.recentOutput = () => lines.join('\n');
+  return child;
+};
+
+/**
+ * Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`.
+ * @param {string} command @param {string[]} args @param {ChildOptions} [options]
+ * @returns {Promise<string>}
+ */
+export const run = (command, args, { cwd, env, timeoutMs = 300_000 } = {}) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output}`)),
+    );
+  });
+
+const portAnswers = (port) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+export { freePort } from '../aws.cjs';
+
+/** Fails fast if something else already listens on a port we are about to take. */
+export const assertPortFree = async (port, variable) => {
+  if (await portAnswers(port)) {
+    throw new Error(`Port ${port} is already in use. Stop what listens there or set ${variable} to another port.`);
+  }
+};
+
+/** Waits until `port` accepts connections, or the child dies, or the deadline passes. */
+export const waitForPort = async (port, child, name, timeoutMs = 120_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited before it listened on port ${port}:\n${child.recentOutput?.() ?? ''}`);
+    }
+    if (await portAnswers(port)) return;
+    await sleep(200);
+  }
+  throw new Error(`${name} did not listen on port ${port} within ${timeoutMs / 1000}s:\n${child.recentOutput?.() ?? ''}`);
+};
+
+/** Stops every child process group: SIGTERM, then SIGKILL for what is still there after a grace period. */
+export const stopAll = async (graceMs = 5_000) => {
+  const alive = [...children].filter((child) => child.exitCode === null && child.signalCode === null);
+  const signalGroup = (child, signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  alive.forEach((child) => signalGroup(child, 'SIGTERM'));
+  const exited = Promise.all(alive.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+  const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+  if (timedOut) alive.forEach((child) => signalGroup(child, 'SIGKILL'));
+};

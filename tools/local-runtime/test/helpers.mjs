@@ -1,0 +1,54 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { randomUUID } from 'node:crypto';
+import { useLocalCredentials } from '../aws.cjs';
+import { startSnsSqs } from '../emulators/sns-sqs.mjs';
+
+useLocalCredentials();
+
+export const startEmulator = async () => {
+  const emulator = await startSnsSqs(0);
+  const sqs = new SQSClient({ endpoint: emulator.endpoint });
+  const sns = new SNSClient({ endpoint: emulator.endpoint });
+  return { ...emulator, sqs, sns };
+};
+
+/** A queue with a DLQ after `maxReceiveCount` receives. */
+export const createQueueWithDlq = async (sqs, { visibilityTimeout = 30, maxReceiveCount = 3 } = {}) => {
+  const name = `q-${randomUUID()}`;
+  const { QueueUrl: dlqUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const { QueueUrl: queueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeout),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes.QueueArn, maxReceiveCount }),
+      },
+    }),
+  );
+  const { Attributes: queue } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return { queueUrl, queueArn: queue.QueueArn, dlqUrl };
+};
+
+export const send = async (sqs, queueUrl, bodies) => {
+  for (const body of bodies) await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+};
+
+export const drain = async (sqs, queueUrl) => {
+  const bodies = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((message) => message.Body));
+  }
+};
+
+export const waitUntil = async (condition, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not met in time');
+};

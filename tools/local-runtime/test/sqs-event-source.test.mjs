@@ -1,0 +1,153 @@
+// The local SQS event source against fauxqs, with a stand-in function, so
+// every rule of Lambda's SQS trigger is checked on a real queue and DLQ.
+import assert from 'node:assert/strict';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { after, before, describe, it } from 'node:test';
+import { failedMessageIds, startSqsEventSource } from '../event-sources/sqs-event-source.mjs';
+import { createQueueWithDlq, drain, send, startEmulator, waitUntil } from './helpers.mjs';
+
+let emulator;
+before(async () => {
+  emulator = await startEmulator();
+});
+after(async () => {
+  await emulator.stop();
+});
+
+const THROW = Symbol('throw');
+
+/** Runs a poller over `bodies` with `behaviour(records, call)` as the function, until `done()`. */
+const runPoller = async ({ bodies, behaviour, done, batchSize = 10, reportBatchItemFailures = true }) => {
+  const { queueUrl, queueArn, dlqUrl } = await createQueueWithDlq(emulator.sqs);
+  const handled = []; // one entry per (record, call)
+  let calls = 0;
+  const invoke = async (_name, event) => {
+    calls += 1;
+    for (const record of event.Records) handled.push({ body: record.body, call: calls });
+    const outcome = behaviour(event.Records, calls);
+    return outcome === THROW ? { ok: false, error: 'the function threw' } : { ok: true, payload: outcome };
+  };
+  const poller = startSqsEventSource({
+    sqs: emulator.sqs,
+    queueUrl,
+    queueArn,
+    functionName: 'fn',
+    invoke,
+    batchSize,
+    batchWindowSeconds: 1,
+    reportBatchItemFailures,
+    retryVisibilitySeconds: 0,
+    log: () => undefined,
+  });
+  await send(emulator.sqs, queueUrl, bodies);
+  try {
+    await waitUntil(() => done({ handled, calls, queue: { queueUrl, dlqUrl } }));
+    // Let anything that should not happen have a chance to.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  } finally {
+    await poller.stop();
+  }
+  return { handled, calls, remaining: await drain(emulator.sqs, queueUrl), dlq: await drain(emulator.sqs, dlqUrl) };
+};
+
+const messagesIn = async (queueUrl) => {
+  const { Attributes } = await emulator.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages);
+};
+
+const timesHandled = (handled, body) => handled.filter((entry) => entry.body === body).length;
+
+describe('local SQS event source', () => {
+  it('retries only the records reported in batchItemFailures', async () => {
+    const { handled } = await runPoller({
+      bodies: ['a', 'b', 'c'],
+      behaviour: (records, call) => ({
+        batchItemFailures: call === 1 ? records.filter((r) => r.body === 'b').map((r) => ({ itemIdentifier: r.messageId })) : [],
+      }),
+      done: ({ handled }) => timesHandled(handled, 'b') >= 2,
+    });
+    assert.equal(timesHandled(handled, 'a'), 1);
+    assert.equal(timesHandled(handled, 'c'), 1);
+    assert.equal(timesHandled(handled, 'b'), 2);
+  });
+
+  it('retries the whole batch when the function throws', async () => {
+    const { handled, remaining } = await runPoller({
+      bodies: ['x', 'y'],
+      behaviour: (_records, call) => (call === 1 ? THROW : {}),
+      done: ({ handled }) => timesHandled(handled, 'x') >= 2 && timesHandled(handled, 'y') >= 2,
+    });
+    assert.equal(timesHandled(handled, 'x'), 2);
+    assert.equal(timesHandled(handled, 'y'), 2);
+    assert.deepEqual(remaining, []);
+  });
+
+  it('fails the whole batch on an itemIdentifier that is not in it', async () => {
+    const { handled } = await runPoller({
+      bodies: ['p', 'q'],
+      behaviour: (_records, call) => ({ batchItemFailures: call === 1 ? [{ itemIdentifier: 'not-in-this-batch' }] : [] }),
+      done: ({ handled }) => timesHandled(handled, 'p') >= 2 && timesHandled(handled, 'q') >= 2,
+    });
+    assert.equal(timesHandled(handled, 'p'), 2);
+    assert.equal(timesHandled(handled, 'q'), 2);
+  });
+
+  it('moves a record that always fails to the DLQ after 3 receives; its batch-mates are processed exactly once', async () => {
+    const { handled, dlq, remaining } = await runPoller({
+      bodies: ['good-1', 'poison', 'good-2'],
+      behaviour: (records) => ({
+        batchItemFailures: records.filter((r) => r.body === 'poison').map((r) => ({ itemIdentifier: r.messageId })),
+      }),
+      done: async ({ queue }) => (await messagesIn(queue.dlqUrl)) === 1,
+    });
+    assert.equal(timesHandled(handled, 'poison'), 3);
+    assert.equal(timesHandled(handled, 'good-1'), 1);
+    assert.equal(timesHandled(handled, 'good-2'), 1);
+    assert.deepEqual(dlq, ['poison']);
+    assert.deepEqual(remaining, []);
+  });
+});
+
+describe('local SQS event source, scaled out', () => {
+  it('keeps up to `pollers` batches in flight at once, never more, and delivers each message once', async () => {
+    const { queueUrl, queueArn } = await createQueueWithDlq(emulator.sqs);
+    const bodies = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    await send(emulator.sqs, queueUrl, bodies);
+    const handled = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const invoke = async (_name, event) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      handled.push(...event.Records.map((record) => record.body));
+      inFlight -= 1;
+      return { ok: true, payload: { batchItemFailures: [] } };
+    };
+    const poller = startSqsEventSource({ sqs: emulator.sqs, queueUrl, queueArn, functionName: 'fn', invoke, pollers: 3, batchSize: 2, reportBatchItemFailures: true, log: () => undefined });
+    try {
+      await waitUntil(() => handled.length >= bodies.length);
+    } finally {
+      await poller.stop();
+    }
+    assert.equal(mostInFlight, 3);
+    assert.deepEqual([...handled].sort(), [...bodies].sort());
+    assert.equal(await messagesIn(queueUrl), 0);
+  });
+});
+
+describe('failedMessageIds', () => {
+  const ids = ['1', '2', '3'];
+  it('follows the ReportBatchItemFailures rules', () => {
+    assert.deepEqual(failedMessageIds({ ok: true, payload: { batchItemFailures: [] } }, ids, true).failed, []);
+    assert.deepEqual(failedMessageIds({ ok: true, payload: null }, ids, true).failed, []);
+    assert.deepEqual(failedMessageIds({ ok: true, payload: { batchItemFailures: [{ itemIdentifier: '2' }] } }, ids, true).failed, ['2']);
+    assert.deepEqual(failedMessageIds({ ok: true, payload: { batchItemFailures: [{ itemIdentifier: '' }] } }, ids, true).failed, ids);
+    assert.deepEqual(failedMessageIds({ ok: true, payload: { batchItemFailures: [{}] } }, ids, true).failed, ids);
+    assert.deepEqual(failedMessageIds({ ok: true, payload: { batchItemFailures: 'x' } }, ids, true).failed, ids);
+    assert.deepEqual(failedMessageIds({ ok: false, error: 'e' }, ids, true).failed, ids);
+    assert.deepEqual(failedMessageIds({ ok: true, payload: { batchItemFailures: [{ itemIdentifier: '2' }] } }, ids, false).failed, []);
+  });
+});

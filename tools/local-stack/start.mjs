@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on this machine, no AWS account, no Docker.
+//  1. DynamoDB Local (Java, in memory) and fauxqs (SNS + SQS, in this process)
+//     start while each service's template is compiled (`serverless package
+//     --stage local`, reused while its inputs are unchanged); each service
+//     with functions starts under serverless-offline as soon as its template
+//     is there;
+//  2. the tables, topics, queues, DLQs and subscriptions of those templates
+//     are created in the emulators; the functions reach the emulators through
+//     the local IAM layer (lib/iam), which checks each call against the
+//     function's role in those templates (LOCAL_IAM=off turns it off);
+//  3. one HTTP gateway serves every service's routes on one port, and one
+//     poller per event source mapping (SQS queues, DynamoDB streams) feeds
+//     its function; both invoke functions through one invoker that caps each
+//     function's concurrency.
+// Ctrl-C (SIGINT) or SIGTERM stops every child process it started.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createApiDocs } from '@platform/local-runtime/gateway/api-docs';
+import { packageForLocal } from '@platform/local-runtime/cloudformation/compiled-stack';
+import { loadDevIssuer, serveJwks } from '@platform/local-runtime/gateway/dev-issuer';
+import { readConfig } from '@platform/local-runtime/stack/config';
+import { assertJava, startDynamoDbLocal } from '@platform/local-runtime/emulators/dynamodb-local';
+import { startEventSources } from '@platform/local-runtime/event-sources/event-sources';
+import { routesFromTemplate, startHttpGateway } from '@platform/local-runtime/gateway/http-gateway';
+import { startLocalIam } from '@platform/local-runtime/iam/local-iam';
+import { createJwtAuthorizer, createKeyResolver } from '@platform/local-runtime/gateway/jwt-authorizer';
+import { createInvoker } from '@platform/local-runtime/lambda/lambda-invoke';
+import { localAwsEnv } from '@platform/local-runtime/aws';
+import { declaresFunctions, hasFunctions, localFunctions, removeOfflineWorkFolders, startOffline } from '@platform/local-runtime/lambda/offline';
+import { assertPortFree, stopAll, waitForPort } from '@platform/local-runtime/stack/processes';
+import { provisionStacks } from '@platform/local-runtime/cloudformation/provision';
+import { createRecorder } from '@platform/local-runtime/stack/recorder';
+import { readyReport } from '@platform/local-runtime/stack/report';
+import { discoverServices } from '@platform/local-runtime/stack/services';
+import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
+import { startConsole } from '@platform/console/lib/server';
+
+const startedAt = performance.now();
+const pollers = [];
+let snsSqs;
+let gateway;
+let consoleServer;
+let stopping = false;
+const shutdown = async (exitCode) => {
+  if (stopping) return;
+  stopping = true;
+  console.log('Stopping the local stack…');
+  await Promise.all(pollers.map((poller) => poller.stop()));
+  await gateway?.close();
+  await consoleServer?.close();
+  await stopAll();
+  await snsSqs?.stop();
+  removeOfflineWorkFolders(discoverServices());
+  process.exit(exitCode);
+};
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+// Whoever reads our output is gone (a test runner or bench that died): nobody
+// can use the stack any more, and a write error must not end this process
+// before it has stopped the detached emulators and services it started.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => shutdown(1));
+
+const log = (line) => console.log(line);
+
+const assertPortsFree = async (config, internalPorts) => {
+  await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
+  await assertPortFree(config.snsSqsPort, 'SNS_SQS_PORT');
+  await assertPortFree(config.httpPort, 'HTTP_PORT');
+  // Without CONSOLE_PORT, a taken default port gives the console another one (a second stack, a test's stack).
+  if (config.consolePort !== undefined && config.consolePortChosen) await assertPortFree(config.consolePort, 'CONSOLE_PORT');
+  for (const { lambda, http } of internalPorts.values()) {
+    await assertPortFree(lambda, 'LAMBDA_PORT_BASE');
+    await assertPortFree(http, 'LAMBDA_PORT_BASE');
+  }
+};
+
+/**
+ * Starts a service's serverless-offline, if it declares functions, while its
+ * template is compiled (or reused): the two do not depend on each other.
+ */
+const prepareService = async (service, ports, awsEnv) => {
+  const child = declaresFunctions(service) ? startOffline(service, ports, awsEnv) : undefined;
+  child?.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${service.name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the local stack.`);
+    void shutdown(1);
+  });
+  const stack = await packageForLocal(service, awsEnv);
+  if (hasFunctions(stack.template) !== Boolean(child)) throw new Error(`${service.name}: its serverless.yml and its compiled template disagree on whether it has functions`);
+  return { stack, offline: child && { service, child, ports } };
+};
+
+const main = async () => {
+  const config = readConfig();
+  assertJava();
+  const services = discoverServices();
+  // Each service takes two consecutive internal ports: its Lambda invoke API and its own (unused) HTTP server.
+  const internalPorts = new Map(
+    services.map((service, index) => [service.name, { lambda: config.lambdaPortBase + 2 * index, http: config.lambdaPortBase + 2 * index + 1 }]),
+  );
+  await assertPortsFree(config, internalPorts);
+
+  Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort }));
+  // What the functions run with: the emulators as the Lambda side of the stack reaches them, through the IAM layer.
+  const iam = await startLocalIam(config, { log });
+  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: iam.dynamodbPort, snsSqsPort: iam.snsSqsPort });
+
+  log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and ${services.map((s) => s.name).join(', ')}…`);
+  const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
+    loadDevIssuer(),
+    startDynamoDbLocal(config.dynamodbPort),
+    startSnsSqs(config.snsSqsPort),
+    ...services.map((service) => prepareService(service, internalPorts.get(service.name), awsEnv)),
+  ]);
+  snsSqs = emulator;
+  const stacks = prepared.map(({ stack }) => stack);
+  const offline = prepared.flatMap(({ offline: running }) => (running ? [running] : []));
+
+  const clients = {
+    dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint }),
+    sns: new SNSClient({ endpoint: snsSqs.endpoint }),
+    sqs: new SQSClient({ endpoint: snsSqs.endpoint }),
+  };
+  await provisionStacks(stacks, { clients, region: config.region, log });
+  iam.enforce(stacks);
+  // The pollers are Lambda's event source mappings: they reach the emulators as the functions do.
+  const runtimeClients = {
+    streams: new DynamoDBStreamsClient({ endpoint: `http://127.0.0.1:${config.runtimeDynamodbPort}` }),
+    sqs: new SQSClient({ endpoint: `http://127.0.0.1:${config.runtimeSnsSqsPort}` }),
+  };
+  await Promise.all(offline.map(({ service, child, ports }) => waitForPort(ports.lambda, child, service.name)));
+
+  const byName = new Map(stacks.map((stack) => [stack.name, stack]));
+  // What the local console shows: the gateway, the invoker and the pollers record each hop here.
+  const recorder = config.consolePort === undefined ? undefined : createRecorder();
+  const invoke = createInvoker({
+    functions: offline.flatMap(({ service, ports }) => localFunctions(byName.get(service.name).template, ports.lambda)),
+    defaultConcurrency: config.concurrency,
+    recorder,
+  });
+  const routes = offline.flatMap(({ service }) => routesFromTemplate(byName.get(service.name).template, service.name));
+  // GET /openapi.json and /docs: the services' OpenAPI document, made on first request.
+  const apiDocs = createApiDocs({ serverUrl: `http://localhost:${config.httpPort}`, log: (line) => log(`[gateway] ${line}`) });
+  gateway = await startHttpGateway({
+    port: config.httpPort,
+    routes,
+    invoke,
+    // Every route with an authorizer in its template is verified as API Gateway would; there is no switch to turn it off.
+    authorize: createJwtAuthorizer({ keysFor: createKeyResolver([issuer]) }),
+    extras: [serveJwks(issuer.jwks), apiDocs.handle],
+    log: (line) => log(`[gateway] ${line}`),
+    recorder,
+  });
+  for (const { service } of offline) {
+    pollers.push(
+      ...startEventSources({
+        ...byName.get(service.name),
+        invoke,
+        sqs: runtimeClients.sqs,
+        streams: runtimeClients.streams,
+        region: config.region,
+        retryVisibilitySeconds: config.retryVisibilitySeconds,
+        log: (line) => log(`[event-source] ${line}`),
+        recorder,
+      }),
+    );
+  }
+
+  if (recorder && config.consolePort !== undefined) {
+    consoleServer = await startConsole({
+      port: config.consolePort,
+      anyPortIfTaken: !config.consolePortChosen,
+      recorder,
+      stacks,
+      dynamodbEndpoint: dynamodb.endpoint,
+      snsSqsEndpoint: snsSqs.endpoint,
+      inspectQueue: (name) => snsSqs.server.inspectQueue(name),
+      log: (line) => log(`[console] ${line}`),
+    });
+  }
+
+  const reusedTemplates = stacks.filter((stack) => stack.reused).map((stack) => stack.name);
+  readyReport({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url }).forEach((line) => log(line));
+};
+
+main().catch(async (error) => {
+  console.error(`Could not start the local stack: ${error.message}`);
+  await shutdown(1);
+});
