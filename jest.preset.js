@@ -13,6 +13,6 @@ module.exports = {
     '^@platform/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/.esbuild/', '/.serverless/', '/.serverless-local/'],
-  setupFiles: [path.join(__dirname, 'libs/testing/jest/env.cjs')],
+  setupFiles: [path.join(__dirname, 'tools/local-runtime/jest/env.cjs')],
   clearMocks: true,
 };

@@ -28,6 +28,7 @@ const HTTP_API_ACCESS_LOG_FORMAT = JSON.stringify({
   userAgent: '$context.identity.userAgent',
 });
 
+/** @param {{ resolveVariable: import('@platform/serverless-base/types').ResolveVariable }} framework */
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const region = await resolveVariable("env:AWS_REGION, 'us-east-1'");
@@ -151,7 +152,11 @@ module.exports = async ({ resolveVariable }) => {
   };
 };
 
-/** The browser origins allowed to call the HTTP APIs: any locally; CI passes the environment's CORS_ORIGINS. */
+/**
+ * The browser origins allowed to call the HTTP APIs: any locally; CI passes the environment's CORS_ORIGINS.
+ * @param {boolean} local
+ * @returns {string[]}
+ */
 const corsOrigins = (local) =>
   local
     ? ['*']
@@ -167,6 +172,7 @@ const corsOrigins = (local) =>
  * are left as variables for the framework to resolve: a param cannot be read
  * while the provider section is being resolved. A service with routes and
  * none of them set fails to package (require-jwt-issuer.js).
+ * @param {boolean} local
  */
 const jwtSettings = (local) =>
   local
@@ -181,6 +187,7 @@ const jwtSettings = (local) =>
  * from the stage params httpApiRateLimit / httpApiBurstLimit. The local stage
  * is not throttled by API Gateway: the local gateway's per-function
  * concurrency cap (LOCAL_LAMBDA_CONCURRENCY) stands in for Lambda's.
+ * @param {boolean} local
  */
 const routeThrottling = (local) =>
   local

@@ -35,6 +35,7 @@ const watchedServices = (servicesDir = SERVICES_DIR) =>
  */
 const EVENT_PRODUCER_SERVICES = ['items-api', 'order-processor'];
 
+/** @param {{ resolveVariable: import('@platform/serverless-base/types').ResolveVariable }} framework */
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   return {

@@ -3,6 +3,6 @@ module.exports = {
   preset: '../../jest.preset.js',
   rootDir: '.',
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
-  globalSetup: '../../libs/testing/jest/emulators.global-setup.mjs',
-  globalTeardown: '../../libs/testing/jest/emulators.global-teardown.mjs',
+  globalSetup: '../../tools/local-runtime/jest/emulators.global-setup.mjs',
+  globalTeardown: '../../tools/local-runtime/jest/emulators.global-teardown.mjs',
 };

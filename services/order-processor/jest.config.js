@@ -2,6 +2,6 @@ module.exports = {
   displayName: 'order-processor',
   preset: '../../jest.preset.js',
   rootDir: '.',
-  globalSetup: '../../libs/testing/jest/emulators.global-setup.mjs',
-  globalTeardown: '../../libs/testing/jest/emulators.global-teardown.mjs',
+  globalSetup: '../../tools/local-runtime/jest/emulators.global-setup.mjs',
+  globalTeardown: '../../tools/local-runtime/jest/emulators.global-teardown.mjs',
 };

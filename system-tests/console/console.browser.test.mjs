@@ -1,7 +1,8 @@
 // The console in a real browser, on a whole local stack (as `npm start` runs
 // it, on free ports): Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH)
 // driven by playwright-core, which never downloads a browser.
-//  - an order placed through the API: its flow shows every hop in order and ends CONFIRMED;
+//  - an order placed through the API: its flow shows every hop in order, the entity
+//    keys its events' contracts declare, and a last status of CONFIRMED;
 //  - a poison message published to the bus: it reaches the DLQ view; Redrive takes it out;
 //  - a recorded order.confirmed replayed from the page: notifier's hop appears;
 //  - an edited event that breaks its schema is refused, and nothing is sent.
@@ -24,6 +25,7 @@ const ARTIFACTS = path.join(ROOT, 'dist/console-test');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const BUS_ARN = 'arn:aws:sns:us-east-1:000000000000:event-bus-local-domain-events';
 const DLQ = 'items-api-local-order-placed-dlq';
+const SEARCH = 'Search by entity key, event or request id';
 
 /** @type {Awaited<ReturnType<typeof startLocalStack>>} */
 let stack;
@@ -123,14 +125,17 @@ describe('the local console', () => {
     placed.orderId = (await orderResponse.json()).orderId;
     placed.requestId = /** @type {string} */ (orderResponse.headers.get('apigw-requestid'));
 
-    // Search by the order id: its flow is the request's.
-    await page.getByLabel('Search by order, item, event or request id').fill(placed.orderId);
+    // Search by the order id (an entity key order.placed declares): its flow is the request's.
+    await page.getByLabel(SEARCH).fill(placed.orderId);
     const flowButton = page.locator(`button[data-flow-id="${placed.requestId}"]`);
     await flowButton.waitFor({ timeout: 10_000 });
     await flowButton.click();
     // The hops keep arriving while the saga runs: the view follows live.
     await until(async () => inOrder(await shownHops(), ORDER_FLOW) === ORDER_FLOW.length, 'every hop of the order');
-    await until(async () => (await page.getByTestId('flow-state').textContent()) === 'CONFIRMED', 'the CONFIRMED state');
+    await until(async () => (await page.getByTestId('flow-status').textContent()) === 'CONFIRMED', 'the CONFIRMED status');
+    // The keys the contracts declare, with their values, as the console shows them (it knows no key by name).
+    const keys = await page.getByTestId('flow-keys').textContent();
+    assert.ok(keys?.includes(`orderId ${placed.orderId}`) && keys.includes(`itemId ${item.id}`), String(keys));
     const hops = await shownHops();
     assert.equal(inOrder(hops, ORDER_FLOW), ORDER_FLOW.length, JSON.stringify(hops, null, 1));
     assert.equal(await page.locator('ol.hops > li.failed').count(), 0, 'no failed hop');
@@ -171,13 +176,13 @@ describe('the local console', () => {
 
     // Its flow (no correlation id: its event id) shows each failed delivery.
     await page.getByRole('tab', { name: 'Flows' }).click();
-    await page.getByLabel('Search by order, item, event or request id').fill(eventId);
+    await page.getByLabel(SEARCH).fill(eventId);
     await page.locator(`button[data-flow-id="event:${eventId}"]`).click();
     await until(async () => (await shownHops()).filter(([kind, , text]) => kind === 'sqs' && text.includes('left for retry')).length >= 3, 'the failed deliveries');
   });
 
   it('replays a recorded order.confirmed from the page, and notifier handles it again', async () => {
-    await page.getByLabel('Search by order, item, event or request id').fill(placed.orderId);
+    await page.getByLabel(SEARCH).fill(placed.orderId);
     await page.locator(`button[data-flow-id="${placed.requestId}"]`).click();
     const notifierHops = async () => (await shownHops()).filter(([kind, service]) => kind === 'invoke' && service === 'notifier').length;
     // The detail follows the click (and may still show the poison message's flow for a moment).

@@ -95,7 +95,7 @@ const createBloatedItem = async () => {
       return id;
     } catch (error) {
       // Our estimate of the row's size was a little short; never by more than a few bytes.
-      if (!/size/i.test(error.message) || padding < MAX_ITEM_BYTES - rest - 60) throw error;
+      if (!(error instanceof Error) || !/size/i.test(error.message) || padding < MAX_ITEM_BYTES - rest - 60) throw error;
     }
   }
 };
@@ -157,10 +157,12 @@ describe('npm run dlq on the local stack', () => {
     const listed = await run(['list'], env);
     assert.equal(listed.code, 0, listed.err);
     assert.match(listed.out, new RegExp(`${DLQ}\\s+2\\s+0\\s+\\d+s\\s+${SOURCE} \\(after 5 receives\\)`));
-    const summary = JSON.parse((await run(['list', '--json', '--no-age'], env)).out).find((q) => q.name === DLQ);
+    const summary = JSON.parse((await run(['list', '--json', '--no-age'], env)).out).find((/** @type {{ name: string }} */ q) => q.name === DLQ);
     assert.equal(summary.depth, 2);
 
     // peek: both messages, which is which, and both still there
+    /** @typedef {{ event: { id: string, type: string }, messageAttributes: Record<string, string>, receiveCount: number }} Peeked */
+    /** @returns {Promise<Peeked[]>} */
     const peek = async () => JSON.parse((await run(['peek', 'order-placed-dlq', '--json'], env)).out);
     const peeked = await peek();
     assert.deepEqual(peeked.map((m) => m.event.id).sort(), [`order.placed:${orderId}`, poisonId].sort());

@@ -8,6 +8,7 @@
 // Exit code 0 when every invariant held, 1 when one did not, 2 on a usage or setup error.
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { sleep } from '@platform/bench/lib/stats';
 import { startLocalStack } from '@platform/local-stack/process';
 import { localClientConfig } from '@platform/local-runtime/aws';
 import { startFaultProxy } from '@platform/local-runtime/faults/fault-proxy';
@@ -61,7 +62,7 @@ const dynamoDbLocalPid = (root) => {
       // gone meanwhile
     }
   }
-  const below = (pid) => {
+  const below = (/** @type {number} */ pid) => {
     for (let p = pid; p > 1; p = children.get(p) ?? 0) if (p === root) return true;
     return false;
   };
@@ -97,7 +98,7 @@ const main = async () => {
     return 2;
   }
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { checkInvariants, isShapedServerError, runWorkload, sleep, waitForOutcomes } = await import('./lib/soak.mjs');
+  const { checkInvariants, isShapedServerError, runWorkload, waitForOutcomes } = await import('./lib/soak.mjs');
   const log = (/** @type {string} */ line) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   /** @type {Record<string, any>[]} */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run -s token -- --email ada@example.com [--scope items:write] [--expires 1h]`
+// `npm run -s token -- --email ada@example.com [--scope <scope>] [--expires 1h]`
 // prints a bearer token from the local dev issuer, and nothing else, so that
 //   curl -H "authorization: Bearer $(npm run -s token -- --email ada@example.com)" …
 // works. The token is only good for the local stack: no AWS stage trusts this issuer.
@@ -8,21 +8,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadDevIssuer } from './gateway/dev-issuer.mjs';
 
-const USAGE = 'usage: npm run -s token -- --email ada@example.com [--scope items:write]... [--expires 1h] [--sub id]';
+const USAGE = 'usage: npm run -s token -- --email ada@example.com [--scope <scope>]... [--expires 1h] [--sub id]';
 const UNITS = { s: 1, m: 60, h: 3600, d: 86400 };
 /** Longer-lived tokens than this are a mistake even locally: they outlive any session worth testing. */
 const MAX_EXPIRY_SECONDS = 30 * UNITS.d;
 
-/** "90", "90s", "15m", "1h", "2d" → seconds. */
+/** "90", "90s", "15m", "1h", "2d" → seconds. @param {string} text */
 export const parseExpiry = (text) => {
   const match = /^(\d+)([smhd]?)$/.exec(text.trim());
-  const seconds = match ? Number(match[1]) * UNITS[match[2] || 's'] : NaN;
+  const seconds = match ? Number(match[1]) * UNITS[/** @type {keyof typeof UNITS} */ (match[2] || 's')] : NaN;
   if (!(seconds > 0) || seconds > MAX_EXPIRY_SECONDS) throw new Error(`--expires must be like 90s, 15m, 1h or 2d (at most 30d), got "${text}"`);
   return seconds;
 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The token `argv` asks for (the command line after `--`). @param {string[]} argv */
 export const tokenRequest = (argv) => {
   const { values } = parseArgs({
     args: argv,
@@ -45,7 +46,8 @@ const main = async () => {
   try {
     request = tokenRequest(process.argv.slice(2));
   } catch (error) {
-    console.error(error.message.includes('usage:') ? error.message : `${error.message}\n${USAGE}`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(message.includes('usage:') ? message : `${message}\n${USAGE}`);
     process.exit(2);
   }
   const issuer = await loadDevIssuer();
@@ -53,7 +55,7 @@ const main = async () => {
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((error) => {
+  main().catch((/** @type {Error} */ error) => {
     console.error(`Could not make a token: ${error.message}`);
     process.exit(1);
   });

@@ -11,8 +11,6 @@ const { reservePorts } = require('@platform/local-runtime/aws');
 const ROOT = path.resolve(__dirname, '../..');
 const READY = /Local stack ready/;
 
-/** @param {number} ms */
-
 /**
  * Keeps a child's output lines with the time each arrived (ms after the call),
  * so a start can be split into its phases afterwards.
@@ -20,6 +18,7 @@ const READY = /Local stack ready/;
  * @returns {{ atMs: number, line: string }[]}
  */
 const recordLines = (child) => {
+  /** @type {{ atMs: number, line: string }[]} */
   const lines = [];
   const started = Date.now();
   for (const stream of [child.stdout, child.stderr]) {

@@ -39,11 +39,16 @@ import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
 import { startConsole } from '@platform/console/lib/server';
 
 const startedAt = performance.now();
+/** @type {ReturnType<typeof startEventSources>} */
 const pollers = [];
+/** @type {Awaited<ReturnType<typeof startSnsSqs>> | undefined} */
 let snsSqs;
+/** @type {Awaited<ReturnType<typeof startHttpGateway>> | undefined} */
 let gateway;
+/** @type {Awaited<ReturnType<typeof startConsole>> | undefined} */
 let consoleServer;
 let stopping = false;
+/** @param {number} exitCode */
 const shutdown = async (exitCode) => {
   if (stopping) return;
   stopping = true;
@@ -63,8 +68,14 @@ process.on('SIGTERM', () => shutdown(0));
 // before it has stopped the detached emulators and services it started.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => shutdown(1));
 
+/** @param {string} line */
 const log = (line) => console.log(line);
 
+/**
+ * @typedef {{ lambda: number, http: number }} InternalPorts  a service's Lambda invoke API and its own (unused) HTTP server
+ */
+
+/** @param {import('@platform/local-runtime/stack/config').LocalConfig} config @param {Map<string, InternalPorts>} internalPorts */
 const assertPortsFree = async (config, internalPorts) => {
   await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
   await assertPortFree(config.snsSqsPort, 'SNS_SQS_PORT');
@@ -80,6 +91,7 @@ const assertPortsFree = async (config, internalPorts) => {
 /**
  * Starts a service's serverless-offline, if it declares functions, while its
  * template is compiled (or reused): the two do not depend on each other.
+ * @param {import('@platform/local-runtime/types').Service} service @param {InternalPorts} ports @param {Record<string, string>} awsEnv
  */
 const prepareService = async (service, ports, awsEnv) => {
   const child = declaresFunctions(service) ? startOffline(service, ports, awsEnv) : undefined;
@@ -113,18 +125,20 @@ const main = async () => {
     loadDevIssuer(),
     startDynamoDbLocal(config.dynamodbPort),
     startSnsSqs(config.snsSqsPort),
-    ...services.map((service) => prepareService(service, internalPorts.get(service.name), awsEnv)),
+    ...services.map((service) => prepareService(service, /** @type {InternalPorts} */ (internalPorts.get(service.name)), awsEnv)),
   ]);
   snsSqs = emulator;
-  const stacks = prepared.map(({ stack }) => stack);
   const offline = prepared.flatMap(({ offline: running }) => (running ? [running] : []));
 
   const clients = {
     dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint }),
-    sns: new SNSClient({ endpoint: snsSqs.endpoint }),
-    sqs: new SQSClient({ endpoint: snsSqs.endpoint }),
+    sns: new SNSClient({ endpoint: emulator.endpoint }),
+    sqs: new SQSClient({ endpoint: emulator.endpoint }),
   };
-  await provisionStacks(stacks, { clients, region: config.region, log });
+  const stacks = await provisionStacks(
+    prepared.map(({ stack }) => stack),
+    { clients, region: config.region, log },
+  );
   iam.enforce(stacks);
   // The pollers are Lambda's event source mappings: they reach the emulators as the functions do.
   const runtimeClients = {
@@ -134,14 +148,16 @@ const main = async () => {
   await Promise.all(offline.map(({ service, child, ports }) => waitForPort(ports.lambda, child, service.name)));
 
   const byName = new Map(stacks.map((stack) => [stack.name, stack]));
+  /** @param {string} name */
+  const stackOf = (name) => /** @type {import('@platform/local-runtime/types').ProvisionedStack} */ (byName.get(name));
   // What the local console shows: the gateway, the invoker and the pollers record each hop here.
   const recorder = config.consolePort === undefined ? undefined : createRecorder();
   const invoke = createInvoker({
-    functions: offline.flatMap(({ service, ports }) => localFunctions(byName.get(service.name).template, ports.lambda)),
+    functions: offline.flatMap(({ service, ports }) => localFunctions(stackOf(service.name).template, ports.lambda)),
     defaultConcurrency: config.concurrency,
     recorder,
   });
-  const routes = offline.flatMap(({ service }) => routesFromTemplate(byName.get(service.name).template, service.name));
+  const routes = offline.flatMap(({ service }) => routesFromTemplate(stackOf(service.name).template, service.name));
   // GET /openapi.json and /docs: the services' OpenAPI document, made on first request.
   const apiDocs = createApiDocs({ serverUrl: `http://localhost:${config.httpPort}`, log: (line) => log(`[gateway] ${line}`) });
   gateway = await startHttpGateway({
@@ -157,12 +173,13 @@ const main = async () => {
   for (const { service } of offline) {
     pollers.push(
       ...startEventSources({
-        ...byName.get(service.name),
+        ...stackOf(service.name),
         invoke,
         sqs: runtimeClients.sqs,
         streams: runtimeClients.streams,
         region: config.region,
         retryVisibilitySeconds: config.retryVisibilitySeconds,
+        failEvery: config.consumerFaultEvery,
         log: (line) => log(`[event-source] ${line}`),
         recorder,
       }),
@@ -176,8 +193,8 @@ const main = async () => {
       recorder,
       stacks,
       dynamodbEndpoint: dynamodb.endpoint,
-      snsSqsEndpoint: snsSqs.endpoint,
-      inspectQueue: (name) => snsSqs.server.inspectQueue(name),
+      snsSqsEndpoint: emulator.endpoint,
+      inspectQueue: (name) => emulator.server.inspectQueue(name),
       log: (line) => log(`[console] ${line}`),
     });
   }

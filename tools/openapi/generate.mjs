@@ -24,12 +24,16 @@ const REDOCLY_CLI = path.join(ROOT, 'node_modules/@redocly/cli/bin/cli.js');
 /** Redocly CLI reports usage and checks for updates unless told not to; nothing here calls out. */
 export const REDOCLY_ENV = { REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
 
+/** @import { Json, MergedDocument, OpenApiDocument } from './merge.mjs' */
+
+/** @param {string} url */
 const serversFor = (url) => [
   { url, description: "The local gateway (`npm start`). In AWS each service's HTTP API has its own URL (its stack's HttpApiUrl output)." },
 ];
 
 // Written whole under a temporary name, then renamed: a reader running beside
 // a generation (npm test runs tasks in parallel) never sees half a file.
+/** @param {string} file @param {Json} value @returns {string} the file written */
 const writeJson = (file, value) => {
   const scratch = `${file}.${process.pid}.tmp`;
   writeFileSync(scratch, `${JSON.stringify(value, null, 2)}\n`);
@@ -39,7 +43,7 @@ const writeJson = (file, value) => {
 
 /**
  * @param {{ serverUrl?: string, outDir?: string, write?: boolean }} [options]
- * @returns {Promise<{ services: Array<{ name: string, document: Record<string, any> }>, merged: Record<string, any>, files: string[] }>}
+ * @returns {Promise<{ services: Array<{ name: string, document: OpenApiDocument }>, merged: MergedDocument, files: string[] }>}
  */
 export const generateOpenApi = async ({ serverUrl = DEFAULT_SERVER_URL, outDir = DEFAULT_OUT_DIR, write = true } = {}) => {
   const servers = serversFor(serverUrl);
@@ -54,6 +58,7 @@ export const generateOpenApi = async ({ serverUrl = DEFAULT_SERVER_URL, outDir =
     },
     servers,
   });
+  /** @type {string[]} */
   const files = [];
   if (write) {
     mkdirSync(outDir, { recursive: true });
@@ -63,7 +68,11 @@ export const generateOpenApi = async ({ serverUrl = DEFAULT_SERVER_URL, outDir =
   return { services, merged, files };
 };
 
-/** Runs `redocly lint` on `files`; returns its exit code (its report goes to this process's output). */
+/**
+ * Runs `redocly lint` on `files`; returns its exit code (its report goes to this process's output).
+ * @param {string[]} files
+ * @returns {number}
+ */
 export const lintOpenApi = (files) =>
   spawnSync(process.execPath, [REDOCLY_CLI, 'lint', '--config', REDOCLY_CONFIG, ...files], {
     cwd: ROOT,

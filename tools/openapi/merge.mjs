@@ -6,17 +6,75 @@
 // because behind one host only one of them could be true.
 import { isDeepStrictEqual } from 'node:util';
 
+// An OpenAPI 3.1 document as far as these tools read it; everything else in it
+// (schemas, responses, examples, extensions) is passed through or compared whole.
+
+/** @typedef {unknown} Json Any JSON value, only passed through or compared here, never read into. */
+/** @typedef {'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'} HttpMethod */
+/** @typedef {Record<string, string[]>} SecurityRequirement scheme name → the scopes it needs ({} when authentication is optional) */
+/**
+ * @typedef {object} Operation
+ * @property {string} [operationId]
+ * @property {SecurityRequirement[]} [security] overrides the document's
+ * @property {Json} [responses]
+ */
+/** @typedef {{ [M in HttpMethod]?: Operation }} PathItem */
+/** @typedef {{ name: string, description?: string }} Tag */
+/**
+ * @typedef {object} SecurityScheme
+ * @property {string} type apiKey, http, mutualTLS, oauth2 or openIdConnect
+ * @property {string} [scheme] the HTTP authentication scheme of a type http one (bearer, basic, ...)
+ * @property {string} [bearerFormat]
+ * @property {string} [in]
+ * @property {string} [name]
+ * @property {string} [description]
+ * @property {Json} [flows]
+ * @property {string} [openIdConnectUrl]
+ */
+/** @typedef {{ securitySchemes?: Record<string, SecurityScheme>, [type: string]: Record<string, Json> | undefined }} Components component type (schemas, securitySchemes, responses, ...) → name → component */
+/**
+ * @typedef {object} OpenApiDocument
+ * @property {string} [openapi]
+ * @property {Json} [info]
+ * @property {Json[]} [servers]
+ * @property {Tag[]} [tags]
+ * @property {Record<string, PathItem>} [paths]
+ * @property {Components} [components]
+ * @property {SecurityRequirement[]} [security] what an operation without its own `security` requires
+ */
+/**
+ * What mergeDocuments returns: every part present.
+ * @typedef {object} MergedDocument
+ * @property {string} openapi
+ * @property {Json} info
+ * @property {Json[]} servers
+ * @property {Tag[]} tags
+ * @property {Record<string, PathItem>} paths
+ * @property {Record<string, Record<string, Json>>} components
+ */
+
+/** @type {HttpMethod[]} */
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-/** @param {Record<string, any>} document @returns {Array<{ method: string, path: string, operation: any }>} */
+/** @param {OpenApiDocument} document @returns {Array<{ method: HttpMethod, path: string, operation: Operation }>} */
 export const operationsOf = (document) =>
   Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
-    HTTP_METHODS.filter((method) => item?.[method]).map((method) => ({ method, path, operation: item[method] })),
+    // (filtered on just before: item[method] is there)
+    HTTP_METHODS.filter((method) => item?.[method]).map((method) => ({ method, path, operation: /** @type {Operation} */ (item[method]) })),
   );
 
-/** Pools `named` (service → map of name → value) into one map; a name with two different values is a clash. */
+/**
+ * Pools `named` (service → map of name → value) into one map; a name with two different values is a clash.
+ * @template T
+ * @param {Array<[string, Record<string, T> | undefined]>} named
+ * @param {string} what
+ * @param {string[]} clashes
+ * @returns {Record<string, T>}
+ */
 const pool = (named, what, clashes) => {
+  /** @type {Record<string, T>} */
   const merged = {};
+  /** @type {Record<string, string>} */
   const owner = {};
   for (const [service, entries] of named) {
     for (const [name, value] of Object.entries(entries ?? {})) {
@@ -32,14 +90,17 @@ const pool = (named, what, clashes) => {
 };
 
 /**
- * @param {Array<{ name: string, document: Record<string, any> }>} services
- * @param {{ info: Record<string, any>, servers: Array<Record<string, any>> }} top the merged document's own info and servers
- * @returns {Record<string, any>}
+ * @param {Array<{ name: string, document: OpenApiDocument }>} services
+ * @param {{ info: Json, servers: Json[] }} top the merged document's own info and servers
+ * @returns {MergedDocument}
  */
 export const mergeDocuments = (services, { info, servers }) => {
+  /** @type {string[]} */
   const clashes = [];
   // Behind one host a URL has one owner, even when two services would describe it alike.
+  /** @type {Record<string, PathItem>} */
   const paths = {};
+  /** @type {Map<string, string>} */
   const pathOwners = new Map();
   for (const { name, document } of services) {
     for (const [path, item] of Object.entries(document.paths ?? {})) {
@@ -48,6 +109,7 @@ export const mergeDocuments = (services, { info, servers }) => {
       paths[path] ??= item;
     }
   }
+  /** @type {Map<string, string>} */
   const operationIds = new Map();
   for (const { name, document } of services) {
     for (const { operation } of operationsOf(document)) {

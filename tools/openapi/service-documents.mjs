@@ -14,7 +14,13 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** Where a service keeps its document module; a service without one has no HTTP API to document. */
 export const DOCUMENT_MODULE = 'src/api/openapi.ts';
 
-/** The services (folders of services/ with a serverless.yml) that have a document module, by name. */
+/** @import { OpenApiDocument } from './merge.mjs' */
+/** @typedef {{ name: string, dir: string, module: string }} DocumentedService */
+
+/**
+ * The services (folders of services/ with a serverless.yml) that have a document module, by name.
+ * @returns {DocumentedService[]}
+ */
 export const documentedServices = (root = ROOT) => {
   const servicesDir = path.join(root, 'services');
   return readdirSync(servicesDir)
@@ -46,7 +52,7 @@ export const importTypeScript = async (entry, tsconfig) => {
   return import(`data:text/javascript;base64,${Buffer.from(output.contents).toString('base64')}`);
 };
 
-/** @param {{ name: string, dir: string, module: string }} service @returns {Promise<Record<string, any>>} */
+/** @param {DocumentedService} service @returns {Promise<OpenApiDocument>} what its openApiDocument() returns (not validated here: redocly lint does) */
 export const loadServiceDocument = async (service) => {
   const loaded = await importTypeScript(service.module, path.join(service.dir, 'tsconfig.json'));
   if (typeof loaded.openApiDocument !== 'function') {

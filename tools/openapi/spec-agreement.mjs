@@ -10,12 +10,42 @@ import { resourcesOfType } from '@platform/local-runtime/cloudformation/cfn';
 import { routesFromTemplate } from '@platform/local-runtime/gateway/http-routes';
 import { operationsOf } from './merge.mjs';
 
+/** @import { OpenApiDocument, Operation, SecurityRequirement, SecurityScheme } from './merge.mjs' */
+
+// A compiled CloudFormation template: the local runtime's type (from the deploy configuration's).
+/** @typedef {import('@platform/local-runtime/types').CfnTemplate} CfnTemplate */
+/** @typedef {import('@platform/local-runtime/types').CfnResource} CfnResource */
+/** @typedef {{ Ref: string }} Ref */
+/**
+ * The properties of an AWS::ApiGatewayV2::Route that say how it is authorized.
+ * @typedef {object} RouteProperties
+ * @property {string} RouteKey "METHOD /path", or $default
+ * @property {string} [AuthorizationType] NONE when absent
+ * @property {string[]} [AuthorizationScopes]
+ * @property {string | Ref} [AuthorizerId]
+ */
+/**
+ * How one route is authorized.
+ * @typedef {object} RouteAuthorization
+ * @property {string} logicalId the route's
+ * @property {string} type its AuthorizationType
+ * @property {string[]} scopes sorted
+ * @property {string} [authorizerId] the authorizer's logical id
+ * @property {CfnResource} [authorizer] the template's resource of that id, if any
+ */
+
+/** @param {string} method @param {string} path */
 const keyOf = (method, path) => `${method.toUpperCase()} ${path}`;
 
-/** The template's routes as "METHOD /path", as API Gateway matches them (parsed by tools/local-runtime/gateway/http-routes.mjs). */
+/**
+ * The template's routes as "METHOD /path", as API Gateway matches them (parsed by tools/local-runtime/gateway/http-routes.mjs).
+ * @param {CfnTemplate} template
+ * @param {string} service
+ * @returns {Set<string>}
+ */
 export const templateRouteKeys = (template, service) => new Set(routesFromTemplate(template, service).map((route) => route.routeKey));
 
-/** @param {{ service: string, template: object, document: Record<string, any> }} input @returns {string[]} */
+/** @param {{ service: string, template: CfnTemplate, document: OpenApiDocument }} input @returns {string[]} */
 export const routeProblems = ({ service, template, document }) => {
   const routes = templateRouteKeys(template, service);
   const documented = new Set(operationsOf(document).map(({ method, path }) => keyOf(method, path)));
@@ -25,35 +55,59 @@ export const routeProblems = ({ service, template, document }) => {
   ];
 };
 
+/** @param {string | Ref} [value] an AuthorizerId: a logical id, or a Ref to one @returns {string | undefined} */
 const refTarget = (value) => (typeof value === 'string' ? value : value?.Ref);
 
-/** How each route of the template is authorized: type, scopes, and the authorizer it names (if any). */
+/**
+ * How each route of the template is authorized: type, scopes, and the authorizer it names (if any).
+ * @param {CfnTemplate} template
+ * @returns {Map<string, RouteAuthorization>} by "METHOD /path"
+ */
 export const routeAuthorization = (template) => {
   const resources = template.Resources ?? {};
   return new Map(
     resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
       .filter(([, route]) => route.Properties?.RouteKey !== '$default')
       .map(([logicalId, route]) => {
-        const { RouteKey, AuthorizationType = 'NONE', AuthorizationScopes = [], AuthorizerId } = route.Properties ?? {};
-        const authorizer = resources[refTarget(AuthorizerId)];
+        const { RouteKey, AuthorizationType = 'NONE', AuthorizationScopes = [], AuthorizerId } = /** @type {RouteProperties} */ (route.Properties ?? {});
+        const authorizerId = refTarget(AuthorizerId);
+        const authorizer = authorizerId === undefined ? undefined : resources[authorizerId];
         return [
           RouteKey.replace(/^(\S+)/, (method) => method.toUpperCase()),
-          { logicalId, type: AuthorizationType, scopes: [...AuthorizationScopes].sort(), authorizerId: refTarget(AuthorizerId), authorizer },
+          { logicalId, type: AuthorizationType, scopes: [...AuthorizationScopes].sort(), authorizerId, authorizer },
         ];
       }),
   );
 };
 
-/** True once any route of these templates is authorized: until then the templates say nothing about security. */
+/**
+ * True once any route of these templates is authorized: until then the templates say nothing about security.
+ * @param {CfnTemplate[]} templates
+ * @returns {boolean}
+ */
 export const templatesAuthorize = (templates) => templates.some((template) => [...routeAuthorization(template).values()].some((route) => route.type !== 'NONE'));
 
+/** @param {string[]} a @param {string[]} b */
 const same = (a, b) => a.length === b.length && a.every((value, index) => value === b[index]);
 
-/** What one operation requires, as the document says it (operation-level security overrides the document's). */
+/**
+ * What one operation requires, as the document says it (operation-level security overrides the document's).
+ * @param {OpenApiDocument} document
+ * @param {Operation} operation
+ * @returns {SecurityRequirement[]}
+ */
 const requirementsOf = (document, operation) => operation.security ?? document.security ?? [];
 
-/** Problems with one JWT route against what the document requires of it. */
+/**
+ * Problems with one JWT route against what the document requires of it.
+ * @param {string} where
+ * @param {RouteAuthorization} auth
+ * @param {SecurityRequirement[]} requirements
+ * @param {Record<string, SecurityScheme>} schemes
+ * @returns {string[]}
+ */
 const jwtProblems = (where, auth, requirements, schemes) => {
+  /** @type {string[]} */
   const problems = [];
   const authorizer = auth.authorizer;
   if (authorizer?.Type !== 'AWS::ApiGatewayV2::Authorizer' || authorizer.Properties?.AuthorizerType !== 'JWT') {
@@ -66,21 +120,21 @@ const jwtProblems = (where, auth, requirements, schemes) => {
   }
   const name = names[0] ?? '';
   const scheme = schemes[name];
-  if (!(scheme?.type === 'http' && scheme.scheme?.toLowerCase() === 'bearer') && !['oauth2', 'openIdConnect'].includes(scheme?.type)) {
+  if (!(scheme?.type === 'http' && scheme.scheme?.toLowerCase() === 'bearer') && !/** @type {Array<string | undefined>} */ (['oauth2', 'openIdConnect']).includes(scheme?.type)) {
     problems.push(`${where}: the document's security scheme "${name}" is not a bearer-token scheme`);
   }
   const authorizerName = authorizer?.Properties?.Name;
   if (authorizerName !== undefined && authorizerName !== name) {
     problems.push(`${where}: the route's authorizer is "${authorizerName}", the document names the scheme "${name}"`);
   }
-  const documented = [...requirement[name]].sort();
+  const documented = [.../** @type {string[]} */ (requirement[name])].sort(); // name is requirement's one key
   if (!same(documented, auth.scopes)) {
     problems.push(`${where}: the route requires scopes [${auth.scopes.join(', ')}], the document [${documented.join(', ')}]`);
   }
   return problems;
 };
 
-/** @param {{ service: string, template: object, document: Record<string, any> }} input @returns {string[]} */
+/** @param {{ service: string, template: CfnTemplate, document: OpenApiDocument }} input @returns {string[]} */
 export const securityProblems = ({ service, template, document }) => {
   const authorization = routeAuthorization(template);
   const schemes = document.components?.securitySchemes ?? {};

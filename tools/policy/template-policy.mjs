@@ -2,30 +2,86 @@
 // `serverless package` writes to .serverless/). Each rule takes the parsed
 // template and returns its problems as "<LogicalId>: <what is wrong>"
 // strings: an empty list means the template keeps the rule.
-// cfn-check.cjs checks that CloudFormation would accept the template; these
-// check that we would.
-import cfnCheck from './cfn-check.cjs';
+// cfn-lint (./cfn-lint.mjs) checks that CloudFormation would accept the
+// template; these check that we would.
 
+/**
+ * A value inside a template, as JSON.parse made it. Its shape is exactly what
+ * the rules check, so no declared type can be trusted: every rule reads it
+ * through guards (optional chaining, isObject, asArray, literalNumber,
+ * targetOf) and reports what is not as it should be. `any` here, and only
+ * here, keeps those reads as plain as the JSON they read.
+ * @typedef {any} Json
+ */
+/**
+ * A resource of a template.
+ * @typedef {object} Resource
+ * @property {string} Type
+ * @property {Record<string, Json>} [Properties]
+ * @property {string} [Condition]
+ * @property {string | string[]} [DependsOn]
+ * @property {string} [DeletionPolicy]
+ * @property {string} [UpdateReplacePolicy]
+ */
+/**
+ * A CloudFormation template, as `serverless package` writes it
+ * (.serverless/cloudformation-template-update-stack.json).
+ * @typedef {object} Template
+ * @property {Record<string, Resource>} [Resources]
+ * @property {Record<string, Json>} [Outputs]
+ * @property {Record<string, Json>} [Conditions]
+ * @property {Record<string, Json>} [Parameters]
+ * @property {Record<string, Json>} [Mappings]
+ */
+/** Where in a template ("<LogicalId>/<path>") and what a policy statement says. @typedef {{ where: string, statement: Json }} Statement */
+
+/** @type {(value: unknown) => value is Record<string, Json>} */
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** @type {(value: Json) => Json[]} */
 const asArray = (value) => (value === undefined ? [] : [value].flat());
+/** @param {unknown} value */
 const show = (value) => JSON.stringify(value);
+/**
+ * @param {Template} template
+ * @param {string} type
+ * @returns {[string, Resource][]}
+ */
 const resourcesOfType = (template, type) =>
   Object.entries(template.Resources ?? {}).filter(([, resource]) => resource.Type === type);
-/** The logical ID that { Ref: id } or { "Fn::GetAtt": [id, attribute] } points at, if the value is one of those. */
+/**
+ * The logical ID that { Ref: id } or { "Fn::GetAtt": [id, attribute] } points at, if the value is one of those.
+ * @param {Json} value
+ * @returns {string | undefined}
+ */
 const targetOf = (value) => {
   if (!isObject(value)) return undefined;
   if (typeof value.Ref === 'string') return value.Ref;
   const getAtt = value['Fn::GetAtt'];
   return Array.isArray(getAtt) ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
 };
-/** A literal number (CloudFormation also takes numeric strings); undefined for an intrinsic. */
+/**
+ * A literal number (CloudFormation also takes numeric strings); undefined for an intrinsic.
+ * @param {Json} value
+ * @param {number} [fallback] what AWS takes when the template leaves it out
+ * @returns {number | undefined}
+ */
 const literalNumber = (value, fallback) => {
   if (value === undefined) return fallback;
   const number = typeof value === 'number' || typeof value === 'string' ? Number(value) : NaN;
   return Number.isFinite(number) ? number : undefined;
 };
-/** Properties that are JSON may also be given as a JSON string. */
+/**
+ * Properties that are JSON may also be given as a JSON string.
+ * @param {Json} value
+ * @returns {Json}
+ */
 const parsedJson = (value) => (typeof value === 'string' ? JSON.parse(value) : value);
+/**
+ * The resource `id` of the template, if there is one.
+ * @param {Template} template
+ * @param {string | undefined} id
+ */
+const resourceOf = (template, id) => (id === undefined ? undefined : template.Resources?.[id]);
 
 // AWS defaults, for properties a template leaves out.
 const LAMBDA_DEFAULT_TIMEOUT = 3;
@@ -37,17 +93,20 @@ const SQS_DEFAULT_RETENTION = 345_600; // 4 days
 // function needs, and no role holds permissions for nobody (the framework's
 // shared default role, IamRoleLambdaExecution, is such a role once every
 // function has its own).
+/** @param {Template} template */
 export function oneRolePerFunction(template) {
   const problems = [];
+  /** @type {Map<string, string[]>} role -> the functions that use it */
   const users = new Map(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => [id, []]));
   for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const role = fn.Properties?.Role;
     const getAtt = isObject(role) ? role['Fn::GetAtt'] : undefined;
     const [roleId, attribute] = Array.isArray(getAtt) ? getAtt : typeof getAtt === 'string' ? getAtt.split('.') : [];
-    if (!users.has(roleId) || attribute !== 'Arn') {
+    const functions = users.get(roleId);
+    if (!functions || attribute !== 'Arn') {
       problems.push(`${id}: Role must be {"Fn::GetAtt": [<an AWS::IAM::Role of this template>, "Arn"]}, is ${show(role)}`);
     } else {
-      users.get(roleId).push(id);
+      functions.push(id);
     }
   }
   for (const [roleId, functions] of users) {
@@ -59,10 +118,11 @@ export function oneRolePerFunction(template) {
 
 // ---------------------------------------------------------------------------
 // No wildcards in what a policy allows.
+/** @type {Record<string, (properties: Record<string, Json>) => [string, Json][]>} resource type -> its policy documents, each with its path */
 const POLICY_DOCUMENTS = {
   'AWS::IAM::Role': (p) => [
     ['AssumeRolePolicyDocument', p.AssumeRolePolicyDocument],
-    ...asArray(p.Policies).map((policy, i) => [`Policies/${i}`, policy?.PolicyDocument]),
+    ...asArray(p.Policies).map((policy, i) => /** @type {[string, Json]} */ ([`Policies/${i}`, policy?.PolicyDocument])),
   ],
   'AWS::IAM::Policy': (p) => [['PolicyDocument', p.PolicyDocument]],
   'AWS::IAM::ManagedPolicy': (p) => [['PolicyDocument', p.PolicyDocument]],
@@ -71,8 +131,12 @@ const POLICY_DOCUMENTS = {
   'AWS::S3::BucketPolicy': (p) => [['PolicyDocument', p.PolicyDocument]],
 };
 
-/** Every statement of every policy document in the template, with where it is ("<LogicalId>/<path>"). */
+/**
+ * Every statement of every policy document in the template, with where it is ("<LogicalId>/<path>").
+ * @param {Template} template
+ */
 export function policyStatements(template) {
+  /** @type {Statement[]} */
   const statements = [];
   for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     const documents = POLICY_DOCUMENTS[resource.Type]?.(resource.Properties ?? {}) ?? [];
@@ -85,10 +149,13 @@ export function policyStatements(template) {
   return statements;
 }
 
+/** @param {Json} action */
 const isWildcardAction = (action) => action === '*' || /^[a-z0-9-]+:\*$/i.test(action);
 // CloudWatch Logs and X-Ray actions are the ones that may (or must) name every resource.
+/** @param {Json} action */
 const mayUseAnyResource = (action) => typeof action === 'string' && /^(logs|xray):/i.test(action);
 
+/** @param {Template} template */
 export function noWildcards(template) {
   const problems = [];
   for (const { where, statement } of policyStatements(template)) {
@@ -111,24 +178,30 @@ export function noWildcards(template) {
 // An SQS queue that feeds a function keeps a received message invisible for
 // at least 6 x the function's timeout (AWS's advice), or a batch still being
 // processed, or retried after throttling, is handed out a second time.
-/** The AWS::Lambda::Function a FunctionName points at, through an alias or version if need be. */
+/**
+ * The AWS::Lambda::Function a FunctionName points at, through an alias or version if need be.
+ * @param {Template} template
+ * @param {Json} value
+ * @returns {string | undefined}
+ */
 const functionBehind = (template, value) => {
   let id = targetOf(value);
   for (let hops = 0; hops < 3 && id; hops++) {
-    const resource = template.Resources?.[id];
+    const resource = resourceOf(template, id);
     if (resource?.Type === 'AWS::Lambda::Function') return id;
-    if (!['AWS::Lambda::Alias', 'AWS::Lambda::Version'].includes(resource?.Type)) return undefined;
+    if (!resource || !['AWS::Lambda::Alias', 'AWS::Lambda::Version'].includes(resource.Type)) return undefined;
     id = targetOf(resource.Properties?.FunctionName);
   }
   return undefined;
 };
 
+/** @param {Template} template */
 export function sqsVisibilityTimeout(template) {
   const problems = [];
   for (const [id, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
     const source = mapping.Properties?.EventSourceArn;
     const queueId = targetOf(source);
-    const queue = template.Resources?.[queueId];
+    const queue = resourceOf(template, queueId);
     if (queue?.Type !== 'AWS::SQS::Queue') {
       if (!queue && show(source ?? '').includes(':sqs:')) problems.push(`${id}: SQS event source ${show(source)} is not in this template, so its VisibilityTimeout cannot be checked`);
       continue;
@@ -138,7 +211,7 @@ export function sqsVisibilityTimeout(template) {
       problems.push(`${id}: FunctionName ${show(mapping.Properties?.FunctionName)} is no function of this template`);
       continue;
     }
-    const timeout = literalNumber(template.Resources[functionId].Properties?.Timeout, LAMBDA_DEFAULT_TIMEOUT);
+    const timeout = literalNumber(resourceOf(template, functionId)?.Properties?.Timeout, LAMBDA_DEFAULT_TIMEOUT);
     const visibility = literalNumber(queue.Properties?.VisibilityTimeout, SQS_DEFAULT_VISIBILITY_TIMEOUT);
     if (timeout === undefined || visibility === undefined) {
       problems.push(`${queueId}: VisibilityTimeout and ${functionId}'s Timeout must be literal numbers to be checked`);
@@ -155,12 +228,13 @@ export function sqsVisibilityTimeout(template) {
 // more batches than the function can run: Lambda's throttled receives of the
 // excess would count towards maxReceiveCount and could dead-letter a good
 // message. A stream mapping has no such setting.
+/** @param {Template} template */
 export function sqsMaximumConcurrency(template) {
   const problems = [];
   for (const [id, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
     const source = mapping.Properties?.EventSourceArn;
-    const queueId = targetOf(source);
-    const isSqs = template.Resources?.[queueId]?.Type === 'AWS::SQS::Queue' || (!template.Resources?.[queueId] && show(source ?? '').includes(':sqs:'));
+    const queue = resourceOf(template, targetOf(source));
+    const isSqs = queue?.Type === 'AWS::SQS::Queue' || (!queue && show(source ?? '').includes(':sqs:'));
     if (!isSqs) continue;
     const cap = literalNumber(mapping.Properties?.ScalingConfig?.MaximumConcurrency);
     if (cap === undefined || !(cap >= 2 && cap <= 1000)) {
@@ -183,6 +257,7 @@ export const MAX_RECEIVE_COUNT = 5;
  * Where dead letters go, by resource type. A RedrivePolicy always names a
  * queue (`redrive`); an on-failure destination may also be a topic or bucket.
  */
+/** @type {Record<string, (properties: Record<string, Json>) => { redrive?: Json, onFailure?: Json }>} */
 const DEAD_LETTER_TARGETS = {
   'AWS::SQS::Queue': (p) => ({ redrive: parsedJson(p.RedrivePolicy)?.deadLetterTargetArn }),
   'AWS::SNS::Subscription': (p) => ({ redrive: parsedJson(p.RedrivePolicy)?.deadLetterTargetArn }),
@@ -191,10 +266,12 @@ const DEAD_LETTER_TARGETS = {
   'AWS::Lambda::Function': (p) => ({ onFailure: p.DeadLetterConfig?.TargetArn }),
 };
 
+/** @param {Template} template */
 export function deadLetterQueues(template) {
   const problems = [];
   const resources = template.Resources ?? {};
-  const deadLetterQueues = new Map(); // queue id -> ids of the resources that send it dead letters
+  /** @type {Map<string, string[]>} queue id -> ids of the resources that send it dead letters */
+  const deadLetterQueues = new Map();
   for (const [id, resource] of Object.entries(resources)) {
     const targets = DEAD_LETTER_TARGETS[resource.Type];
     if (!targets) continue;
@@ -202,15 +279,16 @@ export function deadLetterQueues(template) {
     try {
       target = targets(resource.Properties ?? {});
     } catch (error) {
-      problems.push(`${id}: RedrivePolicy is not valid JSON (${error.message})`);
+      problems.push(`${id}: RedrivePolicy is not valid JSON (${error instanceof Error ? error.message : error})`);
       continue;
     }
     const arn = target.redrive ?? target.onFailure;
     if (arn === undefined) continue;
     const queueId = targetOf(arn);
-    if (resources[queueId]?.Type === 'AWS::SQS::Queue') {
+    const queue = resourceOf(template, queueId);
+    if (queueId !== undefined && queue?.Type === 'AWS::SQS::Queue') {
       deadLetterQueues.set(queueId, [...(deadLetterQueues.get(queueId) ?? []), id]);
-    } else if (!resources[queueId] && (target.redrive !== undefined || show(arn).includes(':sqs:'))) {
+    } else if (!queue && (target.redrive !== undefined || show(arn).includes(':sqs:'))) {
       problems.push(`${id}: dead-letter queue ${show(arn)} is not in this template, so its retention cannot be checked`);
     }
     if (resource.Type === 'AWS::SQS::Queue' && resource.Properties?.RedrivePolicy !== undefined) {
@@ -219,7 +297,7 @@ export function deadLetterQueues(template) {
     }
   }
   for (const [queueId, senders] of deadLetterQueues) {
-    const retention = literalNumber(resources[queueId].Properties?.MessageRetentionPeriod, SQS_DEFAULT_RETENTION);
+    const retention = literalNumber(resources[queueId]?.Properties?.MessageRetentionPeriod, SQS_DEFAULT_RETENTION);
     if (retention !== DLQ_RETENTION_SECONDS) {
       problems.push(`${queueId}: dead-letter queue (of ${senders.join(', ')}) has MessageRetentionPeriod ${show(retention)}, must be ${DLQ_RETENTION_SECONDS} (14 days)`);
     }
@@ -231,13 +309,18 @@ export function deadLetterQueues(template) {
 // A queue policy lets exactly one thing in: SNS delivering from the
 // domain-events topic. `topicArn` is how this template names that topic,
 // e.g. { "Fn::ImportValue": "event-bus-dev-DomainEventsTopicArn" } (see eventBusTopicArn).
+/** @type {(a: unknown, b: unknown) => boolean} */
 const equal = (a, b) => show(a) === show(b);
 
+/**
+ * @param {Template} template
+ * @param {Json} topicArn
+ */
 export function queuePoliciesAllowOnlyTheTopic(template, topicArn) {
   const problems = [];
   for (const { where, statement } of policyStatements(template)) {
     const id = where.split('/')[0];
-    if (template.Resources[id].Type !== 'AWS::SQS::QueuePolicy') continue;
+    if (resourceOf(template, id)?.Type !== 'AWS::SQS::QueuePolicy') continue;
     // A Deny only narrows what the Allow statements let in.
     if (statement.Effect === 'Deny') continue;
     if (statement.Effect !== 'Allow') problems.push(`${where}: Effect ${show(statement.Effect)} is neither Allow nor Deny`);
@@ -261,14 +344,29 @@ export function queuePoliciesAllowOnlyTheTopic(template, topicArn) {
 }
 
 // ---------------------------------------------------------------------------
-// Every function on Node.js 22 or newer (the same rule cfn-check applies).
+// Every function on Node.js 22 or newer. Older Node runtimes are deprecated
+// or close to it (cfn-lint's E2533 fails the deprecated ones only once AWS has
+// deprecated them), and our bundles are built for node22 (esbuild `target` in
+// infra/serverless/base.cjs), which an older runtime may not run. The Runtime
+// must be a literal: we ship zips, not container images, so a function
+// without one is a mistake too.
+export const MIN_NODE_MAJOR = 22;
+
+/** @param {Template} template */
 export function nodeRuntimes(template) {
-  return resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([id, fn]) =>
-    cfnCheck.runtimeProblems(fn.Properties).map((problem) => `${id}: ${problem}`),
-  );
+  return resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([id, fn]) => {
+    const runtime = fn.Properties?.Runtime;
+    const major = /^nodejs(\d+)\.x$/.exec(typeof runtime === 'string' ? runtime : '')?.[1];
+    if (major !== undefined && Number(major) >= MIN_NODE_MAJOR) return [];
+    return [`${id}: Runtime ${runtime === undefined ? 'is missing' : show(runtime)}: must be nodejs${MIN_NODE_MAJOR}.x or newer`];
+  });
 }
 
-/** Each function's zip, by the file name at the end of its Code.S3Key (what osls uploads from .serverless/). */
+/**
+ * Each function's zip, by the file name at the end of its Code.S3Key (what osls uploads from .serverless/).
+ * @param {Template} template
+ * @returns {{ id: string, zip: string | undefined }[]}
+ */
 export function functionZips(template) {
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([id, fn]) => {
     const key = fn.Properties?.Code?.S3Key;
@@ -288,13 +386,23 @@ export function functionZips(template) {
 // export in use cannot change) and lets one team's change break another's
 // data, which is what giving every service its own data undid.
 export const EVENT_BUS_SERVICE = 'event-bus';
-/** How a service's template names the bus topic on `stage`: one of the two imports any template may hold. */
+/**
+ * How a service's template names the bus topic on `stage`: one of the two imports any template may hold.
+ * @param {string} stage
+ */
 export const eventBusTopicArn = (stage) => ({ 'Fn::ImportValue': `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn` });
-/** How a service's template names the stage's alarm topic, for its alarms' actions: the other import. */
+/**
+ * How a service's template names the stage's alarm topic, for its alarms' actions: the other import.
+ * @param {string} stage
+ */
 export const alarmTopicArn = (stage) => ({ 'Fn::ImportValue': `${EVENT_BUS_SERVICE}-${stage}-AlarmTopicArn` });
 
+/** @param {string} text */
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** How a value that only exists at deploy time shows in a text. */
+/**
+ * How a value that only exists at deploy time shows in a text.
+ * @param {Json} value
+ */
 const placeholder = (value) => {
   if (isObject(value) && typeof value.Ref === 'string') return `\${${value.Ref}}`;
   const getAtt = isObject(value) ? value['Fn::GetAtt'] : undefined;
@@ -306,10 +414,15 @@ const placeholder = (value) => {
  * with what only exists at deploy time as a placeholder, and those values
  * (`rest`, each with its path) still to be looked into. A name split over
  * Join pieces or Sub variables is whole in the text.
+ * @typedef {{ text: string, rest: { value: Json, path: string }[] }} Text
+ * @param {Json} value
+ * @param {string} path
+ * @returns {Text | undefined}
  */
 const textOf = (value, path) => {
   if (typeof value === 'string') return { text: value, rest: [] };
-  const [fn, args] = isObject(value) && Object.keys(value).length === 1 ? Object.entries(value)[0] : [];
+  const [fn, args] = (isObject(value) && Object.keys(value).length === 1 && Object.entries(value)[0]) || [];
+  /** @type {(part: Json, partPath: string) => Text} */
   const piece = (part, partPath) => textOf(part, partPath) ?? { text: placeholder(part), rest: [{ value: part, path: partPath }] };
   if (fn === 'Fn::Join' && Array.isArray(args) && typeof args[0] === 'string' && Array.isArray(args[1])) {
     const pieces = args[1].map((part, i) => piece(part, `${path}/Fn::Join/1/${i}`));
@@ -317,8 +430,9 @@ const textOf = (value, path) => {
   }
   const [body, variables = {}] = fn === 'Fn::Sub' ? asArray(args) : [];
   if (typeof body === 'string' && isObject(variables)) {
+    /** @type {Record<string, Text>} */
     const pieces = Object.fromEntries(Object.entries(variables).map(([name, part]) => [name, piece(part, `${path}/Fn::Sub/1/${name}`)]));
-    const text = body.replace(/\$\{([^!}][^}]*)\}/g, (whole, name) => pieces[name.trim()]?.text ?? whole);
+    const text = body.replace(/\$\{([^!}][^}]*)\}/g, (/** @type {string} */ whole, /** @type {string} */ name) => pieces[name.trim()]?.text ?? whole);
     return { text, rest: Object.values(pieces).flatMap((p) => p.rest) };
   }
   return undefined;
@@ -332,27 +446,41 @@ const textOf = (value, path) => {
  * "event-bus-<stage>-domain-events" and "event-bus-<stage>-alarms", and for
  * another service's alarm shown on a dashboard (`:alarm:<other>-<stage>-…`):
  * a dashboard only reads an alarm's state, nothing depends on it.
+ * @param {Template} template
+ * @param {{ service: string, stage: string, services: string[] }} options
  */
 export function ownResourcesOnly(template, { service, stage, services }) {
+  /** @type {string[]} */
   const problems = [];
   const allowedImports = [eventBusTopicArn(stage), alarmTopicArn(stage)].map((arn) => arn['Fn::ImportValue']);
   // Longest name first, so that of two services whose names end alike the text names the longer one.
   const names = [...new Set([service, EVENT_BUS_SERVICE, ...services])].sort((a, b) => b.length - a.length);
   const prefix = new RegExp(`(?<![A-Za-z0-9_])(${names.map(escapeRegExp).join('|')})-${escapeRegExp(stage)}-`, 'g');
+  /**
+   * The other services whose resources `text` names.
+   * @param {string} text
+   * @param {{ onDashboard?: boolean, onBusPolicy?: boolean }} [where]
+   * @returns {string[]}
+   */
   const othersIn = (text, { onDashboard = false, onBusPolicy = false } = {}) => {
+    /** @type {Set<string>} */
     const others = new Set();
     for (const match of text.matchAll(prefix)) {
-      const rest = text.slice(match.index + match[0].length);
-      if (match[1] === service || (match[1] === EVENT_BUS_SERVICE && /^(domain-events|alarms)(?![A-Za-z0-9_-])/.test(rest))) continue;
+      const [whole, name = ''] = match;
+      const rest = text.slice(match.index + whole.length);
+      if (name === service || (name === EVENT_BUS_SERVICE && /^(domain-events|alarms)(?![A-Za-z0-9_-])/.test(rest))) continue;
       if (onDashboard && text.slice(0, match.index).endsWith(':alarm:')) continue;
       // The bus's topic policy names who may publish: the producers' roles, by name pattern (busPublishersOnly).
       if (onBusPolicy && text.slice(0, match.index).endsWith(':role/') && rest === '*') continue;
-      others.add(match[1]);
+      others.add(name);
     }
     return [...others];
   };
-  const onDashboard = (where) => template.Resources?.[where]?.Type === 'AWS::CloudWatch::Dashboard';
-  const onBusPolicy = (where) => service === EVENT_BUS_SERVICE && template.Resources?.[where]?.Type === 'AWS::SNS::TopicPolicy';
+  /** @param {string} where */
+  const onDashboard = (where) => resourceOf(template, where)?.Type === 'AWS::CloudWatch::Dashboard';
+  /** @param {string} where */
+  const onBusPolicy = (where) => service === EVENT_BUS_SERVICE && resourceOf(template, where)?.Type === 'AWS::SNS::TopicPolicy';
+  /** @type {(where: string, value: Json, path: string) => void} */
   const visit = (where, value, path) => {
     const made = textOf(value, path);
     if (made) {
@@ -373,7 +501,7 @@ export function ownResourcesOnly(template, { service, stage, services }) {
       for (const [key, item] of Object.entries(value)) visit(where, item, path ? `${path}/${key}` : key);
     }
   };
-  for (const section of ['Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs']) {
+  for (const section of /** @type {const} */ (['Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs'])) {
     for (const [id, entry] of Object.entries(template[section] ?? {})) visit(section === 'Resources' ? id : `${section}/${id}`, entry, '');
   }
   return problems;
@@ -384,12 +512,16 @@ export function ownResourcesOnly(template, { service, stage, services }) {
 // that function handles: an SQS subscription to the bus topic with raw
 // delivery (the SQS body is the event envelope itself) and a filter policy on
 // the `type` message attribute.
+/**
+ * @param {Template} template
+ * @param {Json} topicArn how the template names the bus topic (eventBusTopicArn)
+ */
 export function consumerQueuesSubscribeToTheBus(template, topicArn) {
   const problems = [];
   const queues = new Set(
     resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
       .map(([, mapping]) => targetOf(mapping.Properties?.EventSourceArn))
-      .filter((id) => template.Resources?.[id]?.Type === 'AWS::SQS::Queue'),
+      .filter((id) => resourceOf(template, id)?.Type === 'AWS::SQS::Queue'),
   );
   const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription');
   for (const queueId of queues) {
@@ -415,20 +547,21 @@ export function consumerQueuesSubscribeToTheBus(template, topicArn) {
 // throttles its routes.
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** @param {Template} template */
 export function httpApisAuthorizeWrites(template) {
   const problems = [];
-  const resources = template.Resources ?? {};
   for (const [id, route] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
-    const [method = ''] = String(route.Properties?.RouteKey ?? '').split(' ');
-    const type = route.Properties?.AuthorizationType ?? 'NONE';
+    const properties = route.Properties ?? {};
+    const [method = ''] = String(properties.RouteKey ?? '').split(' ');
+    const type = properties.AuthorizationType ?? 'NONE';
     if (type === 'NONE') {
-      if (!READ_METHODS.has(method.toUpperCase())) problems.push(`${id}: ${route.Properties?.RouteKey} changes state and has no authorizer`);
+      if (!READ_METHODS.has(method.toUpperCase())) problems.push(`${id}: ${properties.RouteKey} changes state and has no authorizer`);
       continue;
     }
-    const authorizerId = targetOf(route.Properties.AuthorizerId);
-    const authorizer = resources[authorizerId];
+    const authorizerId = targetOf(properties.AuthorizerId);
+    const authorizer = resourceOf(template, authorizerId);
     if (type !== 'JWT' || authorizer?.Type !== 'AWS::ApiGatewayV2::Authorizer' || authorizer.Properties?.AuthorizerType !== 'JWT') {
-      problems.push(`${id}: its authorizer must be a JWT authorizer of this template, got ${show(type)} ${show(route.Properties.AuthorizerId)}`);
+      problems.push(`${id}: its authorizer must be a JWT authorizer of this template, got ${show(type)} ${show(properties.AuthorizerId)}`);
       continue;
     }
     const jwt = authorizer.Properties.JwtConfiguration ?? {};
@@ -439,12 +572,16 @@ export function httpApisAuthorizeWrites(template) {
     const settings = stage.Properties?.DefaultRouteSettings ?? {};
     const rate = literalNumber(settings.ThrottlingRateLimit);
     const burst = literalNumber(settings.ThrottlingBurstLimit);
-    if (!(rate > 0) || !(burst > 0)) problems.push(`${id}: DefaultRouteSettings must throttle every route (rate ${show(settings.ThrottlingRateLimit)}, burst ${show(settings.ThrottlingBurstLimit)})`);
+    if (!(rate !== undefined && rate > 0) || !(burst !== undefined && burst > 0)) problems.push(`${id}: DefaultRouteSettings must throttle every route (rate ${show(settings.ThrottlingRateLimit)}, burst ${show(settings.ThrottlingBurstLimit)})`);
   }
   return problems;
 }
 
-/** Each route's access as `<route key>` → 'public', 'token' or the scopes it needs, joined with ' or '. */
+/**
+ * Each route's access as `<route key>` → 'public', 'token' or the scopes it needs, joined with ' or '.
+ * @param {Template} template
+ * @returns {Record<string, string>}
+ */
 export const routeAccess = (template) =>
   Object.fromEntries(
     resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => {
@@ -461,7 +598,11 @@ export const routeAccess = (template) =>
 // adds them; these rules find the subjects on their own, so an alarm the
 // plugin failed to add, or a subject it did not recognise, is caught here.
 
-/** Every metric an AWS::CloudWatch::Alarm watches: its own, or those of its metric math. */
+/**
+ * Every metric an AWS::CloudWatch::Alarm watches: its own, or those of its metric math.
+ * @param {Resource} alarm
+ * @returns {{ namespace: Json, name: Json, dimensions: Json[] }[]}
+ */
 const alarmMetrics = (alarm) => {
   const p = alarm.Properties ?? {};
   if (p.MetricName !== undefined) return [{ namespace: p.Namespace, name: p.MetricName, dimensions: asArray(p.Dimensions) }];
@@ -470,12 +611,21 @@ const alarmMetrics = (alarm) => {
     .filter(Boolean)
     .map((metric) => ({ namespace: metric.Namespace, name: metric.MetricName, dimensions: asArray(metric.Dimensions) }));
 };
-/** A dimension value that names the resource `id`: by Ref / Fn::GetAtt, or by its literal name. */
+/**
+ * A dimension value that names the resource `id`: by Ref / Fn::GetAtt, or by its literal name.
+ * @param {Json} value
+ * @param {string} id
+ * @param {Json} [literalName]
+ */
 const namesResource = (value, id, literalName) => targetOf(value) === id || (typeof value === 'string' && value === literalName);
 
-/** The logical IDs of the template's SQS queues that receive dead letters (see DEAD_LETTER_TARGETS). */
+/**
+ * The logical IDs of the template's SQS queues that receive dead letters (see DEAD_LETTER_TARGETS).
+ * @param {Template} template
+ */
 export function deadLetterQueueIds(template) {
   const resources = template.Resources ?? {};
+  /** @type {Set<string>} */
   const ids = new Set();
   for (const resource of Object.values(resources)) {
     const targets = DEAD_LETTER_TARGETS[resource.Type];
@@ -487,19 +637,23 @@ export function deadLetterQueueIds(template) {
       continue; // deadLetterQueues reports the invalid RedrivePolicy
     }
     const queueId = targetOf(target.redrive ?? target.onFailure);
-    if (resources[queueId]?.Type === 'AWS::SQS::Queue') ids.add(queueId);
+    if (queueId !== undefined && resourceOf(template, queueId)?.Type === 'AWS::SQS::Queue') ids.add(queueId);
   }
   return [...ids];
 }
 
-/** What must have an alarm: dead-letter queues, consumer queues, functions, stream-fed functions and HTTP APIs (logical IDs). */
+/**
+ * What must have an alarm: dead-letter queues, consumer queues, functions, stream-fed functions and HTTP APIs (logical IDs).
+ * @param {Template} template
+ */
 export function alarmSubjects(template) {
-  const resources = template.Resources ?? {};
+  /** @type {Set<string>} */
   const consumerQueues = new Set();
+  /** @type {Set<string>} */
   const streamFunctions = new Set();
   for (const [, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
     const source = targetOf(mapping.Properties?.EventSourceArn);
-    if (resources[source]?.Type === 'AWS::SQS::Queue') {
+    if (source !== undefined && resourceOf(template, source)?.Type === 'AWS::SQS::Queue') {
       consumerQueues.add(source);
       continue;
     }
@@ -518,7 +672,16 @@ export function alarmSubjects(template) {
   };
 }
 
-/** Whether an alarm fires on a single message: "> x" with x < 1, or ">= x" with x <= 1. */
+/**
+ * Whether an alarm whose threshold is `threshold` seconds fires before a message `retention` seconds old expires.
+ * @param {number | undefined} threshold
+ * @param {number | undefined} retention
+ */
+const firesBefore = (threshold, retention) => threshold !== undefined && retention !== undefined && threshold < retention;
+/**
+ * Whether an alarm fires on a single message: "> x" with x < 1, or ">= x" with x <= 1.
+ * @param {Resource} alarm
+ */
 const firesOnOne = (alarm) => {
   const { ComparisonOperator: operator, Threshold } = alarm.Properties ?? {};
   const threshold = literalNumber(Threshold);
@@ -526,11 +689,19 @@ const firesOnOne = (alarm) => {
   return (operator === 'GreaterThanThreshold' && threshold < 1) || (operator === 'GreaterThanOrEqualToThreshold' && threshold <= 1);
 };
 
+/** @param {Template} template */
 export function everythingHasAnAlarm(template) {
   const problems = [];
   const resources = template.Resources ?? {};
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => ({ id, alarm, metrics: alarmMetrics(alarm) }));
-  /** The alarms watching `metric` of `namespace` for the resource `id`, through the dimension `dimension`. */
+  /**
+   * The alarms watching `metric` of `namespace` for the resource `id`, through the dimension `dimension`.
+   * @param {string} id
+   * @param {string} namespace
+   * @param {string} metric
+   * @param {string} dimension
+   * @param {Json} [literalName] the resource's name, as an alarm may also spell it
+   */
   const watching = (id, namespace, metric, dimension, literalName) =>
     alarms.filter(({ metrics }) =>
       metrics.some(
@@ -540,7 +711,7 @@ export function everythingHasAnAlarm(template) {
   const subjects = alarmSubjects(template);
 
   for (const id of subjects.deadLetterQueues) {
-    const name = resources[id].Properties?.QueueName;
+    const name = resources[id]?.Properties?.QueueName;
     const found = watching(id, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', name);
     if (found.length === 0) {
       problems.push(`${id}: dead-letter queue without an alarm on AWS/SQS ApproximateNumberOfMessagesVisible (NumberOfMessagesSent does not count the messages SQS moves there)`);
@@ -549,23 +720,23 @@ export function everythingHasAnAlarm(template) {
     }
   }
   for (const id of subjects.consumerQueues) {
-    const queue = resources[id].Properties ?? {};
+    const queue = resources[id]?.Properties ?? {};
     const found = watching(id, 'AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queue.QueueName);
     const retention = literalNumber(queue.MessageRetentionPeriod, SQS_DEFAULT_RETENTION);
     if (found.length === 0) {
       problems.push(`${id}: queue feeding a function without an alarm on AWS/SQS ApproximateAgeOfOldestMessage`);
-    } else if (!found.some(({ alarm }) => literalNumber(alarm.Properties?.Threshold) < retention)) {
+    } else if (!found.some(({ alarm }) => firesBefore(literalNumber(alarm.Properties?.Threshold), retention))) {
       problems.push(`${id}: its ApproximateAgeOfOldestMessage alarms (${found.map((f) => f.id).join(', ')}) must fire before messages expire (${retention} s)`);
     }
   }
   for (const id of subjects.functions) {
-    const name = resources[id].Properties?.FunctionName;
+    const name = resources[id]?.Properties?.FunctionName;
     for (const metric of ['Errors', 'Throttles']) {
       if (watching(id, 'AWS/Lambda', metric, 'FunctionName', name).length === 0) problems.push(`${id}: function without an alarm on AWS/Lambda ${metric}`);
     }
   }
   for (const id of subjects.streamFunctions) {
-    const name = resources[id].Properties?.FunctionName;
+    const name = resources[id]?.Properties?.FunctionName;
     if (watching(id, 'AWS/Lambda', 'IteratorAge', 'FunctionName', name).length === 0) problems.push(`${id}: stream-fed function without an alarm on AWS/Lambda IteratorAge`);
   }
   for (const id of subjects.httpApis) {
@@ -574,7 +745,11 @@ export function everythingHasAnAlarm(template) {
   return problems;
 }
 
-/** Every alarm notifies the stage's alarm topic (`topicArn`, as the template names it) when it fires and when it clears. */
+/**
+ * Every alarm notifies the stage's alarm topic (`topicArn`, as the template names it) when it fires and when it clears.
+ * @param {Template} template
+ * @param {Json} topicArn
+ */
 export function alarmsNotifyTheAlarmTopic(template, topicArn) {
   const problems = [];
   for (const [id, alarm] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) {
@@ -590,6 +765,8 @@ export function alarmsNotifyTheAlarmTopic(template, topicArn) {
 /**
  * One composite alarm per service, `<service>-<stage>-health`, ALARM when any
  * of its alarms is: the platform's dashboard lists it by that name.
+ * @param {Template} template
+ * @param {{ service: string, stage: string }} options
  */
 export function healthAlarm(template, { service, stage }) {
   const names = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties?.AlarmName);
@@ -604,6 +781,7 @@ export function healthAlarm(template, { service, stage }) {
 // ---------------------------------------------------------------------------
 // Tracing in AWS: every function and topic actively traced, and every traced
 // function's role allowed to send its segments.
+/** @param {Template} template */
 export function activeTracing(template) {
   const problems = [];
   for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
@@ -612,7 +790,8 @@ export function activeTracing(template) {
       continue;
     }
     const roleId = targetOf(fn.Properties?.Role);
-    const allowed = policyStatements({ Resources: { [roleId]: template.Resources?.[roleId] ?? {} } })
+    const role = resourceOf(template, roleId);
+    const allowed = policyStatements({ Resources: roleId !== undefined && role ? { [roleId]: role } : {} })
       .filter(({ statement }) => statement.Effect === 'Allow')
       .flatMap(({ statement }) => asArray(statement.Action));
     for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords']) {
@@ -636,17 +815,26 @@ export const BUSINESS_METRICS = [
   'NotificationsSent', 'EventsPublished', 'RecordsFailed', 'RecordsDeferred', 'ColdStart',
 ];
 
+/**
+ * Whether a policy statement allows the AWS service principal `service` the action `action`.
+ * @param {Json} statement
+ * @param {string} service
+ * @param {string} action
+ */
 const allowsService = (statement, service, action) =>
   statement.Effect === 'Allow' &&
   asArray(statement.Principal?.Service).includes(service) &&
-  asArray(statement.Action).some((allowed) => allowed === action || (allowed.endsWith('*') && action.startsWith(allowed.slice(0, -1))));
+  asArray(statement.Action).some((/** @type {Json} */ allowed) => allowed === action || (allowed.endsWith('*') && action.startsWith(allowed.slice(0, -1))));
 
+/**
+ * @param {Template} template the event bus's
+ * @param {{ stage: string, services: string[] }} options `services`: those whose health alarms the dashboard must list
+ */
 export function platformOperability(template, { stage, services }) {
   const problems = [];
-  const resources = template.Resources ?? {};
   const topicName = `${EVENT_BUS_SERVICE}-${stage}-alarms`;
   const [topicId, topic] = resourcesOfType(template, 'AWS::SNS::Topic').find(([, t]) => t.Properties?.TopicName === topicName) ?? [];
-  if (!topicId) return [`template: no AWS::SNS::Topic named ${show(topicName)}`];
+  if (!topicId || !topic) return [`template: no AWS::SNS::Topic named ${show(topicName)}`];
 
   const exportName = alarmTopicArn(stage)['Fn::ImportValue'];
   const exported = Object.values(template.Outputs ?? {}).find((output) => output.Export?.Name === exportName);
@@ -662,7 +850,7 @@ export function platformOperability(template, { stage, services }) {
   // CloudWatch can publish to an encrypted topic only with a key whose policy lets it use the key.
   const key = topic.Properties?.KmsMasterKeyId;
   if (key !== undefined) {
-    const keyResource = resources[targetOf(key)];
+    const keyResource = resourceOf(template, targetOf(key));
     const keyStatements = keyResource?.Type === 'AWS::KMS::Key' ? asArray(parsedJson(keyResource.Properties?.KeyPolicy)?.Statement) : [];
     const usable = ['kms:GenerateDataKey', 'kms:Decrypt'].every((action) => keyStatements.some((s) => allowsService(s, 'cloudwatch.amazonaws.com', action)));
     if (!usable) problems.push(`${topicId}: KmsMasterKeyId ${show(key)} must be a key of this template whose policy lets cloudwatch.amazonaws.com kms:GenerateDataKey* and kms:Decrypt (the AWS managed alias/aws/sns cannot)`);
@@ -674,7 +862,11 @@ export function platformOperability(template, { stage, services }) {
     if (!subscription.Condition) problems.push(`${id}: the email subscription must have a Condition (none when the stage has no address)`);
   }
 
-  /** A policy document given as a JSON string (or an Fn::Sub of one), with what only exists at deploy time blanked out. */
+  /**
+   * A policy document given as a JSON string (or an Fn::Sub of one), with what only exists at deploy time blanked out.
+   * @param {Json} value
+   * @returns {Json}
+   */
   const documentOf = (value) => {
     try {
       return JSON.parse((textOf(value, '')?.text ?? '').replace(/\$\{[^}]*\}/g, 'x'));
@@ -689,7 +881,7 @@ export function platformOperability(template, { stage, services }) {
 
   const name = `${EVENT_BUS_SERVICE}-${stage}`;
   const [dashboardId, dashboard] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard').find(([, d]) => d.Properties?.DashboardName === name) ?? [];
-  if (!dashboardId) return [...problems, `template: no AWS::CloudWatch::Dashboard named ${show(name)}`];
+  if (!dashboardId || !dashboard) return [...problems, `template: no AWS::CloudWatch::Dashboard named ${show(name)}`];
   const body = textOf(dashboard.Properties?.DashboardBody, '')?.text ?? '';
   for (const wanted of [`Platform/${stage}`, ...BUSINESS_METRICS]) {
     if (!body.includes(wanted)) problems.push(`${dashboardId}: its body does not show ${show(wanted)}`);
@@ -700,7 +892,9 @@ export function platformOperability(template, { stage, services }) {
   return problems;
 }
 
-const retained = (resource) => resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy === 'Retain';
+/** @param {Resource | undefined} resource */
+const retained = (resource) =>
+  resource !== undefined && resource.DeletionPolicy === 'Retain' && resource.UpdateReplacePolicy === 'Retain';
 /** An environment variable whose name says it holds a secret, rather than where to find one. */
 const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PRIVATE_KEY|TOKEN|API_KEY)(?!.*_(ARN|NAME|ID|URL)$)/i;
 
@@ -711,6 +905,7 @@ const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PRIVATE_KEY|TOKEN|API_KEY)(?!.*_(AR
  * with KMS; every HTTP API stage writes access logs; no function holds a
  * secret in a plaintext environment variable, or a setting of the local
  * stack's (LOCAL_*, e.g. the fault injection of `npm run faults`).
+ * @param {Template} template
  */
 export function dataProtection(template) {
   const problems = [];
@@ -745,10 +940,12 @@ export function dataProtection(template) {
  * The bus topic (event-bus stack): encrypted, and only the producers' roles
  * may publish. A Deny for every principal whose ARN is not one of
  * `producers`' roles, which no identity policy in the account can override.
+ * @param {Template} template the event bus's
+ * @param {{ stage: string, producers: string[] }} options
  */
 export function busPublishersOnly(template, { stage, producers }) {
   const [topicId, topic] = resourcesOfType(template, 'AWS::SNS::Topic').find(([, t]) => t.Properties?.TopicName === `${EVENT_BUS_SERVICE}-${stage}-domain-events`) ?? [];
-  if (!topicId) return [`template: no bus topic ${show(`${EVENT_BUS_SERVICE}-${stage}-domain-events`)}`];
+  if (!topicId || !topic) return [`template: no bus topic ${show(`${EVENT_BUS_SERVICE}-${stage}-domain-events`)}`];
   const problems = [];
   if (topic.Properties?.KmsMasterKeyId === undefined) problems.push(`${topicId}: the bus carries customer emails; it needs KmsMasterKeyId`);
   const statements = resourcesOfType(template, 'AWS::SNS::TopicPolicy')

@@ -47,20 +47,34 @@ const ALARMS = {
 
 const SQS_DEFAULT_VISIBILITY_TIMEOUT = 30;
 
+/**
+ * A compiled template and its resources, as JSON: any shape CloudFormation takes.
+ * @typedef {any} CfnTemplate
+ * @typedef {any} CfnResource
+ * @typedef {{ threshold: number, comparison: string, evaluationPeriods: number, datapointsToAlarm: number, treatMissingData: string }} Evaluation
+ */
+
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** @param {unknown} value @returns {any} */
 const parsedJson = (value) => (typeof value === 'string' ? JSON.parse(value) : value);
 /** The logical ID that { Ref: id } or { "Fn::GetAtt": [id, attribute] } points at, if the value is one of those. */
+/** @param {unknown} value @returns {any} a logical ID, or undefined */
 const targetOf = (value) => {
   if (!isObject(value)) return undefined;
   if (typeof value.Ref === 'string') return value.Ref;
   const getAtt = value['Fn::GetAtt'];
   return Array.isArray(getAtt) ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
 };
+/** @param {CfnTemplate} template @param {string} type */
 const ofType = (template, type) => Object.entries(template.Resources ?? {}).filter(([, resource]) => resource.Type === type);
-/** `HttpApi` -> `http-api`: a logical ID as a piece of an alarm name. */
+/** `HttpApi` -> `http-api`: a logical ID as a piece of an alarm name. @param {string} id */
 const kebab = (id) => id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
-/** Where dead letters go, by resource type (the same list as tools/policy's deadLetterQueues rule). */
+/**
+ * Where dead letters go, by resource type (the same list as tools/policy's deadLetterQueues rule).
+ * @type {Record<string, (properties: Record<string, any>) => unknown>}
+ */
 const DEAD_LETTER_TARGETS = {
   'AWS::SQS::Queue': (p) => parsedJson(p.RedrivePolicy)?.deadLetterTargetArn,
   'AWS::SNS::Subscription': (p) => parsedJson(p.RedrivePolicy)?.deadLetterTargetArn,
@@ -69,7 +83,7 @@ const DEAD_LETTER_TARGETS = {
   'AWS::Lambda::Function': (p) => p.DeadLetterConfig?.TargetArn,
 };
 
-/** The function an event source mapping invokes (serverless names it by Fn::GetAtt Arn, or Ref). */
+/** The function an event source mapping invokes (serverless names it by Fn::GetAtt Arn, or Ref). @param {CfnTemplate} template @param {CfnResource} mapping */
 const mappedFunction = (template, mapping) => {
   const id = targetOf(mapping.Properties?.FunctionName);
   return template.Resources?.[id]?.Type === 'AWS::Lambda::Function' ? id : undefined;
@@ -79,16 +93,21 @@ const mappedFunction = (template, mapping) => {
  * What in a template needs an alarm: its dead-letter queues, the queues that
  * feed a function (with the function), its functions, those fed by a stream,
  * and its HTTP APIs, each as logical IDs.
+ * @param {CfnTemplate} template
  */
 function alarmSubjects(template) {
   const resources = template.Resources ?? {};
+  /** @param {string} id */
   const isQueue = (id) => resources[id]?.Type === 'AWS::SQS::Queue';
+  /** @type {Set<string>} */
   const deadLetterQueues = new Set();
   for (const [, resource] of Object.entries(resources)) {
     const target = DEAD_LETTER_TARGETS[resource.Type]?.(resource.Properties ?? {});
     if (isQueue(targetOf(target))) deadLetterQueues.add(targetOf(target));
   }
+  /** @type {Array<{ queueId: string, functionId: string | undefined }>} */
   const consumerQueues = [];
+  /** @type {Set<string>} */
   const streamFunctions = new Set();
   for (const [, mapping] of ofType(template, 'AWS::Lambda::EventSourceMapping')) {
     const source = targetOf(mapping.Properties?.EventSourceArn);
@@ -111,7 +130,7 @@ function alarmSubjects(template) {
 /**
  * The alarms of a compiled template, as { [logicalId]: resource }, plus its
  * health composite alarm; {} when there is nothing to watch.
- * @param {object} template the compiled CloudFormation template
+ * @param {CfnTemplate} template the compiled CloudFormation template
  * @param {{ service: string, stage: string, alarmTopicArn: unknown,
  *   metricAlarms?: Record<string, { threshold: number, description: string }> }} options
  *   metricAlarms: alarms on the service's own metrics (namespace `Platform/<stage>`,
@@ -121,16 +140,20 @@ function alarmsFor(template, { service, stage, alarmTopicArn, metricAlarms = {} 
   const resources = template.Resources ?? {};
   const prefix = alarmPrefix(service, stage);
   const subjects = alarmSubjects(template);
+  /** @type {Record<string, CfnResource>} */
   const alarms = {};
 
-  /** `<service>-<stage>-<what>`: a queue or function name already starts with the prefix. */
+  /** `<service>-<stage>-<what>`: a queue or function name already starts with the prefix. @param {string} id @param {unknown} literal @param {string} suffix */
   const nameOf = (id, literal, suffix) => {
     const base = typeof literal === 'string' && literal !== '' ? literal : `${prefix}${kebab(id)}`;
     return `${base.startsWith(prefix) ? base : `${prefix}${base}`}-${suffix}`;
   };
+  /** @param {string} id @param {string} suffix */
   const queueName = (id, suffix) => nameOf(id, resources[id].Properties?.QueueName, suffix);
+  /** @param {string} id @param {string} suffix */
   const functionName = (id, suffix) => nameOf(id, resources[id].Properties?.FunctionName, suffix);
   const notify = { ActionsEnabled: true, AlarmActions: [alarmTopicArn], OKActions: [alarmTopicArn] };
+  /** @param {Evaluation} settings */
   const evaluation = ({ threshold, comparison, evaluationPeriods, datapointsToAlarm, treatMissingData }) => ({
     Threshold: threshold,
     ComparisonOperator: comparison,
@@ -138,6 +161,10 @@ function alarmsFor(template, { service, stage, alarmTopicArn, metricAlarms = {} 
     DatapointsToAlarm: datapointsToAlarm,
     TreatMissingData: treatMissingData,
   });
+  /**
+   * @param {string} id
+   * @param {{ name: string, description: string, namespace: string, metric: string, dimension: object, statistic: string, settings: Evaluation, period?: number }} alarm
+   */
   const metricAlarm = (id, { name, description, namespace, metric, dimension, statistic, settings, period = PERIOD }) => {
     alarms[id] = {
       Type: 'AWS::CloudWatch::Alarm',
@@ -154,7 +181,9 @@ function alarmsFor(template, { service, stage, alarmTopicArn, metricAlarms = {} 
       },
     };
   };
+  /** @param {string} id */
   const queueDimension = (id) => ({ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } });
+  /** @param {string} id */
   const functionDimension = (id) => ({ Name: 'FunctionName', Value: { Ref: id } });
 
   for (const id of subjects.deadLetterQueues) {
@@ -217,6 +246,7 @@ function alarmsFor(template, { service, stage, alarmTopicArn, metricAlarms = {} 
     });
   }
   for (const id of subjects.httpApis) {
+    /** @param {string} MetricName */
     const metric = (MetricName) => ({
       Metric: { Namespace: 'AWS/ApiGateway', MetricName, Dimensions: [{ Name: 'ApiId', Value: { Ref: id } }] },
       Period: PERIOD,

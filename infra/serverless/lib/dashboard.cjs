@@ -15,6 +15,7 @@ const { healthAlarmName, metricsNamespace } = require('./names.cjs');
 const PERIOD = 300; // a graph point per 5 minutes; alarms evaluate per minute
 const WIDTH = 24;
 const REGION = '${AWS::Region}';
+/** @param {string} name */
 const alarmArn = (name) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`;
 
 /** The business metrics, as the services emit them with Powertools Metrics (dimension `service`, `reason` on rejections). */
@@ -29,7 +30,10 @@ const BUSINESS_METRICS = [
 ];
 const BUSINESS_METRIC_NAMES = BUSINESS_METRICS.flatMap((group) => group.metrics);
 
-/** One graph of search expressions; `searches` are [id, search term, statistic, label?]. Its row sets `y`. */
+/**
+ * One graph of search expressions; `searches` are [id, search term, statistic, label?]. Its row sets `y`.
+ * @param {{ title: string, searches: string[][], x: number, width?: number, height?: number, stat?: string }} options
+ */
 const graph = ({ title, searches, x, width = 12, height = 6, stat = 'Sum' }) => ({
   type: 'metric',
   x,
@@ -56,9 +60,12 @@ function dashboardBody({ stage, services }) {
   const namespace = metricsNamespace(stage);
   // Lambda, SQS and API Gateway names carry the stage as a token (items-api-dev-createItem):
   // a partial match on it keeps other stages' resources out.
+  /** @param {string} dimension */
   const ofStage = (dimension) => `${dimension}=${stage}`;
+  /** @type {object[]} */
   const widgets = [];
   let y = 0;
+  /** @param {number} height @param {...object} items */
   const row = (height, ...items) => {
     widgets.push(...items.map((item) => ({ ...item, y })));
     y += height;

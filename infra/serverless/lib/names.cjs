@@ -12,30 +12,31 @@ const EVENT_BUS_SERVICE = 'event-bus';
 // Fn::ImportValue, so ARNs are spelled out.
 const LOCAL_STAGE = 'local';
 
-/** The SNS topic every alarm of `stage` notifies, owned by the platform stack. */
+/** The SNS topic every alarm of `stage` notifies, owned by the platform stack. @param {string} stage */
 const alarmTopicName = (stage) => `${EVENT_BUS_SERVICE}-${stage}-alarms`;
-/** The platform stack's export of that topic's ARN, the one a service imports for its alarm actions. */
+/** The platform stack's export of that topic's ARN, the one a service imports for its alarm actions. @param {string} stage */
 const alarmTopicExportName = (stage) => `${EVENT_BUS_SERVICE}-${stage}-AlarmTopicArn`;
 
 /**
  * How a service's template names the alarm topic: the platform's export,
  * resolved by CloudFormation at deploy time; on the local stage the literal
  * ARN (nothing there evaluates alarms, but the template must compile).
+ * @param {{ stage: string, region: string, localAccountId: string }} where
  */
 const alarmTopicArn = ({ stage, region, localAccountId }) =>
   stage === LOCAL_STAGE
     ? `arn:aws:sns:${region}:${localAccountId}:${alarmTopicName(stage)}`
     : { 'Fn::ImportValue': alarmTopicExportName(stage) };
 
-/** The CloudWatch namespace of the business metrics (Powertools Metrics), one per stage. */
+/** The CloudWatch namespace of the business metrics (Powertools Metrics), one per stage. @param {string} stage */
 const metricsNamespace = (stage) => `Platform/${stage}`;
 
-/** Every alarm of a service is named `<service>-<stage>-<what>`. */
+/** Every alarm of a service is named `<service>-<stage>-<what>`. @param {string} service @param {string} stage */
 const alarmPrefix = (service, stage) => `${service}-${stage}-`;
-/** A service's composite alarm: ALARM when any of its alarms is. The dashboard lists these. */
+/** A service's composite alarm: ALARM when any of its alarms is. The dashboard lists these. @param {string} service @param {string} stage */
 const healthAlarmName = (service, stage) => `${alarmPrefix(service, stage)}health`;
 
-/** The one dashboard of a stage, in the platform stack. */
+/** The one dashboard of a stage, in the platform stack. @param {string} stage */
 const dashboardName = (stage) => `${EVENT_BUS_SERVICE}-${stage}`;
 
 module.exports = {

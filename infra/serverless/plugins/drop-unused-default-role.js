@@ -6,6 +6,7 @@
 // List this plugin after serverless-iam-roles-per-function.
 const DEFAULT_ROLE = 'IamRoleLambdaExecution';
 
+/** @param {any} value a template's JSON @param {string} id @returns {boolean} */
 const refersTo = (value, id) => {
   if (Array.isArray(value)) return value.some((item) => refersTo(item, id));
   if (typeof value === 'string') return value.includes(`\${${id}}`) || value.includes(`\${${id}.`);
@@ -17,6 +18,7 @@ const refersTo = (value, id) => {
 };
 
 class DropUnusedDefaultRole {
+  /** @param {import('@platform/serverless-base/types').Serverless} serverless */
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = { 'before:package:finalize': () => this.drop() };

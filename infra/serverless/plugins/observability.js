@@ -20,13 +20,16 @@ const { alarmTopicArn } = require('../lib/names.cjs');
 
 const XRAY_STATEMENT = { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] };
 
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** @param {import('@platform/serverless-base/types').CfnResource} fn @returns {string | undefined} */
 const roleOf = (fn) => {
   const getAtt = isObject(fn.Properties?.Role) ? fn.Properties.Role['Fn::GetAtt'] : undefined;
   return Array.isArray(getAtt) ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
 };
 
 class Observability {
+  /** @param {import('@platform/serverless-base/types').Serverless} serverless */
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = { 'after:aws:package:finalize:mergeCustomProviderResources': () => this.apply() };
@@ -49,11 +52,12 @@ class Observability {
     if (provider.tracing?.lambda) this.trace(template);
   }
 
+  /** @param {import('@platform/serverless-base/types').CfnTemplate} template */
   trace(template) {
     for (const fn of Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function')) {
       if (fn.Properties?.TracingConfig?.Mode !== 'Active') continue;
-      const statements = template.Resources[roleOf(fn)]?.Properties?.Policies?.[0]?.PolicyDocument?.Statement;
-      const granted = statements?.some((statement) => JSON.stringify(statement.Action) === JSON.stringify(XRAY_STATEMENT.Action));
+      const statements = template.Resources[/** @type {string} */ (roleOf(fn))]?.Properties?.Policies?.[0]?.PolicyDocument?.Statement;
+      const granted = statements?.some((/** @type {{ Action?: unknown }} */ statement) => JSON.stringify(statement.Action) === JSON.stringify(XRAY_STATEMENT.Action));
       if (statements && !granted) statements.push(structuredClone(XRAY_STATEMENT));
     }
     for (const topic of Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::SNS::Topic')) {

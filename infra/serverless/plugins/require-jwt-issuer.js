@@ -9,10 +9,13 @@ const HOW =
 /** Placeholders base.cjs compiles when a stage param is unset; never valid here. */
 const JWT_NOT_SET = { issuerUrl: 'https://jwt-issuer-url.not-set.invalid', audience: 'jwt-audience-not-set' };
 
+/** @param {unknown} value */
 const isHttpsUrl = (value) => typeof value === 'string' && /^https:\/\/\S+$/.test(value) && value !== JWT_NOT_SET.issuerUrl;
+/** @param {unknown} value */
 const isAudience = (value) => typeof value === 'string' && value.trim() !== '' && value !== JWT_NOT_SET.audience;
 
 class RequireJwtIssuer {
+  /** @param {import('@platform/serverless-base/types').Serverless} serverless */
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = { 'before:package:finalize': () => this.check() };

@@ -43,6 +43,27 @@ export const EVENT_PRODUCERS = {
   'order.rejected': 'order-processor',
 } as const;
 
+/**
+ * The entities each event type is about, so that tools can follow one piece
+ * of work across services without knowing the domain (the local console joins
+ * and shows hops by them, tools/console/lib/hops.mjs): key name → the field
+ * of the event's `data` that holds it. Key names are shared across types (the
+ * same entity has the same key name wherever it appears) and name table
+ * attributes too (a row with an `orderId` attribute is about that order). The
+ * first key is the event's subject. Checked against the data schemas by the
+ * compiler (below) and by test/entity-keys.test.ts.
+ */
+export const EVENT_ENTITY_KEYS = {
+  'item.created': { itemId: 'id' },
+  'item.updated': { itemId: 'id' },
+  'item.deleted': { itemId: 'id' },
+  'order.placed': { orderId: 'orderId', itemId: 'itemId' },
+  'stock.reserved': { orderId: 'orderId', itemId: 'itemId' },
+  'stock.rejected': { orderId: 'orderId', itemId: 'itemId' },
+  'order.confirmed': { orderId: 'orderId', itemId: 'itemId' },
+  'order.rejected': { orderId: 'orderId', itemId: 'itemId' },
+} as const satisfies { readonly [T in EventType]: Readonly<Record<string, keyof DataOf<T> & string>> };
+
 const contract = <T extends keyof typeof EVENT_PRODUCERS, D extends z.ZodType>(type: T, data: D) => envelopeSchema(type, EVENT_PRODUCERS[type], data);
 
 /** The schema of each event type, by type. Producers validate before publishing; consumers on receipt. */
@@ -63,6 +84,7 @@ export type EventType = keyof typeof EventSchemas;
 export type EventOf<T extends EventType> = z.output<(typeof EventSchemas)[T]>;
 export type DataOf<T extends EventType> = EventOf<T>['data'];
 export type DomainEvent = { [T in EventType]: EventOf<T> }[EventType];
+export type EntityKeysOf<T extends EventType> = (typeof EVENT_ENTITY_KEYS)[T];
 export type RejectionReason = z.output<typeof RejectionReason>;
 
 export const EVENT_TYPES = Object.keys(EventSchemas) as EventType[];

@@ -1,11 +1,13 @@
 export { buildEvent, type BuildOptions } from './build';
 export {
+  EVENT_ENTITY_KEYS,
   EVENT_PRODUCERS,
   EVENT_TYPES,
   EventSchemas,
   RejectionReason,
   type DataOf,
   type DomainEvent,
+  type EntityKeysOf,
   type EventOf,
   type EventType,
   type ProducerOf,

@@ -40,38 +40,7 @@ class OutOfTimeError extends Error {
   }
 }
 
-/** A failure `npm run faults` injects locally (see injectedFaultPlan); never set in AWS. */
-export class InjectedFault extends Error {
-  constructor(when: 'before' | 'after') {
-    super(`fault injected ${when} handling the record (LOCAL_FAULT_CONSUMER_THROW_EVERY)`);
-    this.name = 'InjectedFault';
-  }
-}
-
-/**
- * Local fault injection for `npm run faults`: with LOCAL_FAULT_CONSUMER_THROW_EVERY=N,
- * every Nth record this instance takes throws, alternately before its handling
- * (nothing done) and after it (the work done but the acknowledgement lost, as
- * when a function crashes at the end). The template policy refuses a deployed
- * function that sets the variable.
- */
-export const injectedFaultPlan = (every = Number(process.env.LOCAL_FAULT_CONSUMER_THROW_EVERY ?? 0)) => {
-  let taken = 0;
-  return (): 'before' | 'after' | undefined => {
-    if (!Number.isInteger(every) || every < 1) return undefined;
-    taken += 1;
-    if (taken % every !== 0) return undefined;
-    return (taken / every) % 2 === 1 ? 'before' : 'after';
-  };
-};
-
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-/** One fault plan per function instance, as a crash-prone instance would be. */
-const withInjectedFaults = (handler: (event: SQSEvent, context: Context, fault: () => 'before' | 'after' | undefined) => Promise<SQSBatchResponse>): SqsHandler => {
-  const fault = injectedFaultPlan();
-  return instrumented((event: SQSEvent, context: Context) => handler(event, context, fault));
-};
 
 /**
  * The one way to consume events from an SQS queue fed by SNS (raw delivery).
@@ -99,7 +68,7 @@ export const sqsEventHandler =
     handle: (event: EventOf<T>, context: EventContext) => Promise<void>,
     { sequential = false, minRemainingTimeMs = MIN_REMAINING_TIME_MS }: SqsEventHandlerOptions = {},
   ): SqsHandler =>
-  withInjectedFaults(async (event: SQSEvent, context: Context, fault) => {
+  instrumented(async (event: SQSEvent, context: Context) => {
     const logger = loggerForInvocation(context);
     const processor = new BatchProcessor(RecordSource.SQS);
     const flows = new Set<string>();
@@ -121,8 +90,6 @@ export const sqsEventHandler =
         const correlationId = parsed.correlationId ?? attributeId;
         if (correlationId) flows.add(correlationId);
         recordLogger.appendKeys({ eventId: parsed.id, eventType: parsed.type, ...(correlationId && { correlationId }) });
-        const injected = fault();
-        if (injected === 'before') throw new InjectedFault(injected);
         await withCorrelationId(correlationId, () =>
           handle(parsed, {
             messageId: record.messageId,
@@ -130,7 +97,6 @@ export const sqsEventHandler =
             logger: recordLogger,
           }),
         );
-        if (injected === 'after') throw new InjectedFault(injected);
       } catch (error) {
         recordLogger.warn('record failed; it will be retried and, after maxReceiveCount, moved to the DLQ', error as Error);
         throw error;

@@ -2,7 +2,7 @@ import { buildEvent } from '@platform/events';
 import { currentCorrelationId } from '@platform/observability';
 import { captureOutput, sqsEvent, type CapturedOutput } from '@platform/testing';
 import type { Context } from 'aws-lambda';
-import { MIN_REMAINING_TIME_MS, injectedFaultPlan, sqsEventHandler } from '../src';
+import { MIN_REMAINING_TIME_MS, sqsEventHandler } from '../src';
 
 const context = { awsRequestId: 'r', functionName: 'consumer' } as Context;
 const line = { orderId: 'o1', itemId: 'i1', quantity: 1, customerEmail: 'ada@example.com' };
@@ -100,37 +100,27 @@ describe('sqsEventHandler', () => {
     });
   });
 
+  it('reports a record whose handling throws as a batch item failure; its batch-mates are done', async () => {
+    const handled: string[] = [];
+    const handler = sqsEventHandler(
+      ['order.placed'],
+      async (event) => {
+        if (event.data.orderId === 'o2' || event.data.orderId === 'o4') throw new Error(`cannot handle ${event.data.orderId}`);
+        handled.push(event.data.orderId);
+      },
+      { sequential: true },
+    );
+    const event = sqsEvent(placed('o1'), placed('o2'), placed('o3'), placed('o4'));
+    const response = await handler(event, context);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([event.Records[1]?.messageId, event.Records[3]?.messageId]);
+    expect(handled).toEqual(['o1', 'o3']);
+    expect(output.logs().filter((entry) => entry.level === 'WARN').map((entry) => entry.eventId)).toEqual(['order.placed:o2', 'order.placed:o4']);
+    expect(output.metrics().map(({ name, value }) => [name, value])).toEqual([['RecordsFailed', 2]]);
+  });
+
   it('counts nothing when every record succeeds', async () => {
     const handler = sqsEventHandler(['order.placed'], async () => undefined);
     await handler(sqsEvent(placed('o1', 'req-A')), context);
     expect(output.metrics()).toEqual([]);
-  });
-});
-
-describe('injected faults (npm run faults)', () => {
-  it('are off unless LOCAL_FAULT_CONSUMER_THROW_EVERY is set', () => {
-    const plan = injectedFaultPlan(0);
-    expect(Array.from({ length: 30 }, plan).filter(Boolean)).toEqual([]);
-  });
-
-  it('throw on every Nth record, alternately before and after its handling', async () => {
-    const plan = injectedFaultPlan(3);
-    expect(Array.from({ length: 12 }, plan)).toEqual([undefined, undefined, 'before', undefined, undefined, 'after', undefined, undefined, 'before', undefined, undefined, 'after']);
-  });
-
-  it('report the record as failed: before, nothing handled; after, handled but not acknowledged', async () => {
-    process.env.LOCAL_FAULT_CONSUMER_THROW_EVERY = '2';
-    try {
-      const handled: string[] = [];
-      const handler = sqsEventHandler(['order.placed'], async (event) => {
-        handled.push(event.data.orderId);
-      }, { sequential: true });
-      const event = sqsEvent(placed('o1'), placed('o2'), placed('o3'), placed('o4'));
-      const response = await handler(event, context);
-      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([event.Records[1]?.messageId, event.Records[3]?.messageId]);
-      expect(handled).toEqual(['o1', 'o3', 'o4']);
-    } finally {
-      delete process.env.LOCAL_FAULT_CONSUMER_THROW_EVERY;
-    }
   });
 });

@@ -5,6 +5,5 @@ export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
 export { captureOutput, metricsOf, type CapturedOutput, type EmittedMetric } from './powertools-output';
 export { readTableStream } from './table-stream';
-export { localClientConfig } from '@platform/local-runtime/aws';
 export { scanTable } from './scan-table.cjs';
 export { createResponseChecker, type ObservedResponse } from './openapi-responses.cjs';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { localClientConfig } from '@platform/testing';
+import { localClientConfig } from '@platform/local-runtime/aws';
 import { assertMatchesOpenApi } from './openapi-validator';
 
 // What the e2e global setup started (see stack.global-setup.ts).

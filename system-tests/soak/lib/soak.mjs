@@ -7,7 +7,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { scanTable } from '@platform/testing/scan-table';
 import { localClientConfig } from '@platform/local-runtime/aws';
-import { createAgent, request } from '@platform/bench/lib/http-client';
+import { backoffMs, createAgent, request } from '@platform/bench/lib/http-client';
+import { createRandom } from '@platform/bench/lib/random';
+import { sleep } from '@platform/bench/lib/stats';
 import { loadDevIssuer } from '@platform/local-runtime/gateway/dev-issuer';
 import { listDeadLetterQueues, localTarget } from '@platform/dlq/lib/index';
 
@@ -15,31 +17,12 @@ export const ITEMS_TABLE = 'items-api-local-items';
 export const ORDERS_TABLE = 'order-processor-local-orders';
 export const NOTIFICATIONS_TABLE = 'notifier-local-notifications';
 
-/** @param {number} ms */
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * How long a client waits before its retry number `attempt` (from 0): 0.5 s doubling
- * to 8 s, so 20 retries last about 2 minutes, longer than an outage the fault runs inject.
- * @param {number} attempt
+ * A client retries a failed request up to this many times, backing off (backoffMs: 0.5 s doubling
+ * to 8 s, about 2 minutes in all), longer than an outage the fault runs inject. The run is
+ * repeatable from its seed (createRandom).
  */
-const backoffMs = (attempt) => Math.min(8_000, 500 * 2 ** attempt);
 const MAX_RETRIES = 20;
-
-/** A small seeded generator (mulberry32), so a run can be repeated. @param {number} seed */
-export const createRandom = (seed) => {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  /** @param {number} min @param {number} max inclusive */
-  const int = (min, max) => min + Math.floor(next() * (max - min + 1));
-  return { next, int };
-};
 
 /**
  * @typedef {{ id: string, initial: number, restocked: number, restocks: number, ambiguous: number[], deleteStartedAt?: number, deletedAt?: number, seenStocks: number[] }} ItemState

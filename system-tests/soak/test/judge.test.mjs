@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { judge } from '../lib/soak.mjs';
 
 const T0 = Date.parse('2026-11-27T12:00:00.000Z');
-const at = (ms) => new Date(T0 + ms).toISOString();
+const at = (/** @type {number} */ ms) => new Date(T0 + ms).toISOString();
 
 /** Two items (B deleted at +10 s), four orders, and the rows a correct system leaves. */
 const healthy = () => {
@@ -54,6 +54,7 @@ describe('the soak invariants', () => {
     );
   });
 
+  /** @type {Record<string, (input: any) => unknown>} */
   const cases = {
     'stock that does not add up': (i) => (i.itemRows[0].stock = 4),
     'a negative stock in the table': (i) => {

@@ -3,19 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLocalStack } from '@platform/local-stack/process';
-import { createRandom, isShapedServerError, runSoak } from '../lib/soak.mjs';
-
-describe('the seeded generator', () => {
-  it('repeats a run from its seed', () => {
-    const a = createRandom(7);
-    const b = createRandom(7);
-    const draws = Array.from({ length: 20 }, () => a.int(1, 100));
-    assert.deepEqual(draws, Array.from({ length: 20 }, () => b.int(1, 100)));
-    assert.ok(draws.every((n) => n >= 1 && n <= 100));
-  });
-});
+import { isShapedServerError, runSoak } from '../lib/soak.mjs';
 
 describe('the shape of a client-visible failure', () => {
+  /** @param {number} status @param {unknown} json @returns {import('@platform/bench/lib/http-client').Answer} */
   const answer = (status, json) => ({ status, json, isJson: json !== undefined, text: JSON.stringify(json ?? ''), ms: 1, timedOut: false });
   it('accepts API Gateway’s bodies and the API’s error shape, nothing else', () => {
     assert.ok(isShapedServerError(answer(500, { message: 'Internal Server Error' })));
@@ -27,6 +18,7 @@ describe('the shape of a client-visible failure', () => {
 });
 
 describe('a bounded soak', { timeout: 240_000 }, () => {
+  /** @type {import('@platform/local-stack/process').RunningStack | undefined} */
   let stack;
   before(async () => {
     stack = await startLocalStack();
@@ -36,6 +28,7 @@ describe('a bounded soak', { timeout: 240_000 }, () => {
   });
 
   it('keeps every invariant over 60 orders, restocks, a delete and retried keys', async () => {
+    assert.ok(stack, 'the stack started');
     const { figures, violations } = await runSoak({ ...stack, orders: 60, items: 5, seed: 20261127 });
     assert.deepEqual(violations, []);
     assert.equal(figures.lost, 0);

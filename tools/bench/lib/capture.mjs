@@ -1,21 +1,24 @@
 // The bench's own view of the event bus: a queue subscribed to the bus topic
 // the way the services subscribe (raw delivery, a filter on the `type`
-// message attribute). Besides the decisions it takes the intermediate events
-// of the saga, so a slow decision can be split into the stage that held it.
+// message attribute). It keeps the first arrival of each event type per
+// entity (the key the scenario reads from an event, e.g. its data's id), and
+// calls some types decisions: the ones that end a flow. Besides the decisions
+// a scenario asks for the intermediate events, so a slow decision can be
+// split into the stage that held it.
 import { randomUUID } from 'node:crypto';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig } from '@platform/local-runtime/aws';
 import { sleep } from './stats.mjs';
 
+/** The platform's event bus (services/event-bus) on the local stage. */
 export const BUS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:event-bus-local-domain-events';
-export const DECISIONS = ['order.confirmed', 'order.rejected'];
-const STAGES = ['order.placed', 'stock.reserved', 'stock.rejected'];
 const RECEIVERS = 2;
 
 /**
- * @typedef {{ busAt: number, occurredAt: number, reason?: string }} Seen
- * @typedef {Record<string, Seen>} OrderEvents by event type
+ * @typedef {{ busAt: number, occurredAt: number, reason?: string }} Seen  reason: the event data's, when it has one
+ * @typedef {Record<string, Seen>} KeyEvents  one entity's events, by event type
+ * @typedef {Awaited<ReturnType<typeof startCapture>>} Capture
  */
 
 /** @param {string} endpoint */
@@ -26,9 +29,10 @@ const clients = (endpoint) => {
 
 /**
  * Subscribes a fresh queue to the bus and starts draining it in the background.
- * @param {{ endpoint: string }} options
+ * @param {{ endpoint: string, decisions: string[], stages?: string[], keyOf: (event: any) => unknown, topicArn?: string }} options
+ *   decisions: the event types that end an entity's flow; stages: the types seen on the way; keyOf: the entity an event is about
  */
-export const startCapture = async ({ endpoint }) => {
+export const startCapture = async ({ endpoint, decisions, stages = [], keyOf, topicArn = BUS_TOPIC_ARN }) => {
   const { sns, sqs } = clients(endpoint);
   const name = `bench-capture-${randomUUID().slice(0, 8)}`;
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
@@ -36,20 +40,20 @@ export const startCapture = async ({ endpoint }) => {
   const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(
     new SubscribeCommand({
-      TopicArn: BUS_TOPIC_ARN,
+      TopicArn: topicArn,
       Protocol: 'sqs',
       Endpoint: Attributes.QueueArn ?? `arn:aws:sqs:us-east-1:000000000000:${name}`,
       Attributes: {
         RawMessageDelivery: 'true',
         FilterPolicyScope: 'MessageAttributes',
-        FilterPolicy: JSON.stringify({ type: [...STAGES, ...DECISIONS] }),
+        FilterPolicy: JSON.stringify({ type: [...stages, ...decisions] }),
       },
     }),
   );
 
-  /** @type {Map<string, OrderEvents>} */
-  const byOrder = new Map();
-  let decisions = 0;
+  /** @type {Map<string, KeyEvents>} */
+  const byKey = new Map();
+  let decided = 0;
   let unreadable = 0;
   let stopped = false;
 
@@ -62,15 +66,15 @@ export const startCapture = async ({ endpoint }) => {
       unreadable += 1;
       return;
     }
-    const orderId = event?.data?.orderId;
-    if (typeof orderId !== 'string' || typeof event.type !== 'string') return;
-    const events = byOrder.get(orderId) ?? {};
+    const key = event && typeof event === 'object' ? keyOf(event) : undefined;
+    if (typeof key !== 'string' || typeof event.type !== 'string') return;
+    const events = byKey.get(key) ?? {};
     if (events[event.type]) return; // a redelivery: the first arrival is the one that counts
     // SentTimestamp is when SNS put it on the queue, so the bench's own polling delay is not counted.
     const busAt = Number(message.Attributes?.SentTimestamp ?? Date.now());
-    events[event.type] = { busAt, occurredAt: Date.parse(event.occurredAt), ...(event.data.reason && { reason: event.data.reason }) };
-    byOrder.set(orderId, events);
-    if (DECISIONS.includes(event.type)) decisions += 1;
+    events[event.type] = { busAt, occurredAt: Date.parse(event.occurredAt), ...(event.data?.reason && { reason: event.data.reason }) };
+    byKey.set(key, events);
+    if (decisions.includes(event.type)) decided += 1;
   };
 
   const receiver = async () => {
@@ -97,15 +101,16 @@ export const startCapture = async ({ endpoint }) => {
   const running = Promise.all(Array.from({ length: RECEIVERS }, receiver));
 
   return {
-    /** @param {string} orderId */
-    eventsOf: (orderId) => byOrder.get(orderId),
-    /** @param {string} orderId */
-    decisionOf: (orderId) => {
-      const events = byOrder.get(orderId);
-      const type = events && DECISIONS.find((t) => events[t]);
-      return type && events ? { type, ...events[type] } : undefined;
+    /** @param {string} key @returns {KeyEvents | undefined} */
+    eventsOf: (key) => byKey.get(key),
+    /** The decision seen for an entity, if any. @param {string} key @returns {(Seen & { type: string }) | undefined} */
+    decisionOf: (key) => {
+      const events = byKey.get(key);
+      const type = events && decisions.find((t) => events[t]);
+      const seen = type ? events?.[type] : undefined;
+      return type && seen ? { type, ...seen } : undefined;
     },
-    decisionCount: () => decisions,
+    decisionCount: () => decided,
     unreadable: () => unreadable,
     stop: async () => {
       stopped = true;
@@ -118,9 +123,8 @@ export const startCapture = async ({ endpoint }) => {
 
 /**
  * Waits while `progress()` grows, until `done()` or it has not grown for
- * `stallMs` (a record that failed waits out its queue's 36 s visibility
- * timeout, so a stall shorter than that would call a slow order lost) or
- * `capMs` has passed.
+ * `stallMs` (a record that failed waits out its queue's visibility timeout,
+ * so a stall shorter than that would call a slow flow lost) or `capMs` has passed.
  * @param {{ progress: () => number | Promise<number>, done: (count: number) => boolean, stallMs: number, capMs: number,
  *   onTick?: (count: number) => void, intervalMs?: number }} options
  */

@@ -92,7 +92,7 @@ const labelOf = (pid, comm, rootPid) => {
   const args = cmdline(pid);
   const line = args.join(' ');
   if (/DynamoDBLocal/.test(line)) return LABELS.dynamodb;
-  if (pid === rootPid || args.some((arg) => /tools[\\/]local[\\/]start\.mjs$/.test(arg))) return LABELS.stack;
+  if (pid === rootPid || args.some((arg) => /tools[\\/]local(-stack)?[\\/]start\.mjs$/.test(arg))) return LABELS.stack;
   if (/esbuild/.test(comm) || args.some((arg) => /(^|[\\/])esbuild(\.exe)?$/.test(arg))) return LABELS.esbuild;
   if (args.some((arg) => /(^|[\\/])(serverless|sls)(\.js|\.mjs)?$/.test(arg)) && args.includes('offline')) {
     const dir = cwd(pid);
@@ -212,7 +212,7 @@ export const cpuDelta = (before, after) => {
  */
 
 /**
- * Turns a delta into per-request (or per-order) figures.
+ * Turns a delta into figures per request (or per whatever unit a phase completes).
  * @param {{ id: string, what: string, unit: string, completed: number | ((wallMs: number) => number), delta: ReturnType<typeof cpuDelta>, cores: number }} options
  * @returns {CpuPhase}
  */
@@ -245,9 +245,9 @@ export const cpuPhase = ({ id, what, unit, completed: counted, delta, cores }) =
 
 /**
  * Measures the stack under `rootPid` over stretches of a run.
- * `start()` takes the first snapshot; `mark()` records a possible end (the
- * pipeline marks each time an order is decided, so its stretch ends at the
- * last decision, not when the bench stops waiting) and reads only the
+ * `start()` takes the first snapshot; `mark()` records a possible end (a
+ * flow followed to its end marks each time one more is done, so its stretch
+ * ends at the last, not when the bench stops waiting) and reads only the
  * processes known at the start; `stop()` ends at the last mark, or now.
  * @param {{ rootPid: number, dynamodbPort?: number, cores?: number }} options
  */

@@ -1,9 +1,9 @@
 // The storage ceiling: how fast the stack's own DynamoDB Local answers the
-// calls the services make, with nothing in between (no HTTP gateway, no
-// serverless-offline, no function code). The calls mirror the services':
-// a GetItem of an item-sized row (GET /items/{id}), and a 2-item conditional
-// TransactWriteItems shaped like items-api's reservation (update a counter
-// row if it exists + put a new row if absent).
+// kinds of call a service makes, with nothing in between (no HTTP gateway, no
+// serverless-offline, no function code): a GetItem of an entity-sized row
+// (what a GET by id does), and a 2-item conditional TransactWriteItems
+// (update a counter row if it exists + put a new row if absent: the shape of
+// a write that takes from a count and records why, at once).
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import {
@@ -48,11 +48,11 @@ export const createScratchTable = async (client) => {
   const rows = Array.from({ length: ROWS }, (_, i) => ({
     PutRequest: {
       Item: {
-        pk: { S: `item#${i}` },
-        name: { S: `bench item ${i}` },
-        description: { S: 'a row about as large as an item of the catalogue' },
-        priceCents: { N: '2500' },
-        stock: { N: '1000' },
+        pk: { S: `row#${i}` },
+        name: { S: `bench row ${i}` },
+        description: { S: 'a row about as large as a typical entity of the API' },
+        amount: { N: '2500' },
+        count: { N: '1000' },
         version: { N: '1' },
         createdAt: { S: new Date().toISOString() },
       },
@@ -71,7 +71,7 @@ export const dropScratchTable = (client, table) => client.send(new DeleteTableCo
  * @returns {Record<'getItem' | 'transaction', (worker: number) => Promise<unknown>>}
  */
 export const operations = (client, table) => ({
-  getItem: () => client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `item#${Math.floor(Math.random() * ROWS)}` } } })),
+  getItem: () => client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `row#${Math.floor(Math.random() * ROWS)}` } } })),
   // One counter row per worker: contention between workers would measure
   // DynamoDB Local's conflict handling, which the services avoid by design.
   transaction: (worker) =>
@@ -90,7 +90,7 @@ export const operations = (client, table) => ({
           {
             Put: {
               TableName: table,
-              Item: { pk: { S: `reservation#${randomUUID()}` }, status: { S: 'RESERVED' }, quantity: { N: '1' } },
+              Item: { pk: { S: `record#${randomUUID()}` }, status: { S: 'TAKEN' }, amount: { N: '1' } },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -104,6 +104,7 @@ export const operations = (client, table) => ({
  * @param {{ concurrency: number, durationMs: number, op: (worker: number) => Promise<unknown> }} options
  */
 export const closedLoop = async ({ concurrency, durationMs, op }) => {
+  /** @type {number[]} */
   const latencies = [];
   let errors = 0;
   /** @type {string | undefined} */

@@ -3,8 +3,20 @@
 // Every answer is classified here (2xx JSON, non-2xx, 2xx but not JSON) because
 // a stack that fails by answering 200 with a stack trace must not look fast.
 // Latencies are of good answers only (2xx with a JSON body).
-import autocannon from 'autocannon';
+import { createRequire } from 'node:module';
 import { median, percentile } from './stats.mjs';
+
+/**
+ * What the bench uses of autocannon (it ships no types).
+ * @typedef {{ method?: string, path?: string, body?: string, headers?: Record<string, string> }} AutocannonRequest
+ * @typedef {{ url: string, connections: number, duration: number, timeout: number,
+ *   requests: Array<{ setupRequest: (defaults: AutocannonRequest) => AutocannonRequest, onResponse: (status: number, body: string) => void }> }} AutocannonOptions
+ * @typedef {{ duration: number, non2xx: number, errors: number, timeouts: number }} AutocannonResult
+ * @typedef {Promise<AutocannonResult> & { on: (event: 'response', listener: (client: unknown, status: number, bytes: number, responseTime: number) => void) => void }} AutocannonInstance
+ */
+const require = createRequire(import.meta.url);
+/** @type {(options: AutocannonOptions) => AutocannonInstance} */
+const autocannon = require('autocannon');
 
 /**
  * @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} LoadRequest
@@ -94,6 +106,7 @@ export const loadOnce = async ({ baseUrl, connections, durationS, next, timeoutS
  */
 export const loadLevel = async ({ baseUrl, connections, durationS, runs, warmupS, next, onRun, cpu }) => {
   if (warmupS > 0) await loadOnce({ baseUrl, connections, durationS: warmupS, next });
+  /** @type {Awaited<ReturnType<typeof loadOnce>>[]} */
   const results = [];
   const cpuRun = cpu?.meter.start();
   for (let run = 1; run <= runs; run += 1) {

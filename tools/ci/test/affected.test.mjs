@@ -7,7 +7,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createWorkspaceCopy } from './workspace-copy.mjs';
 
+/** @import { WorkspaceCopy } from './workspace-copy.mjs' */
+
 const SERVICES = ['items-api', 'notifier', 'order-processor'];
+/** @type {WorkspaceCopy} set by before() */
 let workspace;
 // The stage CI deploys to comes from the environment (a GitHub environment's variable).
 process.env.STAGE = 'ci-test';

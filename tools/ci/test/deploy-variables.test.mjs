@@ -18,10 +18,10 @@ const checkScript = () => {
   const start = lines.findIndex((line) => line.trim() === STEP);
   assert.ok(start >= 0, `deploy.yml has no step "${STEP.slice(8)}"`);
   const run = lines.findIndex((line, i) => i > start && line.trim() === 'run: |');
-  const indent = (line) => line.length - line.trimStart().length;
+  const indent = (/** @type {string} */ line) => line.length - line.trimStart().length;
   const body = [];
   for (const line of lines.slice(run + 1)) {
-    if (line.trim() !== '' && indent(line) <= indent(lines[run])) break;
+    if (line.trim() !== '' && indent(line) <= indent(/** @type {string} */ (lines[run]))) break;
     body.push(line);
   }
   const depth = Math.min(...body.filter((line) => line.trim()).map(indent));

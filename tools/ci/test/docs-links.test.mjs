@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README_MAX_LINES = 220;
 
+/** @param {string} dir @returns {string[]} */
 const markdownUnder = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -19,10 +20,13 @@ const markdownUnder = (dir) =>
   });
 
 const pages = [path.join(ROOT, 'README.md'), ...(existsSync(path.join(ROOT, 'docs')) ? markdownUnder(path.join(ROOT, 'docs')) : [])];
-const relative = (file) => path.relative(ROOT, file);
+const relative = (/** @type {string} */ file) => path.relative(ROOT, file);
 
-/** The text outside fenced code blocks, line by line (code shows links, it does not make them). */
+/** @typedef {{ target: string, line: number }} Link a link's target, and the line it is on */
+
+/** The text outside fenced code blocks, line by line (code shows links, it does not make them). @param {string} text @returns {string[]} */
 const proseLines = (text) => {
+  /** @type {string | null} the opening marker of the fence we are in */
   let fence = null;
   return text.split('\n').map((line) => {
     const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
@@ -38,24 +42,24 @@ const proseLines = (text) => {
   });
 };
 
-const withoutCodeSpans = (line) => line.replace(/(`+)[\s\S]*?\1/g, '');
+const withoutCodeSpans = (/** @type {string} */ line) => line.replace(/(`+)[\s\S]*?\1/g, '');
 
-/** Targets of inline links and images, reference definitions, and <img src>. */
+/** Targets of inline links and images, reference definitions, and <img src>. @param {string} text @returns {Link[]} */
 const linksIn = (text) =>
   proseLines(text).flatMap((line, index) => {
     const prose = withoutCodeSpans(line);
-    const targets = [
+    const targets = /** @type {string[]} each pattern's group 1 always takes part in a match */ ([
       ...[...prose.matchAll(/\]\(\s*<([^>]*)>[^)]*\)/g)].map((m) => m[1]),
       ...[...prose.matchAll(/\]\(\s*([^\s)<][^\s)]*)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*\)/g)].map((m) => m[1]),
       ...[...prose.matchAll(/^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?/g)].map((m) => m[1]),
       ...[...prose.matchAll(/<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1]),
-    ];
+    ]);
     return targets.map((target) => ({ target, line: index + 1 }));
   });
 
-const isExternal = (target) => /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//');
+const isExternal = (/** @type {string} */ target) => /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//');
 
-/** The anchor GitHub gives a heading: rendered text, lower-cased, punctuation dropped, spaces to hyphens. */
+/** The anchor GitHub gives a heading: rendered text, lower-cased, punctuation dropped, spaces to hyphens. @param {string} heading @returns {string} */
 const githubSlug = (heading) =>
   heading
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
@@ -67,30 +71,34 @@ const githubSlug = (heading) =>
     .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
     .replace(/ /g, '-');
 
-/** Every anchor a page offers: its headings' slugs (repeats get -1, -2, …) and explicit ids. */
+/** Every anchor a page offers: its headings' slugs (repeats get -1, -2, …) and explicit ids. @param {string} text @returns {Set<string>} */
 const anchorsOf = (text) => {
+  /** @type {Set<string>} */
   const anchors = new Set();
+  /** @type {Map<string, number>} slug → headings with it so far */
   const seen = new Map();
   for (const line of proseLines(text)) {
     const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (heading) {
-      const slug = githubSlug(heading[1]);
+      const slug = githubSlug(/** @type {string} the group always takes part */ (heading[1]));
       const count = seen.get(slug) ?? 0;
       seen.set(slug, count + 1);
       anchors.add(count === 0 ? slug : `${slug}-${count}`);
     }
-    for (const m of line.matchAll(/<a\b[^>]*?\b(?:name|id)\s*=\s*["']([^"']+)["']/gi)) anchors.add(m[1]);
+    for (const m of line.matchAll(/<a\b[^>]*?\b(?:name|id)\s*=\s*["']([^"']+)["']/gi)) anchors.add(/** @type {string} */ (m[1]));
   }
   return anchors;
 };
 
+/** @type {Map<string, Set<string>>} */
 const anchorCache = new Map();
+/** @param {string} file @returns {Set<string>} */
 const anchorsOfFile = (file) => {
   if (!anchorCache.has(file)) anchorCache.set(file, anchorsOf(readFileSync(file, 'utf8')));
-  return anchorCache.get(file);
+  return /** @type {Set<string>} set just above if it was not there */ (anchorCache.get(file));
 };
 
-/** What is wrong with one link of `page`, or undefined. */
+/** What is wrong with one link of `page`, or undefined. @param {string} page @param {Link} link @returns {string | undefined} */
 const problemWith = (page, { target, line }) => {
   const where = `${relative(page)}:${line}: [${target}]`;
   const hash = target.indexOf('#');
@@ -98,7 +106,7 @@ const problemWith = (page, { target, line }) => {
   const fragment = hash === -1 ? '' : target.slice(hash + 1);
   let linkPath;
   try {
-    linkPath = decodeURIComponent(rawPath.split('?')[0]);
+    linkPath = decodeURIComponent(/** @type {string} split returns at least one part */ (rawPath.split('?')[0]));
   } catch {
     return `${where} is not a valid URL path`;
   }

@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** @param {string} cwd @param {...string} args @returns {string} its output */
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+/** @param {string} dir */
 const linkNodeModules = (dir) => {
   const real = path.join(ROOT, 'node_modules');
   const copy = path.join(dir, 'node_modules');
@@ -27,6 +29,8 @@ const linkNodeModules = (dir) => {
   chmodSync(recorder, 0o755);
 };
 
+/** @typedef {ReturnType<typeof createWorkspaceCopy>} WorkspaceCopy */
+
 export const createWorkspaceCopy = () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'workspace-'));
   const files = git(ROOT, 'ls-files', '-co', '--exclude-standard', '-z').split('\0').filter(Boolean);
@@ -35,7 +39,7 @@ export const createWorkspaceCopy = () => {
     try {
       cpSync(from, path.join(dir, file), { recursive: false });
     } catch (error) {
-      if (error.code !== 'ENOENT') throw error; // deleted in the working tree
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'ENOENT') throw error; // deleted in the working tree
     }
   }
   linkNodeModules(dir);
@@ -44,12 +48,17 @@ export const createWorkspaceCopy = () => {
   git(dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'base');
 
   const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };
+  /** @param {...string} args @returns {string} its output */
   const nx = (...args) => execFileSync(path.join(dir, 'node_modules/.bin/nx'), args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
   return {
     dir,
     nx,
-    /** Appends a line to `file` and commits it on top of the base commit (resetting any earlier change). */
+    /**
+     * Appends a line to `file` and commits it on top of the base commit (resetting any earlier change).
+     * @param {string} file relative to the copy
+     * @param {string} line
+     */
     commitChange(file, line) {
       git(dir, 'reset', '-q', '--hard', 'main');
       git(dir, 'checkout', '-q', '-B', 'change', 'main');

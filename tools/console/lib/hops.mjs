@@ -1,15 +1,21 @@
 // What the console makes of the recorder's hops (tools/local-runtime/stack/recorder.mjs):
-// a small view of each (service, function, event, keys, outcome, the ids it
-// mentions), worked out once per hop and only when the console asks, and the
-// flows they make up.
+// a small view of each (service, function, event, entity keys, outcome), worked
+// out once per hop and only when the console asks, and the flows they make up.
 //
-// A flow is one correlation id: the request id of the HTTP call that started
-// it, which the functions carry on in rows (`correlationId`), events (envelope
-// and SNS attribute) and logs. A hop that carries none (an event published by
-// hand, a message whose sender left it out) joins the flow of the order it
-// names, when a correlated hop named that order too; else its order, event
-// or item makes its flow. Event ids derive from the order (`order.placed:<id>`,
-// `stock.reserved:<id>`), so the hops of one order still meet.
+// The console knows no domain. It follows work across services by two things:
+//  - the correlation id: the request id of the HTTP call that started a flow,
+//    which the functions carry on in rows (`correlationId`), events (envelope
+//    and SNS attribute) and logs;
+//  - the entity keys the event contracts declare (libs/events EVENT_ENTITY_KEYS,
+//    read at run time by contracts.mjs): for each event type, key name → the
+//    field of its `data` that holds it, the first key being the event's subject.
+//    A hop that carries an event names the entities its contract declares; a
+//    table row (or an HTTP answer) names an entity by an attribute of a
+//    declared key's name.
+// A flow is one correlation id. A hop that carries none (an event published by
+// hand, a message whose sender left it out, a row written outside any request)
+// joins the flow of the first correlated hop that named its subject; else its
+// subject (`<key name>:<value>`), else its event id, makes its flow.
 //
 // Events are not recorded where they are published (that happens inside the
 // functions, whose code the console never touches): an event appears when a
@@ -18,6 +24,16 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** @typedef {import('@platform/local-runtime/stack/recorder').Hop} Hop */
+
+/**
+ * Event type → { entity key name → the field of the event's data that holds it }.
+ * @typedef {Record<string, Record<string, string>>} EntityKeys
+ */
+
+/**
+ * One entity a hop names: [key name, value].
+ * @typedef {[string, string]} EntityRef
+ */
 
 /**
  * @typedef {object} EventRef
@@ -33,19 +49,25 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  * @property {number} at
  * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay'} kind
  * @property {string | undefined} service
- * @property {string | undefined} function   the function's short name (placeOrder)
+ * @property {string | undefined} function   the function's short name (handleEvents)
  * @property {string} title                  one line for a human
  * @property {string[][]} details           [term, value] pairs
  * @property {boolean} failed
  * @property {string[]} correlationIds
  * @property {EventRef[]} events             the events this hop carried
- * @property {string[]} orderIds
- * @property {string[]} itemIds
- * @property {string | undefined} orderStatus  an order row's status after a table write
+ * @property {Record<string, string[]>} entityKeys  the entities it names: key name → values
+ * @property {EntityRef[][]} entityRefs     per thing it carried (message, record, answer), the entities that names, its subject first
+ * @property {string | undefined} rowStatus  a row's `status` attribute after a table write
  * @property {Record<string, unknown>} [facts]  kind-specific fields the page and the tests read
  * @property {string} terms                  what search looks in, lower case
  */
 
+/**
+ * A flow's entry: a hop's view, or an event on the bus between two hops.
+ * @typedef {Omit<HopView, 'kind' | 'terms' | 'entityRefs'> & { kind: HopView['kind'] | 'event', terms?: string, entityRefs?: EntityRef[][], nextEvents?: string[] }} FlowEntry
+ */
+
+/** @param {unknown} text @returns {any} */
 const parseJson = (text) => {
   if (typeof text !== 'string') return undefined;
   try {
@@ -55,16 +77,21 @@ const parseJson = (text) => {
   }
 };
 
-const unique = (list) => [...new Set(list.filter((value) => typeof value === 'string' && value !== ''))];
+/** @param {unknown} value @returns {value is string} */
+const isText = (value) => typeof value === 'string' && value !== '';
 
-/** The queue's name from its ARN. */
+/** @param {unknown[]} list @returns {string[]} */
+const unique = (list) => [...new Set(list.filter(isText))];
+
+/** The queue's name from its ARN. @param {unknown} arn */
 const queueName = (arn) => String(arn ?? '').split(':').pop() ?? '';
-/** The table's name from its stream's ARN (`…:table/<name>/stream/<label>`). */
+/** The table's name from its stream's ARN (`…:table/<name>/stream/<label>`). @param {unknown} arn */
 const tableOfStream = (arn) => String(arn ?? '').split(':table/')[1]?.split('/')[0] ?? '';
 
 /**
  * The event envelope in a message body: raw delivery gives the envelope
  * itself; an SNS notification wrapper is unwrapped.
+ * @param {unknown} body
  * @returns {Record<string, any> | undefined}
  */
 export const envelopeOf = (body) => {
@@ -73,56 +100,39 @@ export const envelopeOf = (body) => {
   return parsed && typeof parsed === 'object' && typeof parsed.type === 'string' ? parsed : undefined;
 };
 
-/** Order and item ids an event names: in its data, or in its id (`order.placed:<orderId>`, `item.updated:<itemId>:<version>`). */
-const idsOfEvent = (type, id, data) => {
-  const fromId = typeof id === 'string' ? id.split(':')[1] : undefined;
-  const isItemEvent = typeof type === 'string' && type.startsWith('item.');
-  return {
-    orderIds: unique([data?.orderId, isItemEvent ? undefined : fromId]),
-    itemIds: unique([data?.itemId, isItemEvent ? data?.id : undefined, isItemEvent ? fromId : undefined]),
-  };
+/**
+ * The key names rows are read for, most often an event's subject first (so a
+ * row's subject is the entity the contracts most often make theirs).
+ * @param {EntityKeys} entityKeys
+ */
+export const keyNamesOf = (entityKeys) => {
+  /** @type {Map<string, number>} */
+  const subjectOf = new Map();
+  for (const keys of Object.values(entityKeys)) {
+    Object.keys(keys).forEach((name, index) => subjectOf.set(name, (subjectOf.get(name) ?? 0) + (index === 0 ? 1 : 0)));
+  }
+  return [...subjectOf.keys()].sort((a, b) => (subjectOf.get(b) ?? 0) - (subjectOf.get(a) ?? 0));
 };
+
+/** @param {EntityRef[][]} refs @returns {Record<string, string[]>} */
+const keysOf = (refs) => {
+  /** @type {Record<string, string[]>} */
+  const keys = {};
+  for (const [name, value] of refs.flat()) if (!keys[name]?.includes(value)) (keys[name] ??= []).push(value);
+  return keys;
+};
+
+/** @param {Record<string, string[]>} keys */
+const keysText = (keys) =>
+  Object.entries(keys)
+    .map(([name, values]) => `${name}=${values.join(',')}`)
+    .join(' ');
 
 /**
- * What one SQS message carries: its event (from the SNS attributes the bus
- * publisher sets, else from the body) and the ids it names.
- * @param {{ body?: string, attributes: Record<string, string | undefined> }} message
+ * How an invocation ended, in words, and whether that is a failure.
+ * @param {any} result @param {string} trigger
+ * @returns {{ failed: boolean, text: string, statusCode?: number, batchItemFailures?: string[] }}
  */
-const readMessage = ({ body, attributes }) => {
-  const envelope = envelopeOf(body);
-  const id = attributes.eventId ?? (typeof envelope?.id === 'string' ? envelope.id : undefined);
-  const type = attributes.type ?? envelope?.type;
-  const correlationId = attributes.correlationId ?? (typeof envelope?.correlationId === 'string' ? envelope.correlationId : undefined);
-  const ids = idsOfEvent(type, id, envelope?.data);
-  /** @type {EventRef | undefined} */
-  const event = id && type ? { id, type, source: typeof envelope?.source === 'string' ? envelope.source : undefined, correlationId } : undefined;
-  return { event, correlationId, envelope, ...ids };
-};
-
-const sqsAttributes = (messageAttributes, valueKey) =>
-  Object.fromEntries(Object.entries(messageAttributes ?? {}).map(([name, value]) => [name, value?.[valueKey]]));
-
-/** What a stream record says: table, change, keys, the ids its rows name, an order's status. */
-const readStreamRecord = (record) => {
-  const change = record?.dynamodb ?? {};
-  const keys = change.Keys ? unmarshall(change.Keys) : {};
-  const image = change.NewImage ? unmarshall(change.NewImage) : change.OldImage ? unmarshall(change.OldImage) : {};
-  const [entity, id] = String(keys.pk ?? '').split('#');
-  const orderIds = unique([entity === 'ORDER' || entity === 'RESERVATION' ? id : undefined, image.orderId]);
-  const itemIds = unique([entity === 'ITEM' ? id : undefined, image.itemId]);
-  return {
-    eventName: record?.eventName,
-    keys,
-    entity,
-    orderIds,
-    itemIds,
-    correlationId: typeof image.correlationId === 'string' ? image.correlationId : undefined,
-    orderStatus: entity === 'ORDER' && record?.eventName !== 'REMOVE' ? image.status : undefined,
-    reason: image.reason,
-  };
-};
-
-/** How an invocation ended, in words, and whether that is a failure. */
 const outcomeOf = (result, trigger) => {
   if (!result) return { failed: true, text: 'no result' };
   if (!result.ok) return { failed: true, text: `${result.kind}: ${result.error}` };
@@ -131,50 +141,116 @@ const outcomeOf = (result, trigger) => {
     const status = payload && typeof payload === 'object' && 'statusCode' in payload ? Number(payload.statusCode) : 200;
     return { failed: !(status >= 100 && status < 500), text: String(status), statusCode: status };
   }
+  /** @type {unknown[]} */
   const failures = Array.isArray(payload?.batchItemFailures) ? payload.batchItemFailures : [];
-  if (failures.length > 0) return { failed: true, text: `${failures.length} batch item failure(s)`, batchItemFailures: failures.map((f) => String(f?.itemIdentifier)) };
+  if (failures.length > 0) {
+    return { failed: true, text: `${failures.length} batch item failure(s)`, batchItemFailures: failures.map((f) => String(/** @type {any} */ (f)?.itemIdentifier)) };
+  }
   return { failed: false, text: 'ok' };
 };
 
+/** @param {Record<string, any> | undefined} messageAttributes @param {string} valueKey @returns {Record<string, string | undefined>} */
+const sqsAttributes = (messageAttributes, valueKey) =>
+  Object.fromEntries(Object.entries(messageAttributes ?? {}).map(([name, value]) => [name, value?.[valueKey]]));
+
 /**
- * @param {{ services: string[], stage?: string }} options  the services' names, to tell whose a function is
+ * @typedef {Omit<HopView, 'seq' | 'at' | 'kind' | 'terms' | 'entityKeys' | 'rowStatus'> & { rowStatus?: string, search: unknown[] }} Described
  */
-export const createHopViews = ({ services, stage = 'local' }) => {
+
+/**
+ * @param {{ services: string[], stage?: string, entityKeys?: EntityKeys }} options
+ *   the services' names, to tell whose a function is; the contracts' entity keys (contracts.mjs)
+ */
+export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) => {
   const byLength = [...services].sort((a, b) => b.length - a.length);
-  /** @param {string | undefined} functionName */
+  const rowKeyNames = keyNamesOf(entityKeys);
+
+  /** @param {unknown} functionName @returns {{ service: string | undefined, function: string | undefined }} */
   const owner = (functionName) => {
-    if (!functionName) return { service: undefined, function: undefined };
+    if (typeof functionName !== 'string' || !functionName) return { service: undefined, function: undefined };
     const service = byLength.find((name) => functionName.startsWith(`${name}-${stage}-`));
     return { service, function: service ? functionName.slice(service.length + stage.length + 2) : functionName };
   };
-  /** @type {WeakMap<Hop, HopView>} */
-  const memo = new WeakMap();
 
+  /**
+   * The entities an event names: its contract's keys, as the contract lists them (subject first).
+   * @param {unknown} type @param {any} data @returns {EntityRef[]}
+   */
+  const refsOfEvent = (type, data) => {
+    const keys = typeof type === 'string' && Object.hasOwn(entityKeys, type) ? entityKeys[type] : undefined;
+    if (!keys || !data || typeof data !== 'object') return [];
+    return Object.entries(keys).flatMap(([name, field]) => (isText(data[field]) ? [/** @type {EntityRef} */ ([name, data[field]])] : []));
+  };
+
+  /**
+   * The entities a row (or any record of attributes) names: its attributes named like a declared key.
+   * @param {any} row @returns {EntityRef[]}
+   */
+  const refsOfRow = (row) => (row && typeof row === 'object' ? rowKeyNames.flatMap((name) => (isText(row[name]) ? [/** @type {EntityRef} */ ([name, row[name]])] : [])) : []);
+
+  /**
+   * What one SQS message carries: its event (from the SNS attributes the bus
+   * publisher sets, else from the body) and the entities it names.
+   * @param {{ body?: string, attributes: Record<string, string | undefined> }} message
+   */
+  const readMessage = ({ body, attributes }) => {
+    const envelope = envelopeOf(body);
+    const id = attributes.eventId ?? (typeof envelope?.id === 'string' ? envelope.id : undefined);
+    const type = attributes.type ?? envelope?.type;
+    const correlationId = attributes.correlationId ?? (typeof envelope?.correlationId === 'string' ? envelope.correlationId : undefined);
+    /** @type {EventRef | undefined} */
+    const event = id && type ? { id, type, source: typeof envelope?.source === 'string' ? envelope.source : undefined, correlationId } : undefined;
+    return { event, correlationId, refs: refsOfEvent(type, envelope?.data) };
+  };
+
+  /**
+   * What a stream record says: table keys, change, the entities its row names, its status.
+   * @param {any} record
+   */
+  const readStreamRecord = (record) => {
+    const change = record?.dynamodb ?? {};
+    /** @type {Record<string, unknown>} */
+    const keys = change.Keys ? unmarshall(change.Keys) : {};
+    /** @type {Record<string, unknown>} */
+    const image = change.NewImage ? unmarshall(change.NewImage) : change.OldImage ? unmarshall(change.OldImage) : {};
+    /** @type {string | undefined} */
+    const eventName = record?.eventName;
+    return {
+      eventName,
+      keys,
+      refs: refsOfRow(image),
+      correlationId: isText(image.correlationId) ? image.correlationId : undefined,
+      rowStatus: eventName !== 'REMOVE' && isText(image.status) ? image.status : undefined,
+      reason: isText(image.reason) ? image.reason : undefined,
+    };
+  };
+
+  /** @param {any} hop @returns {Described} */
   const describeHttp = (hop) => {
     const path = String(hop.path ?? '');
-    const [, resource, id] = path.split('/');
     const failed = typeof hop.status !== 'number' || hop.status >= 500;
     return {
       service: hop.service,
       function: owner(hop.functionName).function,
       title: `${hop.method} ${path} → ${hop.status} (${hop.durationMs} ms)`,
       details: [
-        ['request id', hop.requestId],
+        ['request id', String(hop.requestId)],
         ['route', hop.service ? `${hop.service}${hop.functionName ? ` / ${owner(hop.functionName).function}` : ''}` : 'no route'],
       ],
       failed,
       correlationIds: unique([hop.requestId]),
       events: [],
-      orderIds: unique([resource === 'orders' ? id : undefined]),
-      itemIds: unique([resource === 'items' ? id : undefined]),
+      entityRefs: [],
       facts: { method: hop.method, path, status: hop.status, requestId: hop.requestId, durationMs: hop.durationMs },
       search: [hop.requestId, path],
     };
   };
 
+  /** @param {any} hop @returns {Described} */
   const describeInvoke = (hop) => {
     const who = owner(hop.functionName);
     const event = hop.event ?? {};
+    /** @type {any[]} */
     const records = Array.isArray(event.Records) ? event.Records : [];
     const trigger = event.requestContext ? 'http' : records[0]?.eventSource === 'aws:sqs' ? 'sqs' : records[0]?.eventSource === 'aws:dynamodb' ? 'stream' : 'direct';
     const outcome = outcomeOf(hop.result, trigger);
@@ -182,8 +258,6 @@ export const createHopViews = ({ services, stage = 'local' }) => {
     if (trigger === 'http') {
       const requestId = event.requestContext?.requestId;
       const answer = hop.result?.ok ? parseJson(hop.result.payload?.body) : undefined;
-      const created = answer && typeof answer === 'object' ? answer : {};
-      const [, resource, id] = String(event.rawPath ?? '').split('/');
       return {
         ...base,
         title: `invoked by ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}: ${outcome.text} (${hop.durationMs} ms)`,
@@ -194,8 +268,8 @@ export const createHopViews = ({ services, stage = 'local' }) => {
         ],
         correlationIds: unique([requestId]),
         events: [],
-        orderIds: unique([created.orderId, resource === 'orders' ? id : undefined]),
-        itemIds: unique([resource === 'items' ? id : undefined, resource === 'items' ? created.id : undefined]),
+        // The answer names the entities its attributes of a declared key's name hold.
+        entityRefs: [refsOfRow(answer)],
         facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, statusCode: outcome.statusCode },
         search: [requestId, hop.functionName],
       };
@@ -203,7 +277,10 @@ export const createHopViews = ({ services, stage = 'local' }) => {
     if (trigger === 'sqs') {
       const read = records.map((record) => readMessage({ body: record.body, attributes: sqsAttributes(record.messageAttributes, 'stringValue') }));
       const failedIds = new Set(outcome.batchItemFailures ?? []);
-      const failedEvents = records.flatMap((record, i) => (failedIds.has(record.messageId) && read[i].event ? [read[i].event.id] : []));
+      const failedEvents = records.flatMap((record, i) => {
+        const failedEvent = failedIds.has(record.messageId) ? read[i]?.event : undefined;
+        return failedEvent ? [failedEvent.id] : [];
+      });
       return {
         ...base,
         title: `invoked with ${records.length} message(s) from ${queueName(records[0]?.eventSourceARN)}: ${outcome.text} (${hop.durationMs} ms)`,
@@ -211,12 +288,11 @@ export const createHopViews = ({ services, stage = 'local' }) => {
           ['trigger', `SQS ${queueName(records[0]?.eventSourceARN)}, batch of ${records.length}`],
           ['duration', `${hop.durationMs} ms`],
           ['result', outcome.text],
-          ...(failedEvents.length > 0 ? /** @type {string[][]} */ ([['failed records', failedEvents.join(', ')]]) : []),
+          ...(failedEvents.length > 0 ? [['failed records', failedEvents.join(', ')]] : []),
         ],
         correlationIds: unique(read.map((r) => r.correlationId)),
         events: read.flatMap((r) => (r.event ? [r.event] : [])),
-        orderIds: unique(read.flatMap((r) => r.orderIds)),
-        itemIds: unique(read.flatMap((r) => r.itemIds)),
+        entityRefs: read.map((r) => r.refs),
         facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, batchSize: records.length, batchItemFailures: outcome.batchItemFailures ?? [] },
         search: [hop.functionName, ...records.map((record) => record.messageId)],
       };
@@ -234,8 +310,7 @@ export const createHopViews = ({ services, stage = 'local' }) => {
         ],
         correlationIds: unique(read.map((r) => r.correlationId)),
         events: [],
-        orderIds: unique(read.flatMap((r) => r.orderIds)),
-        itemIds: unique(read.flatMap((r) => r.itemIds)),
+        entityRefs: read.map((r) => r.refs),
         facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, batchSize: records.length, batchItemFailures: outcome.batchItemFailures ?? [] },
         search: [hop.functionName],
       };
@@ -243,16 +318,19 @@ export const createHopViews = ({ services, stage = 'local' }) => {
     return {
       ...base,
       title: `invoked: ${outcome.text} (${hop.durationMs} ms)`,
-      details: [['duration', `${hop.durationMs} ms`], ['result', outcome.text]],
+      details: [
+        ['duration', `${hop.durationMs} ms`],
+        ['result', outcome.text],
+      ],
       correlationIds: [],
       events: [],
-      orderIds: [],
-      itemIds: [],
+      entityRefs: [],
       facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text },
       search: [hop.functionName],
     };
   };
 
+  /** @param {any} hop @returns {Described} */
   const describeSqs = (hop) => {
     const message = hop.message ?? {};
     const who = owner(hop.functionName);
@@ -273,13 +351,13 @@ export const createHopViews = ({ services, stage = 'local' }) => {
       failed: Boolean(hop.retry),
       correlationIds: unique([read.correlationId]),
       events: read.event ? [read.event] : [],
-      orderIds: read.orderIds,
-      itemIds: read.itemIds,
+      entityRefs: [read.refs],
       facts: { queue, receiveCount, messageId: message.MessageId, retry: Boolean(hop.retry), eventId: read.event?.id, eventType: read.event?.type },
       search: [message.MessageId, queue],
     };
   };
 
+  /** @param {any} hop @returns {Described} */
   const describeStream = (hop) => {
     const read = readStreamRecord(hop.record);
     const table = tableOfStream(hop.streamArn);
@@ -288,7 +366,7 @@ export const createHopViews = ({ services, stage = 'local' }) => {
       .sort(([a], [b]) => (a === 'pk' ? -1 : b === 'pk' ? 1 : a.localeCompare(b)))
       .map(([name, value]) => `${name}=${value}`)
       .join(' ');
-    const status = read.orderStatus ? ` → ${read.orderStatus}${read.reason ? ` (${read.reason})` : ''}` : '';
+    const status = read.rowStatus ? ` → ${read.rowStatus}${read.reason ? ` (${read.reason})` : ''}` : '';
     return {
       service: owning,
       function: undefined,
@@ -298,22 +376,21 @@ export const createHopViews = ({ services, stage = 'local' }) => {
         ['change', String(read.eventName)],
         ['keys', keyText],
         ['stream record', `${hop.record?.dynamodb?.SequenceNumber ?? ''}, read by ${owner(hop.functionName).function}`],
-        ...(hop.retry ? /** @type {string[][]} */ ([['then', 'read again: its batch failed']]) : []),
+        ...(hop.retry ? [['then', 'read again: its batch failed']] : []),
       ],
       failed: Boolean(hop.retry),
       correlationIds: unique([read.correlationId]),
       events: [],
-      orderIds: read.orderIds,
-      itemIds: read.itemIds,
-      orderStatus: read.orderStatus,
-      facts: { table, eventName: read.eventName, keys: read.keys, orderStatus: read.orderStatus },
+      entityRefs: [read.refs],
+      rowStatus: read.rowStatus,
+      facts: { table, eventName: read.eventName, keys: read.keys, rowStatus: read.rowStatus },
       search: [table, keyText],
     };
   };
 
+  /** @param {any} hop @returns {Described} */
   const describeReplay = (hop) => {
     const event = hop.event ?? {};
-    const ids = idsOfEvent(event.type, event.id, event.data);
     return {
       service: undefined,
       function: undefined,
@@ -325,31 +402,42 @@ export const createHopViews = ({ services, stage = 'local' }) => {
       failed: false,
       correlationIds: unique([event.correlationId]),
       events: [{ id: event.id, type: event.type, source: event.source, correlationId: event.correlationId }],
-      ...ids,
+      entityRefs: [refsOfEvent(event.type, event.data)],
       facts: { eventId: event.id, eventType: event.type, edited: Boolean(hop.edited) },
       search: [String(hop.messageId ?? '')],
     };
   };
 
+  /** @type {Record<string, (hop: any) => Described>} */
   const DESCRIBE = { http: describeHttp, invoke: describeInvoke, sqs: describeSqs, stream: describeStream, replay: describeReplay };
+
+  /** @type {WeakMap<Hop, HopView>} */
+  const memo = new WeakMap();
 
   /** @param {Hop} hop @returns {HopView} */
   const view = (hop) => {
     const known = memo.get(hop);
     if (known) return known;
     const describe = DESCRIBE[hop.kind];
-    const { search = [], ...described } = describe
+    /** @type {Described} */
+    const described = describe
       ? describe(hop)
-      : { service: undefined, function: undefined, title: String(hop.kind), details: [], failed: false, correlationIds: [], events: [], orderIds: [], itemIds: [] };
+      : { service: undefined, function: undefined, title: String(hop.kind), details: [], failed: false, correlationIds: [], events: [], entityRefs: [], search: [] };
+    const { search, rowStatus, ...rest } = described;
+    const entityRefs = rest.entityRefs.filter((refs) => refs.length > 0);
+    const keys = keysOf(entityRefs);
     /** @type {HopView} */
     const result = {
       seq: /** @type {number} */ (hop.seq),
       at: hop.at,
-      kind: /** @type {HopView['kind']} */ (hop.kind),
-      orderStatus: undefined,
-      ...described,
-      terms: [...search, ...described.correlationIds, ...described.orderIds, ...described.itemIds, ...described.events.map((e) => e.id), described.service, described.function]
-        .filter(Boolean)
+      kind: hop.kind,
+      ...rest,
+      details: Object.keys(keys).length > 0 ? [...rest.details, ['entity keys', keysText(keys)]] : rest.details,
+      entityRefs,
+      entityKeys: keys,
+      rowStatus,
+      terms: [...search, ...rest.correlationIds, ...Object.values(keys).flat(), ...rest.events.map((e) => e.id), rest.service, rest.function]
+        .filter(isText)
         .join(' ')
         .toLowerCase(),
     };
@@ -357,31 +445,34 @@ export const createHopViews = ({ services, stage = 'local' }) => {
     return result;
   };
 
-  return { view };
+  return { view, keyNames: rowKeyNames };
 };
 
 // ---------------------------------------------------------------- flows
 
+/** @param {EntityRef} ref */
+const refId = ([name, value]) => `${name}=${value}`;
+
 /**
- * The flows the hops make up, each with the seqs of its hops.
+ * The flows the hops make up: flow id → its hops.
  * @param {HopView[]} views oldest first
  * @returns {Map<string, HopView[]>}
  */
 export const groupFlows = (views) => {
-  /** @type {Map<string, string>} order id → the correlation id of the first correlated hop that named it */
-  const flowOfOrder = new Map();
+  /** @type {Map<string, string>} `name=value` of an entity → the correlation id of the first correlated hop that named it */
+  const flowOfEntity = new Map();
   for (const view of views) {
-    if (view.correlationIds.length === 0) continue;
-    const [flow] = /** @type {[string]} */ (view.correlationIds);
-    for (const orderId of view.orderIds) if (!flowOfOrder.has(orderId)) flowOfOrder.set(orderId, flow);
+    const [flow] = view.correlationIds;
+    if (flow === undefined) continue;
+    for (const ref of view.entityRefs.flat()) if (!flowOfEntity.has(refId(ref))) flowOfEntity.set(refId(ref), flow);
   }
   /** @type {Map<string, HopView[]>} */
   const flows = new Map();
   for (const view of views) {
     let keys = view.correlationIds;
-    if (keys.length === 0) keys = view.orderIds.map((orderId) => flowOfOrder.get(orderId) ?? `order:${orderId}`);
+    // Uncorrelated: each thing it carried joins its subject's flow, else makes one of its subject.
+    if (keys.length === 0) keys = view.entityRefs.flatMap(([subject]) => (subject ? [flowOfEntity.get(refId(subject)) ?? `${subject[0]}:${subject[1]}`] : []));
     if (keys.length === 0) keys = view.events.map((event) => `event:${event.id}`);
-    if (keys.length === 0) keys = view.itemIds.map((itemId) => `item:${itemId}`);
     if (keys.length === 0) keys = [`hop:${view.seq}`];
     for (const key of new Set(keys)) {
       const list = flows.get(key) ?? [];
@@ -392,21 +483,14 @@ export const groupFlows = (views) => {
   return flows;
 };
 
-const ORDER_STATE_OF_EVENT = { 'order.placed': 'PENDING', 'order.confirmed': 'CONFIRMED', 'order.rejected': 'REJECTED' };
+/** The status a flow reached: the `status` attribute of the last row written that has one. @param {HopView[]} hops */
+const statusOf = (hops) => hops.findLast((hop) => hop.rowStatus)?.rowStatus;
 
-/** The order's latest state in a flow: the last order row written, else the last order event seen. */
-const stateOf = (hops) => {
-  for (let i = hops.length - 1; i >= 0; i -= 1) if (hops[i].orderStatus) return hops[i].orderStatus;
-  for (let i = hops.length - 1; i >= 0; i -= 1) {
-    const event = hops[i].events.find((e) => e.type in ORDER_STATE_OF_EVENT);
-    if (event) return ORDER_STATE_OF_EVENT[event.type];
-  }
-  return undefined;
-};
-
-// Hops of one moment in the order they happen: a request, then the table write a
+// Hops of one moment as they happen, one after another: a request, then the table write a
 // poller read, the event, its delivery, and the invocation those started.
+/** @type {Record<string, number>} */
 const RANK = { http: 0, replay: 0, stream: 1, event: 2, sqs: 3, invoke: 4 };
+/** @param {{ at: number, kind: string, seq: number }} a @param {{ at: number, kind: string, seq: number }} b */
 const byTime = (a, b) => a.at - b.at || (RANK[a.kind] ?? 5) - (RANK[b.kind] ?? 5) || a.seq - b.seq;
 
 /**
@@ -425,74 +509,80 @@ export const summarizeFlow = (id, hops) => {
     failedCount: sorted.filter((hop) => hop.failed).length,
     services: unique(sorted.map((hop) => hop.service)),
     title: http ? `${http.facts?.method} ${http.facts?.path} → ${http.facts?.status}` : firstEvent ? `${firstEvent.type} ${firstEvent.id}` : (first?.title ?? id),
-    orderIds: unique(sorted.flatMap((hop) => hop.orderIds)),
-    itemIds: unique(sorted.flatMap((hop) => hop.itemIds)),
-    state: stateOf(sorted),
+    entityKeys: keysOf(sorted.map((hop) => hop.entityRefs.flat())),
+    status: statusOf(sorted),
     lastSeq: Math.max(...sorted.map((hop) => hop.seq)),
   };
 };
 
 /**
- * A flow's hops in order, with an `event` entry where each event first
+ * A flow's hops by time, with an `event` entry where each event first
  * appears (just before its first delivery), attributed to the invocation that
  * published it: the last outbox relay (a stream-triggered invocation) of the
  * event's source service, or the console's replay of it, that started before.
  * Each such invocation lists the events it published as `nextEvents`.
  * @param {HopView[]} hops
+ * @returns {FlowEntry[]}
  */
 export const flowEntries = (hops) => {
   const sorted = [...hops].sort(byTime);
   /** @type {Map<number, string[]>} */
   const nextEvents = new Map();
   const seen = new Set();
-  /** @type {any[]} */
+  /** @type {FlowEntry[]} */
   const entries = [];
   for (const hop of sorted) {
     if (hop.kind === 'sqs') {
       for (const event of hop.events) {
         if (seen.has(event.id)) continue;
         seen.add(event.id);
-        const publisher = [...entries]
-          .reverse()
-          .find(
-            (entry) =>
-              entry.at <= hop.at &&
-              ((entry.kind === 'replay' && entry.events.some((e) => e.id === event.id)) ||
-                (entry.kind === 'invoke' && entry.facts?.trigger === 'stream' && entry.service === event.source)),
-          );
+        const publisher = entries.findLast(
+          (entry) =>
+            entry.at <= hop.at &&
+            ((entry.kind === 'replay' && entry.events.some((e) => e.id === event.id)) ||
+              (entry.kind === 'invoke' && entry.facts?.trigger === 'stream' && entry.service === event.source)),
+        );
         if (publisher) nextEvents.set(publisher.seq, [...(nextEvents.get(publisher.seq) ?? []), `${event.type} ${event.id}`]);
         entries.push({
           kind: 'event',
           seq: hop.seq - 0.5,
           at: hop.at,
           service: event.source,
+          function: undefined,
           title: `event ${event.type} ${event.id} on the bus${publisher ? `, published by ${publisher.kind === 'replay' ? 'the console' : publisher.function}` : ''}`,
           details: [
             ['type', event.type],
             ['id', event.id],
             ['source', event.source ?? ''],
             ['correlation id', event.correlationId ?? '(none)'],
+            ...(Object.keys(hop.entityKeys).length > 0 ? [['entity keys', keysText(hop.entityKeys)]] : []),
           ],
           failed: false,
+          correlationIds: unique([event.correlationId]),
           events: [event],
+          entityKeys: hop.entityKeys,
+          rowStatus: undefined,
           facts: { eventId: event.id, eventType: event.type, publishedBy: publisher?.seq },
         });
       }
     }
     entries.push(hop);
   }
-  return entries.map((entry) => (nextEvents.has(entry.seq) ? { ...entry, nextEvents: nextEvents.get(entry.seq) } : entry));
+  return entries.map((entry) => {
+    const next = nextEvents.get(entry.seq);
+    return next ? { ...entry, nextEvents: next } : entry;
+  });
 };
 
 /**
  * Whether a hop passes the page's filters.
- * @param {HopView} hop @param {{ service?: string, failedOnly?: boolean }} filters
+ * @param {{ service: string | undefined, failed: boolean }} hop @param {{ service?: string, failedOnly?: boolean }} filters
  */
 export const hopMatches = (hop, { service, failedOnly }) => (!service || hop.service === service) && (!failedOnly || hop.failed);
 
 /**
- * Flows matching a search (order id, item id, event id, request id, any part
- * of them) and filters, newest first.
+ * Flows matching a search (an entity key's value, event id, request id, any
+ * part of them) and filters, newest first.
  * @param {HopView[]} views
  * @param {{ q?: string, service?: string, failedOnly?: boolean, limit?: number }} query
  */

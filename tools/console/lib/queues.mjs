@@ -16,7 +16,7 @@ export const createQueues = ({ snsSqsEndpoint, services, inspectQueue }) => {
   // The same target `npm run dlq` makes for the local stack, on this stack's emulator port.
   const target = localTarget({ env: { SNS_SQS_PORT: new URL(snsSqsEndpoint).port }, services });
 
-  /** Seconds since the oldest message of a queue was sent, whether visible, in flight or delayed. */
+  /** Seconds since the oldest message of a queue was sent, whether visible, in flight or delayed. @param {string} name */
   const oldestAgeSeconds = (name) => {
     const state = inspectQueue?.(name);
     if (!state) return undefined;
@@ -48,15 +48,16 @@ export const createQueues = ({ snsSqsEndpoint, services, inspectQueue }) => {
         };
       });
     },
-    /** A DLQ's messages (up to `max`), as `npm run dlq -- peek` shows them. */
+    /** A DLQ's messages (up to `max`), as `npm run dlq -- peek` shows them. @param {string} name */
     peek: async (name, max = 10) => peekMessages(target, await findDeadLetterQueue(target, name), { max }),
-    /** `npm run dlq -- redrive <name>`. */
+    /** `npm run dlq -- redrive <name>`. @param {string} name */
     redrive: async (name) => {
+      /** @type {string[]} */
       const progress = [];
       const result = await redrive(target, await findDeadLetterQueue(target, name), { onProgress: (p) => progress.push(p.text) });
       return { ...result, progress };
     },
-    /** `npm run dlq -- purge <name> --yes`: the page asks first. */
+    /** `npm run dlq -- purge <name> --yes`: the page asks first. @param {string} name */
     purge: async (name) => purge(target, await findDeadLetterQueue(target, name), { yes: true }),
     close: () => target.sqs.destroy(),
   };

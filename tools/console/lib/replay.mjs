@@ -1,44 +1,10 @@
 // Replay: publish a recorded event to the bus again, as it was or edited,
 // after checking it against its type's zod schema, the one producers and
-// consumers use (libs/events/src/contracts.ts).
-//
-// The schemas are TypeScript, and Node 20 runs no TypeScript. The cheapest
-// robust way to use that one copy: esbuild (already the repo's bundler)
-// bundles contracts.ts on the first replay, in ~20 ms, into a module under
-// node_modules/.cache that imports the repo's own zod, which is loaded and
-// deleted at once. No build step to forget, no copy of the schemas to drift.
-import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// consumers use (libs/events/src/contracts.ts, loaded by contracts.mjs).
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { build } from 'esbuild';
 import { localClientConfig } from '@platform/local-runtime/aws';
 import { resourcesOfType } from '@platform/local-runtime/cloudformation/cfn';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const CONTRACTS = path.join(ROOT, 'libs/events/src/contracts.ts');
-
-/** @type {Promise<{ EventSchemas: Record<string, any>, EVENT_TYPES: string[] }> | undefined} */
-let contracts;
-
-/** The event contracts of libs/events, bundled on first use. */
-export const loadContracts = () => {
-  contracts ??= (async () => {
-    const dir = path.join(ROOT, 'node_modules/.cache/platform-console');
-    mkdirSync(dir, { recursive: true });
-    const outfile = path.join(dir, `event-contracts.${process.pid}.${Date.now()}.mjs`);
-    await build({ entryPoints: [CONTRACTS], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent' });
-    try {
-      return await import(pathToFileURL(outfile).href);
-    } finally {
-      rmSync(outfile, { force: true });
-    }
-  })();
-  contracts.catch(() => {
-    contracts = undefined;
-  });
-  return contracts;
-};
+import { loadContracts } from './contracts.mjs';
 
 /**
  * Checks a candidate event against its type's schema.
@@ -51,7 +17,7 @@ export const validateEvent = async (candidate) => {
   if (typeof type !== 'string' || !(type in EventSchemas)) {
     return { ok: false, issues: [`type: ${JSON.stringify(type)} is no event type; known: ${EVENT_TYPES.join(', ')}`] };
   }
-  const result = EventSchemas[type].safeParse(candidate);
+  const result = /** @type {import('./contracts.mjs').Schema} */ (EventSchemas[type]).safeParse(candidate);
   if (!result.success) return { ok: false, issues: result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`) };
   return { ok: true, event: result.data };
 };

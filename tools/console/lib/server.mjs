@@ -14,6 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DlqError } from '@platform/dlq/lib/index';
+import { loadContracts } from './contracts.mjs';
 import { createHopViews, envelopeOf, flowEntries, groupFlows, hopMatches, searchFlows, summarizeFlow } from './hops.mjs';
 import { createQueues } from './queues.mjs';
 import { createReplay, validateEvent } from './replay.mjs';
@@ -21,6 +22,7 @@ import { TableError, createTables } from './tables.mjs';
 import { listen } from '@platform/local-runtime/stack/listen';
 
 const PUBLIC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+/** @type {Record<string, string>} */
 const CONTENT_TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 const STATIC_FILE = /^\/(?:[a-z0-9-]+\/)*[a-z0-9-]+\.(?:html|js|css|svg)$/;
 const MAX_BODY_BYTES = 256 * 1024;
@@ -35,12 +37,14 @@ class HttpError extends Error {
   }
 }
 
+/** @param {http.ServerResponse} res @param {number} status @param {unknown} body */
 const sendJson = (res, status, body) => {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 };
 
+/** @param {http.IncomingMessage} req @returns {Promise<any>} */
 const readJson = async (req) => {
   if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send JSON (content-type: application/json)');
   const chunks = [];
@@ -57,11 +61,15 @@ const readJson = async (req) => {
   }
 };
 
-/** A hop as the page gets it: the view without its search text. */
-const forPage = (view) => {
-  const copy = { ...view };
-  delete copy.terms;
-  return copy;
+/**
+ * A hop as the page gets it: the view without what only the server uses (its search text, its entities per record).
+ * @param {import('./hops.mjs').FlowEntry} entry
+ */
+const forPage = (entry) => {
+  const shown = { ...entry };
+  delete shown.terms;
+  delete shown.entityRefs;
+  return shown;
 };
 
 /**
@@ -73,7 +81,15 @@ const forPage = (view) => {
  */
 export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0.0.1', recorder, stacks, dynamodbEndpoint, snsSqsEndpoint, inspectQueue, log = console.log }) => {
   const services = stacks.map((stack) => stack.name);
-  const views = createHopViews({ services });
+  // Flows join on the entity keys the event contracts declare; without them, on correlation ids alone.
+  const entityKeys = await loadContracts().then(
+    (contracts) => contracts.EVENT_ENTITY_KEYS,
+    (error) => {
+      log(`console: cannot load the event contracts (libs/events/src/contracts.ts), so flows join by correlation id only: ${error?.message ?? error}`);
+      return {};
+    },
+  );
+  const views = createHopViews({ services, entityKeys });
   const queues = createQueues({ snsSqsEndpoint, services, inspectQueue });
   const tables = createTables({ stacks, endpoint: dynamodbEndpoint });
   const replay = createReplay({ stacks, snsSqsEndpoint });
@@ -96,6 +112,7 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
     return [...found.values()];
   };
 
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {URL} url */
   const api = async (req, res, url) => {
     let parts;
     try {
@@ -106,7 +123,7 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
     const [resource, name, action] = parts;
     const method = req.method;
     if (method === 'GET' && resource === 'overview') {
-      return sendJson(res, 200, { services, busTopicArn: replay.topicArn, capacity: recorder.capacity, recorded: recorder.total });
+      return sendJson(res, 200, { services, entityKeyNames: views.keyNames, busTopicArn: replay.topicArn, capacity: recorder.capacity, recorded: recorder.total });
     }
     if (method === 'GET' && resource === 'flows' && name === undefined) {
       const flows = searchFlows(allViews(), {
@@ -117,13 +134,13 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
       });
       return sendJson(res, 200, { flows, recorded: recorder.total, capacity: recorder.capacity });
     }
-    if (method === 'GET' && resource === 'flows') {
+    if (method === 'GET' && resource === 'flows' && name !== undefined) {
       const hops = groupFlows(allViews()).get(name);
       if (!hops) throw new HttpError(404, `no flow ${name} among the last ${recorder.capacity} hops`);
       const filters = { service: url.searchParams.get('service') || undefined, failedOnly: url.searchParams.get('failed') === '1' };
       const entries = flowEntries(hops)
-        .filter((entry) => entry.kind === 'event' || hopMatches(/** @type {any} */ (entry), filters))
-        .map((entry) => ('terms' in entry ? forPage(entry) : entry));
+        .filter((entry) => entry.kind === 'event' || hopMatches(entry, filters))
+        .map(forPage);
       return sendJson(res, 200, { flow: summarizeFlow(name, hops), entries });
     }
     if (method === 'GET' && resource === 'events' && name === undefined) {
@@ -153,14 +170,14 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
       return sendJson(res, 200, outcome);
     }
     if (method === 'GET' && resource === 'queues' && name === undefined) return sendJson(res, 200, { queues: await queues.list() });
-    if (method === 'GET' && resource === 'queues' && action === 'messages') return sendJson(res, 200, { messages: await queues.peek(name) });
-    if (method === 'POST' && resource === 'queues' && action === 'redrive') {
+    if (method === 'GET' && resource === 'queues' && name !== undefined && action === 'messages') return sendJson(res, 200, { messages: await queues.peek(name) });
+    if (method === 'POST' && resource === 'queues' && name !== undefined && action === 'redrive') {
       await readJson(req);
       const result = await queues.redrive(name);
       log(`redrove ${result.moved} message(s) from ${name}`);
       return sendJson(res, 200, result);
     }
-    if (method === 'POST' && resource === 'queues' && action === 'purge') {
+    if (method === 'POST' && resource === 'queues' && name !== undefined && action === 'purge') {
       const { confirm } = await readJson(req);
       if (confirm !== name) throw new HttpError(400, `to purge, send {"confirm": "${name}"}: purging deletes every message of the queue for good`);
       const result = await queues.purge(name);
@@ -168,10 +185,10 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
       return sendJson(res, 200, result);
     }
     if (method === 'GET' && resource === 'tables' && name === undefined) return sendJson(res, 200, { tables: await tables.list() });
-    if (method === 'GET' && resource === 'tables' && action === 'item') {
+    if (method === 'GET' && resource === 'tables' && name !== undefined && action === 'row') {
       return sendJson(res, 200, await tables.get(name, Object.fromEntries(url.searchParams)));
     }
-    if (method === 'GET' && resource === 'tables' && action === undefined) {
+    if (method === 'GET' && resource === 'tables' && name !== undefined && action === undefined) {
       return sendJson(res, 200, await tables.scan(name, { limit: Number(url.searchParams.get('limit')) || 25, cursor: url.searchParams.get('cursor') || undefined }));
     }
     if (method === 'GET' && resource === 'live') return openLive(req, res, Number(url.searchParams.get('after')) || 0);
@@ -179,8 +196,10 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
   };
 
   /** Server-sent events: every hop recorded after `after`, then each new one as it comes. */
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {number} after */
   const openLive = (req, res, after) => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    /** @param {import('@platform/local-runtime/stack/recorder').Hop} hop */
     const send = (hop) => {
       const view = forPage(views.view(hop));
       res.write(`id: ${view.seq}\nevent: hop\ndata: ${JSON.stringify(view)}\n\n`);
@@ -197,6 +216,7 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
     });
   };
 
+  /** @param {http.ServerResponse} res @param {string} pathname */
   const serveStatic = async (res, pathname) => {
     const file = pathname === '/' ? '/index.html' : pathname;
     if (!STATIC_FILE.test(file)) throw new HttpError(404, `no ${pathname}`);
@@ -210,6 +230,7 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
     res.end(body);
   };
 
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   const handle = async (req, res) => {
     const hostname = String(req.headers.host ?? '').replace(/:\d+$/, '');
     if (!LOCAL_HOSTS.has(hostname)) throw new HttpError(421, 'the console answers only requests to localhost');
@@ -241,7 +262,7 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
   try {
     boundPort = await listen(server, port, host);
   } catch (error) {
-    if (error?.code !== 'EADDRINUSE' || !anyPortIfTaken) throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error)?.code !== 'EADDRINUSE' || !anyPortIfTaken) throw error;
     boundPort = await listen(server, 0, host);
     log(`port ${port} is taken (another stack's console?): this console is on ${boundPort} instead; set CONSOLE_PORT to choose`);
   }

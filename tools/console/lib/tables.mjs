@@ -31,18 +31,20 @@ export const tablesOf = (stacks) =>
   stacks.flatMap((stack) =>
     resourcesOfType(stack.template, 'AWS::DynamoDB::Table').map(([, resource]) => {
       const properties = stack.resolve ? stack.resolve(resource.Properties) : resource.Properties;
-      const types = Object.fromEntries((properties.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]));
+      const types = Object.fromEntries((properties.AttributeDefinitions ?? []).map((/** @type {{ AttributeName: string, AttributeType: string }} */ a) => [a.AttributeName, a.AttributeType]));
       return {
         name: String(properties.TableName),
         service: stack.name,
-        keys: (properties.KeySchema ?? []).map((k) => ({ name: k.AttributeName, role: k.KeyType === 'HASH' ? 'partition' : 'sort', type: types[k.AttributeName] ?? 'S' })),
-        indexes: (properties.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName),
+        keys: (properties.KeySchema ?? []).map((/** @type {{ AttributeName: string, KeyType: string }} */ k) => ({ name: k.AttributeName, role: k.KeyType === 'HASH' ? 'partition' : 'sort', type: types[k.AttributeName] ?? 'S' })),
+        indexes: (properties.GlobalSecondaryIndexes ?? []).map((/** @type {{ IndexName: string }} */ index) => index.IndexName),
         stream: Boolean(properties.StreamSpecification),
       };
     }),
   );
 
+/** @param {Record<string, unknown> | undefined} key */
 const encodeCursor = (key) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
+/** @param {string} cursor @returns {Record<string, unknown>} */
 const decodeCursor = (cursor) => {
   try {
     return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -57,6 +59,7 @@ const decodeCursor = (cursor) => {
 export const createTables = ({ stacks, endpoint }) => {
   const client = new DynamoDBClient({ ...localClientConfig(endpoint), maxAttempts: 2 });
   const tables = tablesOf(stacks);
+  /** @param {string} name */
   const find = (name) => {
     const table = tables.find((t) => t.name === name);
     if (!table) throw new TableError(`no table named ${name}; tables: ${tables.map((t) => t.name).join(', ')}`, 404);
@@ -69,11 +72,11 @@ export const createTables = ({ stacks, endpoint }) => {
       Promise.all(
         tables.map(async (table) => {
           const { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
-          return { ...table, itemCount: Table?.ItemCount };
+          return { ...table, rowCount: Table?.ItemCount };
         }),
       ),
     /**
-     * A page of rows, in the table's scan order.
+     * A page of rows, as the table's scan returns them.
      * @param {string} name @param {{ limit?: number, cursor?: string }} options
      */
     scan: async (name, { limit = 25, cursor } = {}) => {
@@ -82,7 +85,7 @@ export const createTables = ({ stacks, endpoint }) => {
       const { Items = [], LastEvaluatedKey } = await client.send(
         new ScanCommand({ TableName: table.name, Limit, ...(cursor && { ExclusiveStartKey: marshall(decodeCursor(cursor)) }) }),
       );
-      return { table, items: Items.map((item) => unmarshall(item)), nextCursor: encodeCursor(LastEvaluatedKey && unmarshall(LastEvaluatedKey)) };
+      return { table, rows: Items.map((row) => unmarshall(row)), nextCursor: encodeCursor(LastEvaluatedKey && unmarshall(LastEvaluatedKey)) };
     },
     /**
      * One row by its full key, given as text per key attribute.
@@ -98,7 +101,7 @@ export const createTables = ({ stacks, endpoint }) => {
         Key[attribute] = type === 'N' ? { N: value } : { S: value };
       }
       const { Item } = await client.send(new GetItemCommand({ TableName: table.name, Key, ConsistentRead: true }));
-      return { table, item: Item ? unmarshall(Item) : undefined };
+      return { table, row: Item ? unmarshall(Item) : undefined };
     },
     close: () => client.destroy(),
   };

@@ -1,14 +1,28 @@
 // Flows: every request and what it caused, newest first; the selected flow's
-// hops in order, refreshed as new hops arrive.
-import { api, clock, debounce, fill, h, throttle } from './dom.js';
+// hops one after another, refreshed as new hops arrive.
+import { api, clock, debounce, fill, h, messageOf, throttle } from './dom.js';
 
+/** @typedef {import('./dom.js').FlowSummary} FlowSummary @typedef {import('./dom.js').FlowEntry} FlowEntry */
+
+/** @type {Record<string, string>} */
 const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay' };
 
+/** A flow's entity keys as text (`<key> <value>, <value> · <key> <value>`), whatever keys the contracts declare. @param {Record<string, string[]>} keys */
+const keysText = (keys) =>
+  Object.entries(keys)
+    .map(([name, values]) => `${name} ${values.join(', ')}`)
+    .join(' · ');
+
+/**
+ * @param {HTMLElement} panel @param {import('./dom.js').Context} context
+ * @returns {import('./dom.js').View & { open: (flowId: string) => Promise<void> }}
+ */
 export const mountFlows = (panel, context) => {
+  /** @type {string | undefined} */
   let selected;
   let visible = true;
 
-  const search = h('input', { type: 'search', id: 'flow-search', placeholder: 'order id, item id, event id or request id', autocomplete: 'off' });
+  const search = h('input', { type: 'search', id: 'flow-search', placeholder: [...context.entityKeyNames, 'event id', 'request id'].join(', '), autocomplete: 'off' });
   const service = h('select', { id: 'flow-service' }, h('option', { value: '' }, 'all services'), context.services.map((name) => h('option', { value: name }, name)));
   const failed = h('input', { type: 'checkbox', id: 'flow-failed' });
   const list = h('ul', { class: 'flow-list', 'aria-label': 'Flows' });
@@ -22,6 +36,7 @@ export const mountFlows = (panel, context) => {
     return params;
   };
 
+  /** @param {FlowSummary[]} flows */
   const renderList = (flows) => {
     if (flows.length === 0) return fill(list, h('li', { class: 'empty' }, search.value ? 'No flow matches.' : 'No hops yet: call the API (see the README) and watch them arrive.'));
     return fill(
@@ -44,8 +59,9 @@ export const mountFlows = (panel, context) => {
               { class: 'meta' },
               `${clock(flow.startedAt)} · ${flow.hopCount} hops · ${flow.services.join(', ')}`,
               flow.failedCount > 0 ? ` · ${flow.failedCount} failed` : '',
-              flow.state ? ' · ' : '',
-              flow.state ? h('span', { class: `state ${flow.state}` }, flow.state) : '',
+              Object.keys(flow.entityKeys).length > 0 ? ` · ${keysText(flow.entityKeys)}` : '',
+              flow.status ? ' · ' : '',
+              flow.status ? h('span', { class: 'status' }, flow.status) : '',
             ),
           ),
         ),
@@ -58,7 +74,8 @@ export const mountFlows = (panel, context) => {
     renderList(flows);
   };
 
-  const entryItem = (entry, startedAt) =>
+  /** @param {FlowEntry} entry @param {number} startedAt */
+  const entryRow = (entry, startedAt) =>
     h(
       'li',
       { class: entry.failed ? 'failed' : '', 'data-kind': entry.kind, 'data-service': entry.service ?? '', 'data-seq': entry.seq },
@@ -71,11 +88,12 @@ export const mountFlows = (panel, context) => {
         entry.details?.length ? h('dl', {}, entry.details.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])) : '',
         entry.nextEvents ? h('div', { class: 'next' }, `next events: ${entry.nextEvents.join(', ')}`) : '',
         entry.kind === 'event'
-          ? h('button', { type: 'button', class: 'action', 'aria-label': `Replay ${entry.events[0].type} ${entry.events[0].id}`, onclick: () => context.replay(entry.events[0].id) }, 'Replay…')
+          ? entry.events.slice(0, 1).map((event) => h('button', { type: 'button', class: 'action', 'aria-label': `Replay ${event.type} ${event.id}`, onclick: () => context.replay(event.id) }, 'Replay…'))
           : '',
       ),
     );
 
+  /** @param {{ flow: FlowSummary, entries: FlowEntry[] }} answer */
   const renderDetail = ({ flow, entries }) => {
     fill(
       detail,
@@ -84,11 +102,11 @@ export const mountFlows = (panel, context) => {
         'p',
         { class: 'meta' },
         `flow ${flow.id} · ${flow.hopCount} hops`,
-        flow.orderIds.length ? ` · order ${flow.orderIds.join(', ')}` : '',
-        flow.state ? ' · ' : '',
-        flow.state ? h('span', { class: `state ${flow.state}`, 'data-testid': 'flow-state' }, flow.state) : '',
+        Object.keys(flow.entityKeys).length > 0 ? h('span', { 'data-testid': 'flow-keys' }, ` · ${keysText(flow.entityKeys)}`) : '',
+        flow.status ? ' · last status ' : '',
+        flow.status ? h('span', { class: 'status', 'data-testid': 'flow-status' }, flow.status) : '',
       ),
-      h('ol', { class: 'hops', 'aria-label': 'Hops' }, entries.map((entry) => entryItem(entry, flow.startedAt))),
+      h('ol', { class: 'hops', 'aria-label': 'Hops' }, entries.map((entry) => entryRow(entry, flow.startedAt))),
     );
   };
 
@@ -97,13 +115,14 @@ export const mountFlows = (panel, context) => {
     try {
       renderDetail(await api(`/api/flows/${encodeURIComponent(selected)}?${filters()}`));
     } catch (error) {
-      fill(detail, h('p', { class: 'notice error' }, error.message));
+      fill(detail, h('p', { class: 'notice error' }, messageOf(error)));
     }
   };
 
+  /** @param {string} flowId */
   const open = async (flowId) => {
     selected = flowId;
-    for (const button of list.querySelectorAll('button[data-flow-id]')) button.setAttribute('aria-current', String(button.dataset.flowId === flowId));
+    for (const button of list.querySelectorAll('button[data-flow-id]')) button.setAttribute('aria-current', String(button.getAttribute('data-flow-id') === flowId));
     await refreshDetail();
   };
 
@@ -119,8 +138,8 @@ export const mountFlows = (panel, context) => {
     panel,
     h(
       'form',
-      { class: 'toolbar', role: 'search', onsubmit: (event) => (event.preventDefault(), refresh()) },
-      h('label', { class: 'grow', for: 'flow-search' }, 'Search by order, item, event or request id', search),
+      { class: 'toolbar', role: 'search', onsubmit: (/** @type {SubmitEvent} */ event) => (event.preventDefault(), refresh()) },
+      h('label', { class: 'grow', for: 'flow-search' }, 'Search by entity key, event or request id', search),
       h('label', { for: 'flow-service' }, 'Service', service),
       h('label', { class: 'inline', for: 'flow-failed' }, failed, 'Failed hops only'),
     ),

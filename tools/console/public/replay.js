@@ -1,17 +1,24 @@
 // Replay: pick a recorded event, publish it to the bus as it was or edited.
 // The server checks it against its type's zod schema before it sends anything.
-import { api, debounce, fill, h } from './dom.js';
+import { api, debounce, fill, h, messageOf } from './dom.js';
 
+/**
+ * @param {HTMLElement} panel @param {import('./dom.js').Context} context
+ * @returns {import('./dom.js').View & { load: (eventId: string) => Promise<void> }}
+ */
 export const mountReplay = (panel, context) => {
+  /** @type {string | undefined} the recorded event, as first loaded into the editor */
   let recorded;
-  const filter = h('input', { type: 'search', id: 'replay-filter', placeholder: 'type, id, order id…', autocomplete: 'off' });
+  const filter = h('input', { type: 'search', id: 'replay-filter', placeholder: ['type', 'id', ...context.entityKeyNames].join(', ') + '…', autocomplete: 'off' });
   const picker = h('select', { id: 'replay-event', size: 12 });
   const editor = h('textarea', { id: 'replay-json', spellcheck: 'false', class: 'mono' });
   const outcome = h('div', { role: 'status', 'aria-live': 'polite' });
 
+  /** @param {import('./dom.js').Child} node */
   const say = (node) => fill(outcome, node);
 
   const loadList = async () => {
+    /** @type {{ events: import('./dom.js').EventRef[] }} */
     const { events } = await api(`/api/events?q=${encodeURIComponent(filter.value.trim())}`);
     fill(
       picker,
@@ -20,6 +27,7 @@ export const mountReplay = (panel, context) => {
     );
   };
 
+  /** @param {string} eventId */
   const load = async (eventId) => {
     await loadList();
     picker.value = eventId;
@@ -29,18 +37,20 @@ export const mountReplay = (panel, context) => {
       editor.value = recorded;
       say(h('p', { class: 'notice' }, `Recorded ${event.type} ${event.id}. Publish it as it is, or edit it first.`));
     } catch (error) {
-      say(h('p', { class: 'notice error' }, error.message));
+      say(h('p', { class: 'notice error' }, messageOf(error)));
     }
   };
 
+  /** @returns {{ event: unknown, error?: undefined } | { event?: undefined, error: string }} */
   const parsed = () => {
     try {
       return { event: JSON.parse(editor.value) };
     } catch (error) {
-      return { error: `Not JSON: ${error.message}` };
+      return { error: `Not JSON: ${messageOf(error)}` };
     }
   };
 
+  /** @param {string[]} list */
   const issues = (list) => h('div', { class: 'notice error', role: 'alert' }, h('strong', {}, 'Not a valid event, nothing was sent:'), h('ul', {}, list.map((issue) => h('li', {}, issue))));
 
   const validate = async () => {
@@ -68,7 +78,7 @@ export const mountReplay = (panel, context) => {
         ),
       );
     } catch (failure) {
-      return say(h('p', { class: 'notice error' }, failure.message));
+      return say(h('p', { class: 'notice error' }, messageOf(failure)));
     }
   };
 

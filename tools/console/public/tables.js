@@ -1,17 +1,23 @@
 // Tables: each service's tables, read-only: browse page by page, or look a
 // row up by its key.
-import { api, fill, h } from './dom.js';
+import { api, fill, h, messageOf } from './dom.js';
+
+/** @typedef {import('./dom.js').TableInfo} TableInfo @typedef {Record<string, unknown>} Row */
 
 const MAX_COLUMNS = 9;
 
+/** @param {unknown} value */
 const cell = (value) => {
   if (value === undefined) return '';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 };
 
+/** @param {HTMLElement} panel @returns {import('./dom.js').View} */
 export const mountTables = (panel) => {
+  /** @type {TableInfo[]} */
   let tables = [];
+  /** @type {Array<string | undefined>} the cursors of the pages before this one */
   let cursors = [];
   const picker = h('select', { id: 'table-name' });
   const keyFields = h('div', { class: 'toolbar' });
@@ -19,11 +25,12 @@ export const mountTables = (panel) => {
 
   const current = () => tables.find((table) => table.name === picker.value);
 
-  const renderRows = (table, items, nextCursor) => {
-    const names = [...new Set([...table.keys.map((k) => k.name), ...items.flatMap((item) => Object.keys(item))])].slice(0, MAX_COLUMNS);
+  /** @param {TableInfo} table @param {Row[]} rows @param {string | undefined} nextCursor */
+  const renderRows = (table, rows, nextCursor) => {
+    const names = [...new Set([...table.keys.map((k) => k.name), ...rows.flatMap((row) => Object.keys(row))])].slice(0, MAX_COLUMNS);
     fill(
       result,
-      h('p', { class: 'meta' }, `${table.name} · owned by ${table.service} · ${items.length} row(s) on this page${table.itemCount === undefined ? '' : ` · about ${table.itemCount} in all`}`),
+      h('p', { class: 'meta' }, `${table.name} · owned by ${table.service} · ${rows.length} row(s) on this page${table.rowCount === undefined ? '' : ` · about ${table.rowCount} in all`}`),
       h(
         'div',
         { class: 'scroll' },
@@ -34,8 +41,8 @@ export const mountTables = (panel) => {
           h(
             'tbody',
             {},
-            items.map((item) =>
-              h('tr', {}, names.map((name) => h('td', { class: 'mono' }, cell(item[name]))), h('td', {}, h('details', {}, h('summary', {}, 'all'), h('pre', {}, JSON.stringify(item, null, 2))))),
+            rows.map((row) =>
+              h('tr', {}, names.map((name) => h('td', { class: 'mono' }, cell(row[name]))), h('td', {}, h('details', {}, h('summary', {}, 'all'), h('pre', {}, JSON.stringify(row, null, 2))))),
             ),
           ),
         ),
@@ -49,7 +56,9 @@ export const mountTables = (panel) => {
     );
   };
 
+  /** @type {string | undefined} */
   let shownCursor;
+  /** @param {string | undefined} cursor @param {boolean} [back] */
   const browse = async (cursor, back = false) => {
     const table = current();
     if (!table) return;
@@ -57,33 +66,36 @@ export const mountTables = (panel) => {
     shownCursor = cursor;
     try {
       const page = await api(`/api/tables/${encodeURIComponent(table.name)}?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      renderRows(table, page.items, page.nextCursor);
+      renderRows(table, page.rows, page.nextCursor);
     } catch (error) {
-      fill(result, h('p', { class: 'notice error' }, error.message));
+      fill(result, h('p', { class: 'notice error' }, messageOf(error)));
     }
   };
 
+  /** @param {SubmitEvent} event */
   const lookUp = async (event) => {
     event.preventDefault();
     const table = current();
+    if (!table) return;
     const params = new URLSearchParams();
     for (const input of keyFields.querySelectorAll('input')) params.set(input.name, input.value);
     try {
-      const { item } = await api(`/api/tables/${encodeURIComponent(table.name)}/item?${params}`);
-      fill(result, item ? h('pre', { 'aria-label': 'Row' }, JSON.stringify(item, null, 2)) : h('p', { class: 'notice' }, 'No row has this key.'));
+      const { row } = await api(`/api/tables/${encodeURIComponent(table.name)}/row?${params}`);
+      fill(result, row ? h('pre', { 'aria-label': 'Row' }, JSON.stringify(row, null, 2)) : h('p', { class: 'notice' }, 'No row has this key.'));
     } catch (error) {
-      fill(result, h('p', { class: 'notice error' }, error.message));
+      fill(result, h('p', { class: 'notice error' }, messageOf(error)));
     }
   };
 
   const pick = () => {
     const table = current();
+    if (!table) return;
     cursors = [];
     shownCursor = undefined;
     fill(
       keyFields,
       table.keys.map((key) =>
-        h('label', { for: `key-${key.name}` }, `${key.name} (${key.role} key)`, h('input', { type: 'text', id: `key-${key.name}`, name: key.name, required: true, placeholder: key.name === 'pk' ? 'ORDER#<id>' : '' })),
+        h('label', { for: `key-${key.name}` }, `${key.name} (${key.role} key)`, h('input', { type: 'text', id: `key-${key.name}`, name: key.name, required: true, placeholder: key.type === 'N' ? 'a number' : '' })),
       ),
       h('button', { type: 'submit', class: 'action' }, 'Look up'),
       h('button', { type: 'button', class: 'action', onclick: () => browse(undefined) }, 'Browse'),
@@ -109,7 +121,7 @@ export const mountTables = (panel) => {
         fill(picker, tables.map((table) => h('option', { value: table.name }, `${table.name} (${table.service})`)));
         pick();
       } catch (error) {
-        fill(result, h('p', { class: 'notice error' }, error.message));
+        fill(result, h('p', { class: 'notice error' }, messageOf(error)));
       }
     },
   };

@@ -1,10 +1,15 @@
 // The recorder's ring buffer, and what the console makes of hops: views,
-// flows by correlation id (else by order or event id), search and filters.
+// flows by correlation id (else by the entity keys the contracts declare, or
+// the event id), search and filters.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createRecorder } from '@platform/local-runtime/stack/recorder';
+import { loadContracts } from '../lib/contracts.mjs';
 import { createHopViews, flowEntries, groupFlows, searchFlows } from '../lib/hops.mjs';
+
+// The entity keys libs/events declares, as the console loads them.
+const { EVENT_ENTITY_KEYS } = await loadContracts();
 
 const SERVICES = ['event-bus', 'items-api', 'notifier', 'order-processor'];
 const ORDER = '0d6f6a3e-order';
@@ -82,7 +87,7 @@ describe('hop views and flows', () => {
   const record = (hops) => {
     const recorder = createRecorder();
     for (const hop of hops) recorder.record(hop);
-    const { view } = createHopViews({ services: SERVICES });
+    const { view } = createHopViews({ services: SERVICES, entityKeys: EVENT_ENTITY_KEYS });
     return recorder.hops().map(view);
   };
 
@@ -115,7 +120,8 @@ describe('hop views and flows', () => {
     assert.equal(searchFlows(views, { service: 'items-api' }).length, 1);
     assert.equal(searchFlows(views, { failedOnly: true }).length, 0);
     const [flow] = searchFlows(views, {});
-    assert.equal(flow?.state, 'PENDING');
+    assert.equal(flow?.status, 'PENDING');
+    assert.deepEqual(flow?.entityKeys, { orderId: [ORDER] });
     assert.equal(flow?.title, 'POST /orders → 202');
   });
 

@@ -19,7 +19,7 @@ export const USAGE = `Usage: npm run dlq -- <command> [queue] [options]
   --json            output as JSON
   --no-age          list: skip peeking for the oldest message's age
 
-  <queue>: the full name (items-api-local-order-placed-dlq) or the part after <service>-<stage>- (order-placed-dlq).`;
+  <queue>: the full name, as list shows it (<service>-<stage>-<queue>-dlq), or the part after <service>-<stage>- (<queue>-dlq).`;
 
 const COMMANDS = new Set(['list', 'peek', 'redrive', 'purge']);
 
@@ -115,7 +115,7 @@ export const main = async (argv, { env = process.env, stdout = process.stdout, s
       },
     });
   } catch (error) {
-    return fail(`${error.message.split('\n')[0]} (npm run dlq -- --help)`, 2);
+    return fail(`${String(/** @type {Error} */ (error)?.message ?? error).split('\n')[0]} (npm run dlq -- --help)`, 2);
   }
   const { values, positionals } = parsed;
   const [command, queueName, ...extra] = positionals;
@@ -227,7 +227,7 @@ export const main = async (argv, { env = process.env, stdout = process.stdout, s
     const { purged } = await purge(target, dlq, { yes: values.yes, force: values.force });
     out(values.json ? JSON.stringify({ queue: dlq.name, purged }) : `Purged ${dlq.name}: ${purged} message(s) deleted.`);
     return 0;
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     const expected = explainAwsError(error, target);
     if (expected) return fail(expected.message);
     if (env.DLQ_DEBUG) stderr.write(`${error?.stack ?? error}\n`);

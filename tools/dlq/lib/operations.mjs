@@ -25,7 +25,7 @@ const PRODUCTION = /(^|[^a-z0-9])(prod|production|prd|live)($|[^a-z0-9])/i;
 
 /**
  * Whether a stage is named like production: prod, production, prd or live as
- * a word of it (`prod`, `eu-prod`, `Live`; not `preprod` or `livestock`).
+ * a word of it (`prod`, `eu-prod`, `Live`; not `preprod` or `liveness`).
  * @param {string} stage
  */
 export const isProductionStage = (stage) => PRODUCTION.test(stage);
@@ -285,7 +285,7 @@ export const listDeadLetterQueues = async (target, { sampleAge = true } = {}) =>
  * @property {string} [status]  the move task's last status
  */
 
-/** Why a relay's failure queue cannot be redriven, and what to do instead. */
+/** Why a relay's failure queue cannot be redriven, and what to do instead. @param {DeadLetterQueue} dlq */
 const streamFailuresRefusal = (dlq) =>
   `refusing to redrive ${dlq.name}: it holds the coordinates of stream batches an outbox relay failed to publish (shard and sequence numbers), not messages with a source queue; ` +
   `\`peek\` it for them, re-publish those records' events (their ids are stable, so consumers drop repeats) from the table's stream ` +

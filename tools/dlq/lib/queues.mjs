@@ -65,7 +65,9 @@ const parseRedrivePolicy = (policy) => {
  * @returns {Promise<string[]>}
  */
 const listQueueUrls = async (sqs, prefix) => {
+  /** @type {string[]} */
   const urls = [];
+  /** @type {string | undefined} */
   let NextToken;
   do {
     const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1000, NextToken }));
@@ -94,7 +96,7 @@ export const discoverQueues = async (target) => {
       );
     }),
   );
-  // A service whose name starts with another's plus a hyphen (`items` and `items-api`) never
+  // A service whose name starts with another's plus a hyphen (`mail` and `mail-api`) never
   // collides here: the stage sits between them. The first service to list a queue keeps it.
   /** @type {Map<string, Queue>} */
   const byName = new Map();

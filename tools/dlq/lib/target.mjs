@@ -49,7 +49,7 @@ export const localTarget = ({ env = process.env, services = discoverServices() }
   try {
     ({ snsSqsPort } = readConfig(env));
   } catch (error) {
-    throw new DlqError(`bad local stack setting: ${error.message}`, 'BAD_CONFIG');
+    throw new DlqError(`bad local stack setting: ${/** @type {Error} */ (error).message}`, 'BAD_CONFIG');
   }
   const endpoint = `http://127.0.0.1:${snsSqsPort}`;
   return {

@@ -1,8 +1,9 @@
 // The properties every answer must have, checked one request at a time.
 // Each check returns a violation (property + what was wrong) or nothing; the
-// runner adds the table check of refused writes (model.mjs).
+// runner adds the table check of refused writes (tables.mjs) and the
+// scenario's own properties.
 
-/** The properties, in the order they are reported. */
+/** The properties, in the order they are reported. @type {Record<string, string>} */
 export const PROPERTIES = {
   answered: 'an answer, within the timeout',
   no5xx: 'no 5xx',
@@ -12,7 +13,6 @@ export const PROPERTIES = {
   status: 'the status the request deserves (valid → 2xx, invalid → its 4xx)',
   openapi: 'the answer is one the OpenAPI document lists',
   unchanged: 'a refused write changed no table',
-  replay: 'a replayed Idempotency-Key answers the first order',
 };
 
 /** What an error body must never carry. */
@@ -27,10 +27,10 @@ const LEAKS = [
   { what: 'a JavaScript error', pattern: /TypeError|ReferenceError|RangeError|SyntaxError|Cannot read propert|is not a function|is not defined|undefined is not|Unexpected token|in JSON at position|Maximum call stack/ },
 ];
 
-/** @param {unknown} value */
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** Why `json` is not `{error:{code,message,details?}}` exactly, or undefined. */
+/** Why `json` is not `{error:{code,message,details?}}` exactly, or undefined. @param {unknown} json */
 export const errorShapeProblem = (json) => {
   if (!isPlainObject(json)) return 'the body is not a JSON object';
   const keys = Object.keys(json);
@@ -43,14 +43,17 @@ export const errorShapeProblem = (json) => {
   if (typeof error.message !== 'string' || error.message === '') return '"error.message" is not a non-empty string';
   if (error.details !== undefined) {
     if (!Array.isArray(error.details)) return '"error.details" is not an array';
-    if (!error.details.every((detail) => isPlainObject(detail) && typeof detail.path === 'string' && typeof detail.message === 'string')) {
+    if (!error.details.every((/** @type {any} */ detail) => isPlainObject(detail) && typeof detail.path === 'string' && typeof detail.message === 'string')) {
       return '"error.details" entries are not {path, message}';
     }
   }
   return undefined;
 };
 
-/** What `text` leaks, or undefined. Tokens: the Authorization values sent, none of which may come back. */
+/**
+ * What `text` leaks, or undefined. Tokens: the Authorization values sent, none of which may come back.
+ * @param {string} text @param {string[]} [tokens]
+ */
 export const leakIn = (text, tokens = []) => {
   for (const { what, pattern } of LEAKS) {
     const found = pattern.exec(text);
@@ -70,8 +73,11 @@ export const leakIn = (text, tokens = []) => {
  * @returns {{ checked: string[], violations: Array<{ property: string, message: string }>, json: unknown }}
  */
 export const checkResponse = ({ request, response, expectation, openapi }) => {
+  /** @type {string[]} */
   const checked = [];
+  /** @type {Array<{ property: string, message: string }>} */
   const violations = [];
+  /** @param {string} property @param {string | undefined} problem */
   const check = (property, problem) => {
     checked.push(property);
     if (problem) violations.push({ property, message: problem });

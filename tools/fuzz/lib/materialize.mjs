@@ -1,28 +1,76 @@
 // Turns a plan (plans.mjs) into the bytes of one HTTP request, filling the
-// placeholders from the model (an existing item's id and version, a real
-// cursor, the caller's email) and applying the body's mutations.
+// placeholders (an existing entity's id and version, a real cursor, the
+// caller's email: from the scenario, which knows its model) and applying the
+// body's mutations.
 import { CONTENT_TYPES, EXTRA_HEADERS, FUZZ } from './plans.mjs';
-import { EMAILS, tokenKind } from './tokens.mjs';
 
 /**
+ * @typedef {import('./plans.mjs').Plan} Plan
+ * @typedef {import('./plans.mjs').BodyChoice} BodyChoice
+ * @typedef {import('./plans.mjs').Mutation} Mutation
+ * @typedef {import('./tokens.mjs').TokenKind} TokenKind
+ * @typedef {import('./openapi.mjs').Operation} Operation
+ *
+ * @typedef {object} Ctx  what the oracle and the model need to know about a request
+ * @property {string} route
+ * @property {string} authKind  the token kind the authorizer sees
+ * @property {TokenKind} caller
+ * @property {boolean} rawBytesPath
+ * @property {string | undefined} targetId  the existing entity a write aims at, when the scenario says so
+ * @property {string | undefined} idempotencyKey
+ * @property {KeyRecord | undefined} replayOf  the earlier request whose key a replay repeats
+ * @property {number} bodyBytes
+ *
  * @typedef {object} Sent
  * @property {import('./http-client.mjs').RawRequest} request
- * @property {object} ctx  what the oracle and the model need to know about it
+ * @property {Ctx} ctx
+ *
+ * @typedef {object} KeyRecord  an Idempotency-Key the system has seen, as the scenario's model knows it
+ * @property {string} key
+ * @property {Record<string, unknown>} replay  the body fields a replay sends again
+ *
+ * @typedef {object} IdEnv  what the scenario's id hooks get
+ * @property {any} model
+ * @property {string} subject  the caller's subject ('anonymous' without a token)
+ * @property {number} index  the plan's pick among the candidates
+ *
+ * @typedef {object} MaterializeHooks  the scenario's part in filling a plan in
+ * @property {(kind: string, env: IdEnv) => { segment: string, targetId?: string } | undefined} id
+ *   the path segment of an id kind the scenario declared (plans.idKinds); targetId: the entity it names, for the `version`-like placeholders
+ * @property {(route: string, env: IdEnv) => string} someId  an existing id of the route's kind, for the unroutable paths
+ * @property {Record<string, (node: Record<string, any>, env: { model: any, caller: TokenKind, targetId?: string }) => unknown>} [placeholders]
+ *   the values of the scenario's placeholders, by name (`repeat` is the engine's own)
+ * @property {(model: any, subject: string) => KeyRecord[]} [keysOf]  the caller's Idempotency-Keys the system has answered
+ * @property {(model: any) => string[]} [cursors]  real cursors the API made (newest last)
+ *
+ * @typedef {object} MaterializeEnv
+ * @property {Map<string, Operation>} operations
+ * @property {any} model
+ * @property {{ authorization: (kind: string) => Promise<string | undefined> }} tokens
+ * @property {(name: string) => TokenKind} kindOf
+ * @property {string} nonce
+ * @property {MaterializeHooks} hooks
  */
 
+/** @param {number} n */
 const MARKER = (n) => `@@fuzz-marker-${n}@@`;
 
-/** Sets an own property, even `__proto__`. */
+/** Sets an own property, even `__proto__`. @param {object} target @param {string} key @param {unknown} value */
 const setOwn = (target, key, value) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** Every char percent-encoded: the same id, spelled differently. */
-const encodeEvery = (text) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+/** Every char percent-encoded: the same id, spelled differently. @param {string} text */
+export const encodeEvery = (text) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 
-const pickFrom = (list, index) => (list.length === 0 ? undefined : list[index % list.length]);
+/**
+ * The `index`th of `list`, round: undefined for an empty list.
+ * @template T @param {readonly T[]} list @param {number} index @returns {T | undefined}
+ */
+export const pickFrom = (list, index) => (list.length === 0 ? undefined : list[index % list.length]);
 
-/** The cursor variants a query piece names, from a real cursor. */
+/** The cursor variants a query piece names, from a real cursor. @param {string} name @param {string} real */
 const cursorVariant = (name, real) => {
   const [payload = 'eyJ4IjoxfQ', signature = 'AAAA'] = real.split('.');
   switch (name) {
@@ -44,30 +92,30 @@ const cursorVariant = (name, real) => {
 };
 
 /**
- * @param {object} plan
- * @param {{ operations: Map<string, import('./openapi.mjs').Operation>, model: import('./model.mjs').Model,
- *   tokens: { authorization: (kind: string) => Promise<string | undefined> }, nonce: string }} env
+ * @param {Plan} plan @param {MaterializeEnv} env
  * @returns {Promise<Sent>}
  */
-export const materialize = async (plan, { operations, model, tokens, nonce }) => {
+export const materialize = async (plan, { operations, model, tokens, kindOf, nonce, hooks }) => {
   const operation = operations.get(plan.route);
   if (!operation) throw new Error(`No operation ${plan.route} in the document`);
   // The authorizer reads the first Authorization header (Node keeps the first of duplicates):
   // with no token of the plan's own kind, the duplicate's is the one it sees.
   const authorization = await tokens.authorization(plan.auth.kind);
   const second = plan.auth.duplicate ? await tokens.authorization(plan.auth.duplicate) : undefined;
-  const authKind = authorization === undefined && second !== undefined ? plan.auth.duplicate : plan.auth.kind;
-  const caller = tokenKind(authKind);
+  const authKind = authorization === undefined && second !== undefined && plan.auth.duplicate !== undefined ? plan.auth.duplicate : plan.auth.kind;
+  const caller = kindOf(authKind);
   const subject = caller.subject ?? 'anonymous';
+  /** @type {string[]} */
   const headers = [];
+  /** @type {Ctx} */
   const ctx = {
     route: plan.route,
     authKind,
     caller,
     rawBytesPath: false,
-    /** @type {string | undefined} */ targetId: undefined,
-    /** @type {string | undefined} */ idempotencyKey: undefined,
-    /** @type {{ key: string, orderId: string } | undefined} */ replayOf: undefined,
+    targetId: undefined,
+    idempotencyKey: undefined,
+    replayOf: undefined,
     bodyBytes: 0,
   };
 
@@ -75,77 +123,58 @@ export const materialize = async (plan, { operations, model, tokens, nonce }) =>
   const prefix = operation.path.split('/{')[0] ?? operation.path;
   let path = operation.path;
   if (plan.id) {
-    const anyOwnId = () => pickFrom(model.ordersOf(subject), plan.id.index ?? 0) ?? pickFrom([...model.orders.keys()], plan.id.index ?? 0) ?? 'no-order-yet';
-    const anyPoolId = () => pickFrom(model.pool, plan.id.index ?? 0) ?? 'no-item-yet';
+    const { id } = plan;
+    const idEnv = { model, subject, index: id.index ?? 0 };
+    /** @type {string | undefined} */
     let segment;
-    switch (plan.id.kind) {
-      case 'pool':
-        segment = anyPoolId();
-        ctx.targetId = segment;
-        break;
-      case 'orderItem':
-        segment = pickFrom(model.orderItems, plan.id.index) ?? 'no-order-item';
-        break;
-      case 'deleted':
-        segment = pickFrom(model.deleted, plan.id.index) ?? 'never-deleted';
-        break;
-      case 'encodedPool':
-        ctx.targetId = anyPoolId();
-        segment = encodeEvery(ctx.targetId);
-        break;
-      case 'mine':
-        segment = pickFrom(model.ordersOf(subject), plan.id.index) ?? anyOwnId();
-        break;
-      case 'encodedMine':
-        segment = encodeEvery(pickFrom(model.ordersOf(subject), plan.id.index) ?? anyOwnId());
-        break;
-      case 'others':
-        segment = pickFrom(model.ordersNotOf(subject), plan.id.index) ?? 'no-other-order';
-        break;
-      case 'item':
-        segment = anyPoolId();
-        break;
+    switch (id.kind) {
       case 'absent':
-        segment = plan.id.id;
+        segment = id.id;
         break;
       case 'odd':
-        segment = plan.id.segment;
+        segment = id.segment;
         break;
       case 'rawBytes':
-        segment = plan.id.segment;
+        segment = id.segment;
         ctx.rawBytesPath = true;
         break;
       case 'unroutable':
         segment = undefined;
         break;
-      default:
-        throw new Error(`Unknown id kind ${plan.id.kind}`);
+      default: {
+        const known = hooks.id(id.kind, idEnv);
+        if (!known) throw new Error(`Unknown id kind ${id.kind}`);
+        segment = known.segment;
+        ctx.targetId = known.targetId;
+      }
     }
     if (segment !== undefined) {
       path = operation.path.replace(/\{[^}]+\}/, segment);
     } else {
-      const id = plan.route.includes('Order') ? anyOwnId() : anyPoolId();
+      const some = hooks.someId(plan.route, idEnv);
+      /** @type {Record<string, string>} */
       const shapes = {
-        trailingSlash: `${prefix}/${id}/`,
-        doubleSlash: `${prefix}//${id}`,
-        extraSegment: `${prefix}/${id}/extra`,
+        trailingSlash: `${prefix}/${some}/`,
+        doubleSlash: `${prefix}//${some}`,
+        extraSegment: `${prefix}/${some}/extra`,
         empty: `${prefix}/`,
-        leadingDoubleSlash: `/${prefix}/${id}`,
-        upperCase: `${prefix.toUpperCase()}/${id}`,
-        dotSegment: `${prefix}/./${id}`,
-        parentSegment: `${prefix}/..${prefix}/${id}`,
+        leadingDoubleSlash: `/${prefix}/${some}`,
+        upperCase: `${prefix.toUpperCase()}/${some}`,
+        dotSegment: `${prefix}/./${some}`,
+        parentSegment: `${prefix}/..${prefix}/${some}`,
       };
-      path = shapes[plan.id.shape];
+      path = shapes[id.shape ?? ''] ?? `${prefix}/`;
     }
   }
 
   // The query.
-  const real = pickFrom(model.cursors, 0) ?? 'eyJ4IjoxfQ.AAAA';
-  const fillPiece = (piece) => piece.replace(/\{(\w+)\}/g, (_, name) => cursorVariant(name, real));
+  const cursors = hooks.cursors?.(model) ?? [];
+  const real = pickFrom(cursors, 0) ?? 'eyJ4IjoxfQ.AAAA';
+  const fillPiece = (/** @type {string} */ piece) => piece.replace(/\{(\w+)\}/g, (_, /** @type {string} */ name) => cursorVariant(name, real));
   if (plan.query.kind === 'valid') {
     const parts = [];
     if (plan.query.limit !== undefined) parts.push(`limit=${plan.query.limit}`);
-    if (plan.query.cursor && model.cursors.length > 0) parts.push(`cursor=${encodeURIComponent(real)}`);
+    if (plan.query.cursor && cursors.length > 0) parts.push(`cursor=${encodeURIComponent(real)}`);
     if (parts.length > 0) path += `?${parts.join('&')}`;
   } else if (plan.query.kind === 'pieces') {
     path += `?${plan.query.pieces.map(fillPiece).join('&')}`;
@@ -158,23 +187,25 @@ export const materialize = async (plan, { operations, model, tokens, nonce }) =>
   if (second !== undefined) headers.push('authorization', second);
 
   // The Idempotency-Key.
-  let forcedOrder;
+  /** @type {Record<string, unknown> | undefined} */
+  let forced;
   const key = plan.idempotencyKey;
   if (key && key.kind !== 'none') {
-    const fresh = (text) => `${nonce}.${text}`.slice(0, 128);
-    const known = model.keysOf(subject);
+    const fresh = (/** @type {string} */ text) => `${nonce}.${text}`.slice(0, 128);
+    const known = hooks.keysOf?.(model, subject) ?? [];
+    /** @type {string | undefined} */
     let value;
-    if (key.kind === 'fresh') value = fresh(key.key);
+    if (key.kind === 'fresh') value = fresh(key.key ?? '');
     else if (key.kind === 'replay' || key.kind === 'reuse') {
-      const record = pickFrom(known, key.index);
+      const record = pickFrom(known, key.index ?? 0);
       value = record?.key ?? fresh(`k${key.index}`);
       if (record && key.kind === 'replay') {
-        forcedOrder = { itemId: record.itemId, quantity: record.quantity };
-        ctx.replayOf = { key: record.key, orderId: record.orderId };
+        forced = record.replay;
+        ctx.replayOf = record;
       }
     } else if (key.kind === 'bad') value = key.value;
     else if (key.kind === 'duplicate') {
-      headers.push('idempotency-key', fresh(key.key));
+      headers.push('idempotency-key', fresh(key.key ?? ''));
       value = fresh(`${key.key}2`);
     }
     if (value !== undefined) {
@@ -184,17 +215,21 @@ export const materialize = async (plan, { operations, model, tokens, nonce }) =>
   }
 
   // The body.
+  const placeholders = hooks.placeholders ?? {};
+  const placeholderEnv = { model, caller, ...(ctx.targetId !== undefined && { targetId: ctx.targetId }) };
   const body = materializeBody(plan.body, {
-    model,
-    email: caller.email ?? EMAILS.ada,
-    targetId: ctx.targetId,
-    forcedOrder,
+    placeholder: (node) => {
+      const fill = placeholders[node[FUZZ]];
+      if (!fill) throw new Error(`Unknown placeholder ${node[FUZZ]}`);
+      return fill(node, placeholderEnv);
+    },
+    forced,
   });
   ctx.bodyBytes = body.bytes?.length ?? 0;
 
   // Content type, then the other headers.
   if (plan.contentType === 'duplicate') headers.push('content-type', 'application/json', 'content-type', 'text/plain');
-  else if (plan.contentType !== 'none') headers.push('content-type', CONTENT_TYPES[plan.contentType]);
+  else if (plan.contentType !== 'none') headers.push('content-type', CONTENT_TYPES[plan.contentType] ?? '');
   if (body.explicitEmpty) headers.push('content-length', '0');
   for (const index of plan.headers) headers.push(...(EXTRA_HEADERS[index] ?? []));
 
@@ -221,51 +256,41 @@ export const materialize = async (plan, { operations, model, tokens, nonce }) =>
 };
 
 /**
- * @param {{ value: unknown, mutations: object[] } | undefined} axis
- * @param {{ model: import('./model.mjs').Model, email: string, targetId?: string, forcedOrder?: { itemId: string, quantity: number } }} env
+ * The body's bytes: its value with the placeholders filled in (`repeat` here, the others by
+ * `placeholder`) and the fields of `forced` set, then its mutations applied.
+ * @param {BodyChoice | undefined} axis
+ * @param {{ placeholder: (node: Record<string, any>) => unknown, forced?: Record<string, unknown> }} env
  * @returns {{ bytes?: Buffer, value?: unknown, huge: boolean, explicitEmpty: boolean }}
  */
-export const materializeBody = (axis, { model, email, targetId, forcedOrder }) => {
+export const materializeBody = (axis, { placeholder, forced }) => {
   if (!axis) return { huge: false, explicitEmpty: false };
+  /** @param {unknown} node @returns {unknown} */
   const resolve = (node) => {
     if (Array.isArray(node)) return node.map(resolve);
     if (!isPlainObject(node)) return node;
-    if (FUZZ in node) {
-      switch (node[FUZZ]) {
-        case 'version':
-          return (targetId && model.versionOf(targetId)) ?? 1;
-        case 'email':
-          return email;
-        case 'emailUpper':
-          return email.toUpperCase();
-        case 'orderItem':
-          return pickFrom(model.orderItems, node.index) ?? 'no-order-item';
-        case 'repeat':
-          return String(node.text).repeat(node.count);
-        default:
-          throw new Error(`Unknown placeholder ${node[FUZZ]}`);
-      }
-    }
+    if (FUZZ in node) return node[FUZZ] === 'repeat' ? String(node.text).repeat(node.count) : placeholder(node);
     const copy = {};
     for (const [name, value] of Object.entries(node)) setOwn(copy, name, resolve(value));
     return copy;
   };
+  /** @type {any} */
   let value = resolve(axis.value);
-  if (forcedOrder && isPlainObject(value)) {
-    setOwn(value, 'itemId', forcedOrder.itemId);
-    setOwn(value, 'quantity', forcedOrder.quantity);
+  if (forced && isPlainObject(value)) {
+    for (const [name, forcedValue] of Object.entries(forced)) setOwn(value, name, forcedValue);
   }
 
   // Mutations of the value, then of the text.
   /** @type {Map<string, Buffer>} */
   const replacements = new Map();
   let marker = 0;
+  /** @param {string} field @param {Buffer} raw */
   const replaceField = (field, raw) => {
     const name = MARKER(marker++);
     if (!isPlainObject(value)) value = {};
     setOwn(value, field, name);
     replacements.set(name, raw);
   };
+  /** @type {Mutation[]} */
   const textOps = [];
   for (const mutation of axis.mutations) {
     switch (mutation.op) {

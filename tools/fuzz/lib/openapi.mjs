@@ -16,16 +16,20 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  * @typedef {object} Operation
  * @property {string} operationId
  * @property {string} method  upper case
- * @property {string} path  the template, e.g. /items/{id}
+ * @property {string} path  the template, e.g. /things/{id}
  * @property {string[] | undefined} scopes  undefined: public; []: any valid token
  * @property {Json | undefined} bodySchema  the application/json request body's schema (refs resolved)
  * @property {Json[]} parameters
  * @property {string[]} statuses  the documented response statuses
  */
 
-/** The schema with every $ref into the components replaced by its target, for generating values. */
+/**
+ * The schema with every $ref into the components replaced by its target, for generating values.
+ * @param {Json} document @param {unknown} schema @returns {any}
+ */
 export const inlineRefs = (document, schema) => {
   const seen = new Set();
+  /** @param {any} node @returns {any} */
   const walk = (node) => {
     if (Array.isArray(node)) return node.map(walk);
     if (node === null || typeof node !== 'object') return node;
@@ -33,7 +37,7 @@ export const inlineRefs = (document, schema) => {
       const name = node.$ref.replace('#/components/schemas/', '');
       if (seen.has(name)) throw new Error(`The schema ${name} refers to itself; the fuzzer generates from finite schemas only`);
       seen.add(name);
-      const target = walk(document.components?.schemas?.[name]);
+      const target = /** @type {unknown} */ (walk(document.components?.schemas?.[name]));
       seen.delete(name);
       if (!target) throw new Error(`The OpenAPI document refers to ${node.$ref}, which it does not define`);
       return target;
@@ -43,12 +47,14 @@ export const inlineRefs = (document, schema) => {
   return walk(schema);
 };
 
+/** @type {Record<string, string>} */
 const LENGTH_KEYWORDS = { minLength: 'minUnits', maxLength: 'maxUnits' };
 
 /**
  * A request schema as zod judges: without `format` (zod checks an email by its `pattern`, which the
  * document carries too), and string lengths in UTF-16 code units (String#length), where JSON Schema
  * counts code points.
+ * @param {any} schema @returns {any}
  */
 const asZodJudges = (schema) => {
   if (Array.isArray(schema)) return schema.map(asZodJudges);
@@ -61,7 +67,7 @@ const asZodJudges = (schema) => {
         if (['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'].includes(key) && value && typeof value === 'object') {
           return [key, Object.fromEntries(Object.entries(value).map(([name, subschema]) => [name, asZodJudges(subschema)]))];
         }
-        return [key in LENGTH_KEYWORDS && typeof value === 'number' ? LENGTH_KEYWORDS[key] : key, asZodJudges(value)];
+        return [typeof value === 'number' ? (LENGTH_KEYWORDS[key] ?? key) : key, asZodJudges(value)];
       }),
   );
 };
@@ -71,8 +77,8 @@ export const createOpenApi = (document) => {
   const { mismatch, templateFor } = createResponseChecker(document);
   // Request bodies are judged as zod judges them: lengths in UTF-16 code units (String#length), no formats.
   const requestAjv = new Ajv2020({ strict: false, allErrors: false });
-  requestAjv.addKeyword({ keyword: 'minUnits', type: 'string', schemaType: 'number', validate: (min, data) => data.length >= min });
-  requestAjv.addKeyword({ keyword: 'maxUnits', type: 'string', schemaType: 'number', validate: (max, data) => data.length <= max });
+  requestAjv.addKeyword({ keyword: 'minUnits', type: 'string', schemaType: 'number', validate: (/** @type {number} */ min, /** @type {string} */ data) => data.length >= min });
+  requestAjv.addKeyword({ keyword: 'maxUnits', type: 'string', schemaType: 'number', validate: (/** @type {number} */ max, /** @type {string} */ data) => data.length <= max });
   /** @type {Map<string, import('ajv').ValidateFunction>} */
   const validators = new Map();
 

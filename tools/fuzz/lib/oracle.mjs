@@ -2,14 +2,33 @@
 // the system decides: the gateway routes (404), runs the JWT authorizer
 // (401/403), refuses bodies over 10 MB (413); the handler then checks the
 // body (400 missing or not JSON, 413 over 16 KiB, 422 schema), the path id
-// (404), the query (400), and the domain decides (404, 409, 403, 422, 2xx).
+// (404), the query (400), and the domain decides (404, 409, 403, 422, 2xx):
+// that last step is the scenario's (OracleHooks.decide), from its model.
 // The payload 2.0 event is built by the local gateway's own code
 // (toHttpApiEvent), so the oracle sees exactly what the function sees: the
 // same headers, query parameters and (base64-encoded or not) body.
 import http from 'node:http';
 import { toHttpApiEvent } from '@platform/local-runtime/gateway/http-api-event';
-import { requestHash } from './model.mjs';
-import { GATEWAY_MAX_BODY, HANDLER_MAX_BODY } from './plans.mjs';
+import { GATEWAY_MAX_BODY, HANDLER_MAX_BODY, limitBounds } from './plans.mjs';
+
+/**
+ * @typedef {import('./openapi.mjs').Operation} Operation
+ * @typedef {import('./tokens.mjs').TokenKind} TokenKind
+ * @typedef {ReturnType<typeof toHttpApiEvent>} HttpApiEvent
+ *
+ * @typedef {object} DecideInput
+ * @property {string | undefined} id  the path id as the handler got it
+ * @property {any} body  the body as the handler parsed (and normalized) it
+ * @property {HttpApiEvent} event
+ * @property {TokenKind} caller
+ * @property {any} model
+ *
+ * @typedef {object} OracleHooks  the scenario's part of the oracle
+ * @property {Record<string, (input: DecideInput) => { status: number, why: string }>} decide
+ *   each route's decision once the request is well-formed, by operationId, from what the model knows
+ * @property {(body: unknown) => unknown} [normalize]  what the handler's schema does to a body before it checks it (e.g. trims a name)
+ * @property {Record<string, (body: any) => boolean>} [bodyRules]  rules of a route's body beyond its schema (refinements), by operationId
+ */
 
 /**
  * @typedef {object} Expectation
@@ -23,6 +42,7 @@ import { GATEWAY_MAX_BODY, HANDLER_MAX_BODY } from './plans.mjs';
  * @property {string} [operationId]  the operation the gateway routes it to (the method may not be the plan's route's)
  */
 
+/** @param {string} text */
 const decode = (text) => {
   try {
     return decodeURIComponent(text);
@@ -31,15 +51,21 @@ const decode = (text) => {
   }
 };
 
+/** @param {string} segment */
 const isParam = (segment) => /^\{[^}]+\}$/.test(segment);
 
-/** The operation the gateway routes `method pathname` to (router: literal beats {param}, decoded segments), or undefined. */
+/**
+ * The operation the gateway routes `method pathname` to (router: literal beats {param}, decoded segments), or undefined.
+ * @param {Operation[]} operations @param {string} method @param {string} pathname
+ * @returns {{ operation: Operation, params: Record<string, string>, rank: string } | undefined}
+ */
 const route = (operations, method, pathname) => {
   const segments = pathname.split('/').slice(1).map(decode);
   const matches = operations
     .map((operation) => {
       const template = operation.path.split('/').slice(1);
       if (template.length !== segments.length) return undefined;
+      /** @type {Record<string, string>} */
       const params = {};
       for (const [index, part] of template.entries()) {
         const segment = segments[index] ?? '';
@@ -55,79 +81,31 @@ const route = (operations, method, pathname) => {
   return matches.find((match) => match.operation.method === method);
 };
 
-/** A copy with `name` trimmed, as zod's `.trim()` does before it checks the length; own keys such as __proto__ kept. */
-const trimmed = (body) => {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-  const copy = {};
-  for (const [key, value] of Object.entries(body)) {
-    Object.defineProperty(copy, key, { value: key === 'name' && typeof value === 'string' ? value.trim() : value, enumerable: true, writable: true, configurable: true });
-  }
-  return copy;
-};
-
-/** Rules of a route's body beyond its schema (zod refinements), by operationId. */
-const BODY_RULES = {
-  updateItem: (body) => ['name', 'description', 'priceCents', 'stock'].some((key) => body[key] !== undefined),
-};
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
-
 /** Node's HTTP parser: the methods it knows (case-sensitive), and its 16 KiB of headers (--max-http-header-size). */
 const HTTP_METHODS = new Set(http.METHODS);
 const MAX_HEADER_BYTES = 16 * 1024;
 
-/** The request line and headers as they go on the wire, roughly (the fuzzer's sizes stay well clear of the limit). */
+/**
+ * The request line and headers as they go on the wire, roughly (the fuzzer's sizes stay well clear of the limit).
+ * @param {import('./http-client.mjs').RawRequest} request
+ */
 const headerBytes = (request) =>
   request.method.length + request.path.length + 12 + request.headers.reduce((sum, part) => sum + part.length + 2, 0) + 40;
 
 /**
- * Each route's decision once the request is well-formed, by operationId:
- * the status, from what the model knows.
- * @type {Record<string, (input: { id?: string, body: any, event: any, caller: import('./tokens.mjs').TokenKind, model: import('./model.mjs').Model }) => { status: number, why: string }>}
- */
-export const DOMAIN = {
-  createItem: () => ({ status: 201, why: 'a valid item' }),
-  listItems: () => ({ status: 200, why: 'a valid listing' }),
-  getItem: ({ id, model }) => (model.itemExists(id ?? '') ? { status: 200, why: 'an existing item' } : { status: 404, why: 'no such item' }),
-  updateItem: ({ id, body, model }) => {
-    if (!model.itemExists(id ?? '')) return { status: 404, why: 'no such item' };
-    if (body.expectedVersion !== model.versionOf(id ?? '')) return { status: 409, why: `expectedVersion ${body.expectedVersion} is not the current ${model.versionOf(id ?? '')}` };
-    return { status: 200, why: 'a valid change at the current version' };
-  },
-  deleteItem: ({ id, model }) => (model.itemExists(id ?? '') ? { status: 204, why: 'an existing item' } : { status: 404, why: 'no such item' }),
-  placeOrder: ({ body, event, caller, model }) => {
-    if (!caller.usableEmail) return { status: 403, why: 'the token has no usable email claim' };
-    const key = event.headers['idempotency-key'];
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) return { status: 422, why: 'a malformed Idempotency-Key' };
-    if (body.customerEmail !== undefined && body.customerEmail.toLowerCase() !== (caller.email ?? '').toLowerCase()) {
-      return { status: 422, why: 'customerEmail is not the token’s email' };
-    }
-    if (key !== undefined) {
-      const earlier = model.keyOf(caller.subject ?? '', key);
-      if (earlier && earlier.hash !== requestHash(body.itemId, body.quantity)) return { status: 409, why: 'the Idempotency-Key was used with another body' };
-      if (earlier) return { status: 202, why: 'a replay of an earlier order' };
-    }
-    return { status: 202, why: 'a valid order' };
-  },
-  getOrder: ({ id, caller, model }) => {
-    if (!caller.usableEmail) return { status: 403, why: 'the token has no usable email claim' };
-    return model.ownerOf(id ?? '') === caller.subject ? { status: 200, why: 'the caller’s own order' } : { status: 404, why: 'not the caller’s order' };
-  },
-};
-
-/**
- * @param {{ request: import('./http-client.mjs').RawRequest, ctx: any, operations: import('./openapi.mjs').Operation[],
- *   openapi: ReturnType<typeof import('./openapi.mjs').createOpenApi>, model: import('./model.mjs').Model }} input
+ * @param {{ request: import('./http-client.mjs').RawRequest, ctx: import('./materialize.mjs').Ctx, operations: Operation[],
+ *   openapi: ReturnType<typeof import('./openapi.mjs').createOpenApi>, model: any, hooks: OracleHooks,
+ *   cursors?: (model: any) => string[] }} input  cursors: the real ones the API made (the scenario's materialize.cursors)
  * @returns {Expectation}
  */
-export const expectationFor = ({ request, ctx, operations, openapi, model }) => {
+export const expectationFor = ({ request, ctx, operations, openapi, model, hooks, cursors = () => [] }) => {
   // Refused by Node's HTTP parser before the gateway reads the request; the gateway's clientError handler answers.
   if (ctx.rawBytesPath) return { statuses: [400], parserRefusal: true, why: 'bytes above 0x7f in the request line: refused by the HTTP parser' };
   if (!HTTP_METHODS.has(request.method)) return { statuses: [400], parserRefusal: true, why: `${request.method} is no HTTP method Node's parser knows` };
   if (headerBytes(request) > MAX_HEADER_BYTES) return { statuses: [431], parserRefusal: true, why: 'more than 16 KiB of headers: refused by the HTTP parser' };
 
   const [pathname = '', rawQuery] = splitOnce(request.path, '?');
-  const headerOf = (name) => {
+  const headerOf = (/** @type {string} */ name) => {
     const at = request.headers.findIndex((value, index) => index % 2 === 0 && value.toLowerCase() === name);
     return at < 0 ? undefined : request.headers[at + 1];
   };
@@ -174,8 +152,8 @@ export const expectationFor = ({ request, ctx, operations, openapi, model }) => 
     } catch {
       return { statuses: [400], why: 'a body that is not JSON', ...routed };
     }
-    const rule = BODY_RULES[operation.operationId] ?? (() => true);
-    const normalized = trimmed(body);
+    const rule = hooks.bodyRules?.[operation.operationId] ?? (() => true);
+    const normalized = hooks.normalize ? hooks.normalize(body) : body;
     if (!openapi.bodyFits(operation, normalized) || !rule(normalized)) return { statuses: [422], why: 'a body that does not fit the schema', body, ...routed };
     body = normalized;
   }
@@ -184,23 +162,27 @@ export const expectationFor = ({ request, ctx, operations, openapi, model }) => 
   if (pathParameter && !new RegExp(pathParameter.schema?.pattern ?? '.*').test(id ?? '')) return { statuses: [404], why: 'an id that cannot name anything', body, ...routed };
   const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
   if (queryParameters.length > 0) {
-    const problem = queryProblem(event.queryStringParameters ?? {}, model);
+    const problem = queryProblem(operation, event.queryStringParameters ?? {}, cursors(model));
     if (problem) return { statuses: [400], why: problem, body, ...routed };
   }
 
-  const decide = DOMAIN[operation.operationId];
+  const decide = hooks.decide[operation.operationId];
   if (!decide) return { statuses: [], why: `the fuzzer has no model of ${operation.operationId}: any non-5xx answer`, body, pathId: id, ...routed };
   const { status, why } = decide({ id, body, event, caller: ctx.caller, model });
   return { statuses: [status], why, body, pathId: id, ...routed };
 };
 
-/** What is wrong with GET /items' query (limit 1–100, z.coerce.number(); cursor a real one), or undefined. */
-const queryProblem = (query, model) => {
+/**
+ * What is wrong with a listing's query (limit within its bounds, z.coerce.number(); cursor a real one), or undefined.
+ * @param {Operation} operation @param {Record<string, string | undefined>} query @param {string[]} cursors
+ */
+const queryProblem = (operation, query, cursors) => {
   if (query.limit !== undefined) {
     const limit = Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return `limit ${JSON.stringify(query.limit)} is not a whole number from 1 to 100`;
+    const { min, max } = limitBounds(operation);
+    if (!Number.isInteger(limit) || limit < min || limit > max) return `limit ${JSON.stringify(query.limit)} is not a whole number from ${min} to ${max}`;
   }
-  if (query.cursor !== undefined && !model.cursors.includes(query.cursor)) return 'a cursor the API did not make';
+  if (query.cursor !== undefined && !cursors.includes(query.cursor)) return 'a cursor the API did not make';
   return undefined;
 };
 

@@ -2,14 +2,53 @@
 // (token, path id, query, body, content type, headers, Idempotency-Key,
 // framing), either the valid choice or a mutation of it. Plans are plain JSON
 // so fast-check can print, shrink and replay them; values that only the
-// running system knows (an existing item's id and version, the caller's own
+// running system knows (an existing entity's id and version, the caller's own
 // email, a real cursor) are placeholders `{"$fuzz": …}` filled in when the
 // plan is sent (materialize.mjs). Each oneof lists the valid choice first:
 // fast-check shrinks toward it, so a counterexample keeps only the mutations
-// that matter.
+// that matter. What only the domain knows (which callers a route is for, the
+// kinds of existing ids, bodies beyond their schema) comes from the
+// scenario's `plans` (PlanHooks).
 import fc from 'fast-check';
 import { anyText, arbitraryFor, integerBounds } from './schema-arbitrary.mjs';
 import { BAD_KINDS } from './tokens.mjs';
+
+/**
+ * @typedef {import('./openapi.mjs').Operation} Operation
+ *
+ * @typedef {object} PlanHooks  what the scenario knows of its routes beyond their schemas
+ * @property {(operation: Operation) => { good: string[], wrongButValid: string[] }} auth
+ *   the callers (token kind names) a plan of the route mostly uses, and valid ones it uses now and then
+ * @property {(operation: Operation) => Array<[number, string]>} idKinds
+ *   weighted kinds of existing ids for a route with a path id (materialized by the scenario's `materialize.id`)
+ * @property {Record<string, Record<string, import('fast-check').Arbitrary<unknown>>>} [bodyOverrides]
+ *   by operationId, then by property path: where the handler asks more than the schema says, or a value only the system knows
+ * @property {Record<string, (body: Record<string, unknown>) => boolean>} [bodyFilters]  by operationId: rules a valid body keeps
+ * @property {string[]} [hostileStrings]  wrong string values worth sending beside the generic ones (e.g. a key prefix)
+ * @property {string[]} [extraKeys]  property names a client should not be able to set, beside the generic ones (id, version…)
+ * @property {string[]} [oddSegments]  path segments worth sending as an id beside the generic ones
+ *
+ * @typedef {{ op: 'missing', field: string } | { op: 'set', field: string, value: unknown } | { op: 'raw', field: string, token: string }
+ *   | { op: 'bytes', field: string, hex: string } | { op: 'nest', field: string | null, kind: 'array' | 'object', depth: number, balanced: boolean }
+ *   | { op: 'body', text: string } | { op: 'wrap', how: 'array' | 'string' | 'object' } | { op: 'syntax', how: string, at: number }
+ *   | { op: 'pad', to: number } | { op: 'none' } | { op: 'empty' } | { op: 'huge', bytes: number }} Mutation
+ * @typedef {{ value: unknown, mutations: Mutation[] }} BodyChoice
+ * @typedef {{ kind: string, index?: number, id?: string, segment?: string, shape?: string }} IdChoice
+ * @typedef {{ kind: 'none' } | { kind: 'valid', limit?: number, cursor: boolean } | { kind: 'pieces', pieces: string[] } | { kind: 'random', text: string }} QueryChoice
+ * @typedef {{ kind: string, key?: string, index?: number, value?: string }} KeyChoice
+ *
+ * @typedef {object} Plan
+ * @property {string} route  the operationId
+ * @property {string | { preflight: string } | undefined} method  undefined: the route's own
+ * @property {{ kind: string, duplicate?: string }} auth
+ * @property {IdChoice | undefined} id
+ * @property {QueryChoice} query
+ * @property {BodyChoice | undefined} body
+ * @property {string} contentType  a key of CONTENT_TYPES, 'none' or 'duplicate'
+ * @property {number[]} headers  indexes into EXTRA_HEADERS
+ * @property {KeyChoice | undefined} idempotencyKey
+ * @property {boolean} chunked
+ */
 
 /** A placeholder for a value the running system knows. */
 export const FUZZ = '$fuzz';
@@ -20,44 +59,18 @@ export const placeholder = (name, extra = {}) => ({ [FUZZ]: name, ...extra });
 export const HANDLER_MAX_BODY = 16 * 1024;
 export const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 
-const weighted = (weight, arbitrary) => ({ weight, arbitrary });
-
-/** A name the handler accepts: 1–200 code units once trimmed. */
-const nameArbitrary = () =>
-  fc
-    .oneof(
-      weighted(6, anyText({ minLength: 1, maxLength: 40 })),
-      weighted(
-        1,
-        fc.constantFrom(' padded name ', 'x'.repeat(200), `${'y'.repeat(200)}   `, 'é'.repeat(200), '😀'.repeat(100), '\u200bzero width', 'ﬀ', 'a\u0000b', '\ud800', 'Ω≈ç√'),
-      ),
-    )
-    .filter((name) => typeof name === 'string' && name.trim().length >= 1 && name.trim().length <= 200);
+/**
+ * A oneof branch with its weight.
+ * @template T @param {number} weight @param {import('fast-check').Arbitrary<T>} arbitrary
+ */
+export const weighted = (weight, arbitrary) => ({ weight, arbitrary });
 
 /**
- * Knowledge of each route beyond its schema, for generating valid bodies: by operationId.
- * @type {Record<string, Record<string, import('fast-check').Arbitrary<unknown>>>}
+ * Values of the wrong type, or the right type out of range, for a property of `schema`.
+ * @param {Record<string, any>} schema @param {string[]} hostile
+ * @returns {import('fast-check').Arbitrary<unknown>}
  */
-const BODY_OVERRIDES = {
-  createItem: { name: nameArbitrary(), description: anyText({ maxLength: 60 }) },
-  updateItem: {
-    expectedVersion: fc.constant(placeholder('version')),
-    name: nameArbitrary(),
-    description: anyText({ maxLength: 60 }),
-  },
-  placeOrder: {
-    itemId: fc.oneof(weighted(5, fc.nat(20).map((index) => placeholder('orderItem', { index }))), weighted(1, fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/))),
-    customerEmail: fc.constantFrom(placeholder('email'), placeholder('emailUpper')),
-  },
-};
-
-/** Extra rules a valid body of a route keeps (the handler's refinements). */
-const BODY_FILTERS = {
-  updateItem: (body) => ['name', 'description', 'priceCents', 'stock'].some((key) => key in body),
-};
-
-/** Values of the wrong type, or the right type out of range, for a property of `schema`. */
-const wrongValues = (schema) => {
+const wrongValues = (schema, hostile) => {
   const generic = fc.oneof(
     fc.constantFrom(null, true, false, [], {}, '', '12', 0, -1, 1.5, [1], { value: 1 }),
     fc.jsonValue({ maxDepth: 2 }),
@@ -87,12 +100,12 @@ const wrongValues = (schema) => {
         '\u0000',
         'a\u0000b',
         '\u202eRTL',
-        "'; DROP TABLE items; --",
+        "'; DROP TABLE t; --",
         '<script>alert(1)</script>',
         '../../etc/passwd',
         '%s%s%n',
         '{{7*7}}',
-        'ITEM#x',
+        ...hostile,
         0,
         12,
         -1,
@@ -149,17 +162,18 @@ const STRING_BYTES = ['ff', 'fe', 'c328', 'c0af', 'e282', 'eda080', 'edbfbf', 'f
 
 /**
  * Mutations of a body of `schema`, as data applied when the plan is sent.
- * @param {Record<string, any>} schema
+ * @param {Record<string, any>} schema @param {PlanHooks} hooks
+ * @returns {import('fast-check').Arbitrary<Mutation>}
  */
-const bodyMutation = (schema) => {
+const bodyMutation = (schema, hooks) => {
   const properties = Object.keys(schema.properties ?? {});
   const field = properties.length > 0 ? fc.constantFrom(...properties) : fc.constant('field');
-  const byField = properties.length > 0 ? fc.constantFrom(...properties).chain((name) => fc.record({ op: fc.constant('set'), field: fc.constant(name), value: wrongValues(schema.properties[name]) })) : fc.constant({ op: 'set', field: 'field', value: 1 });
+  const byField = properties.length > 0 ? fc.constantFrom(...properties).chain((name) => fc.record({ op: fc.constant('set'), field: fc.constant(name), value: wrongValues(schema.properties[name], hooks.hostileStrings ?? []) })) : fc.constant({ op: 'set', field: 'field', value: 1 });
   const extraKey = fc.oneof(
-    fc.constantFrom('id', 'version', 'createdAt', 'updatedAt', 'customerId', 'status', 'reason', 'isAdmin', 'scope', 'pk', 'Name', '', ' name', 'name '),
+    fc.constantFrom('id', 'version', 'createdAt', 'updatedAt', ...(hooks.extraKeys ?? []), 'isAdmin', 'scope', 'pk', 'Name', '', ' name', 'name '),
     fc.string({ maxLength: 10 }),
   );
-  return fc.oneof(
+  return /** @type {import('fast-check').Arbitrary<Mutation>} */ (fc.oneof(
     weighted(3, fc.record({ op: fc.constant('missing'), field })),
     weighted(2, fc.record({ op: fc.constant('set'), field, value: fc.constant(null) })),
     weighted(6, byField),
@@ -204,38 +218,45 @@ const bodyMutation = (schema) => {
     // No body at all (API Gateway's `body: null`), or an empty one.
     weighted(2, fc.record({ op: fc.constant('none') })),
     weighted(2, fc.record({ op: fc.constant('empty') })),
-  );
+  ));
 };
 
 /**
  * The body axis of a route with a request body: valid (generated from the schema), or mutated.
- * @param {import('./openapi.mjs').Operation} operation
+ * @param {Operation} operation @param {PlanHooks} hooks
+ * @returns {import('fast-check').Arbitrary<BodyChoice>}
  */
-const bodyAxis = (operation) => {
+const bodyAxis = (operation, hooks) => {
   const schema = operation.bodySchema ?? {};
-  const overrides = BODY_OVERRIDES[operation.operationId] ?? {};
-  const filter = BODY_FILTERS[operation.operationId] ?? (() => true);
-  const valid = arbitraryFor(schema, overrides).filter((body) => body !== null && typeof body === 'object' && filter(body));
+  const overrides = hooks.bodyOverrides?.[operation.operationId] ?? {};
+  const filter = hooks.bodyFilters?.[operation.operationId] ?? (() => true);
+  const valid = arbitraryFor(schema, overrides).filter((body) => body !== null && typeof body === 'object' && filter(/** @type {Record<string, unknown>} */ (body)));
+  /** @type {Mutation[]} */
+  const huge = [{ op: 'huge', bytes: GATEWAY_MAX_BODY + 1 }];
   return fc.record({
     value: valid,
     mutations: fc.oneof(
-      weighted(500, fc.constant([])),
-      weighted(600, fc.array(bodyMutation(schema), { minLength: 1, maxLength: 1 })),
-      weighted(100, fc.array(bodyMutation(schema), { minLength: 2, maxLength: 3 })),
+      weighted(500, fc.constant(/** @type {Mutation[]} */ ([]))),
+      weighted(600, fc.array(bodyMutation(schema, hooks), { minLength: 1, maxLength: 1 })),
+      weighted(100, fc.array(bodyMutation(schema, hooks), { minLength: 2, maxLength: 3 })),
       // Over the gateway's 10 MB, rarely (about 1 in 200 plans of a route with a body): each one is 10 MB on the wire.
-      weighted(6, fc.constant([{ op: 'huge', bytes: GATEWAY_MAX_BODY + 1 }])),
+      weighted(6, fc.constant(huge)),
     ),
   });
 };
 
-/** A body sent where the route takes none: ignored by the handler. */
+/**
+ * A body sent where the route takes none: ignored by the handler.
+ * @returns {import('fast-check').Arbitrary<BodyChoice | undefined>}
+ */
 const strayBodyAxis = () =>
   fc.oneof(
     weighted(12, fc.constant(undefined)),
-    weighted(1, fc.record({ value: fc.jsonValue({ maxDepth: 2 }), mutations: fc.constant([]) })),
-    weighted(1, fc.record({ value: fc.constant({}), mutations: fc.constant([{ op: 'body', text: 'not json at all' }]) })),
+    weighted(1, fc.record({ value: fc.jsonValue({ maxDepth: 2 }), mutations: fc.constant(/** @type {Mutation[]} */ ([])) })),
+    weighted(1, fc.record({ value: fc.constant({}), mutations: fc.constant(/** @type {Mutation[]} */ ([{ op: 'body', text: 'not json at all' }])) })),
   );
 
+/** @type {Record<string, string>} */
 export const CONTENT_TYPES = {
   json: 'application/json',
   jsonCharset: 'application/json; charset=utf-8',
@@ -251,6 +272,7 @@ export const CONTENT_TYPES = {
   garbage: ';;; =',
 };
 
+/** @param {boolean} hasBody @returns {import('fast-check').Arbitrary<string>} */
 const contentTypeAxis = (hasBody) =>
   fc.oneof(
     weighted(12, fc.constant(hasBody ? 'json' : 'none')),
@@ -283,15 +305,16 @@ export const EXTRA_HEADERS = [
 const HUGE_HEADER = EXTRA_HEADERS.length;
 EXTRA_HEADERS.push(['x-huge', 'h'.repeat(17_000)]);
 
+/** @returns {import('fast-check').Arbitrary<number[]>} */
 const headersAxis = () =>
   fc.oneof(
-    weighted(40, fc.constant([])),
+    weighted(40, fc.constant(/** @type {number[]} */ ([]))),
     weighted(10, fc.subarray(EXTRA_HEADERS.map((_, index) => index).filter((index) => index !== HUGE_HEADER), { minLength: 1, maxLength: 4 })),
-    weighted(1, fc.constant([HUGE_HEADER])),
+    weighted(1, fc.constant(/** @type {number[]} */ ([HUGE_HEADER]))),
   );
 
 /** Path ids: an existing one, a well-formed absent one, or odd ones. */
-const ODD_SEGMENTS = [
+const oddSegments = (/** @type {string[]} */ extra) => [
   '..',
   '.',
   '%2e%2e',
@@ -339,12 +362,13 @@ const ODD_SEGMENTS = [
   'hasOwnProperty',
   '0',
   '-1',
-  'ITEM%23x',
+  ...extra,
   'x'.repeat(65),
   'x'.repeat(3000),
   '%41'.repeat(64),
 ];
 
+/** @param {string} text */
 const encodeSafely = (text) => {
   try {
     return encodeURIComponent(text);
@@ -353,45 +377,36 @@ const encodeSafely = (text) => {
   }
 };
 
-const oddSegment = () =>
+/** @param {string[]} extra */
+const oddSegment = (extra) =>
   fc.oneof(
-    weighted(4, fc.constantFrom(...ODD_SEGMENTS)),
+    weighted(4, fc.constantFrom(...oddSegments(extra))),
     weighted(1, fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).map(encodeSafely)),
     weighted(1, fc.stringMatching(/^[A-Za-z0-9_-]{65,80}$/)),
   );
 
 export const UNROUTABLE_SHAPES = ['trailingSlash', 'doubleSlash', 'extraSegment', 'empty', 'leadingDoubleSlash', 'upperCase', 'dotSegment', 'parentSegment'];
 
-const idAxis = (operation) => {
-  const orders = operation.path.startsWith('/orders');
+/**
+ * @param {Operation} operation @param {PlanHooks} hooks
+ * @returns {import('fast-check').Arbitrary<IdChoice>}
+ */
+const idAxis = (operation, hooks) => {
   const pattern = new RegExp(operation.parameters.find((parameter) => parameter.in === 'path')?.schema?.pattern ?? '^[A-Za-z0-9_-]{1,64}$');
   const index = fc.nat(40);
+  /** @type {Array<{ weight: number, arbitrary: import('fast-check').Arbitrary<IdChoice> }>} */
   const common = [
     weighted(20, fc.record({ kind: fc.constant('absent'), id: fc.stringMatching(pattern) })),
-    weighted(40, fc.record({ kind: fc.constant('odd'), segment: oddSegment() })),
+    weighted(40, fc.record({ kind: fc.constant('odd'), segment: oddSegment(hooks.oddSegments ?? []) })),
     weighted(20, fc.record({ kind: fc.constant('unroutable'), shape: fc.constantFrom(...UNROUTABLE_SHAPES), index })),
     // Raw bytes above 0x7f in the request line (not percent-encoded).
     weighted(3, fc.record({ kind: fc.constant('rawBytes'), segment: fc.constantFrom('caf\u00e9', '\u00ff\u00fe', '\u0080') })),
   ];
-  if (orders) {
-    return fc.oneof(
-      weighted(100, fc.record({ kind: fc.constant('mine'), index })),
-      weighted(30, fc.record({ kind: fc.constant('others'), index })),
-      weighted(10, fc.record({ kind: fc.constant('item'), index })),
-      weighted(10, fc.record({ kind: fc.constant('encodedMine'), index })),
-      ...common,
-    );
-  }
-  return fc.oneof(
-    weighted(100, fc.record({ kind: fc.constant('pool'), index })),
-    ...(operation.method === 'GET' ? [weighted(20, fc.record({ kind: fc.constant('orderItem'), index }))] : []),
-    weighted(20, fc.record({ kind: fc.constant('deleted'), index })),
-    weighted(10, fc.record({ kind: fc.constant('encodedPool'), index })),
-    ...common,
-  );
+  // The ids of existing things, as the scenario knows them (its own, someone else's, deleted…).
+  return fc.oneof(...hooks.idKinds(operation).map(([weight, kind]) => weighted(weight, fc.record({ kind: fc.constant(kind), index }))), ...common);
 };
 
-/** Query strings of GET /items-like routes (`limit`, `cursor`), or noise for routes without a query. */
+/** Query strings of paginated listings (`limit`, `cursor`), or noise for routes without a query. */
 const QUERY_PIECES = [
   'limit=',
   'limit=0',
@@ -434,30 +449,48 @@ const QUERY_PIECES = [
   'a+b=c+d',
 ];
 
+/**
+ * The bounds of a listing's `limit` parameter, from its schema.
+ * @param {Operation} operation
+ */
+export const limitBounds = (operation) => {
+  const schema = operation.parameters.find((parameter) => parameter.in === 'query' && parameter.name === 'limit')?.schema ?? {};
+  return { min: schema.minimum ?? 1, max: schema.maximum ?? 100 };
+};
+
+/**
+ * @param {Operation} operation
+ * @returns {import('fast-check').Arbitrary<QueryChoice>}
+ */
 const queryAxis = (operation) => {
   const takesQuery = operation.parameters.some((parameter) => parameter.in === 'query');
+  /** @type {QueryChoice} */
+  const none = { kind: 'none' };
   if (!takesQuery) {
-    return fc.oneof(weighted(10, fc.constant({ kind: 'none' })), weighted(1, fc.record({ kind: fc.constant('pieces'), pieces: fc.array(fc.constantFrom(...QUERY_PIECES), { minLength: 1, maxLength: 3 }) })));
+    return fc.oneof(weighted(10, fc.constant(none)), weighted(1, fc.record({ kind: fc.constant(/** @type {const} */ ('pieces')), pieces: fc.array(fc.constantFrom(...QUERY_PIECES), { minLength: 1, maxLength: 3 }) })));
   }
   return fc.oneof(
     weighted(
       8,
       fc.record({
-        kind: fc.constant('valid'),
-        limit: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+        kind: fc.constant(/** @type {const} */ ('valid')),
+        limit: fc.option(fc.integer(limitBounds(operation)), { nil: undefined }),
         cursor: fc.boolean(),
       }),
     ),
-    weighted(2, fc.constant({ kind: 'none' })),
-    weighted(6, fc.record({ kind: fc.constant('pieces'), pieces: fc.array(fc.constantFrom(...QUERY_PIECES), { minLength: 1, maxLength: 4 }) })),
-    weighted(1, fc.record({ kind: fc.constant('random'), text: fc.string({ unit: 'binary', maxLength: 30 }).map(encodeSafely) })),
+    weighted(2, fc.constant(none)),
+    weighted(6, fc.record({ kind: fc.constant(/** @type {const} */ ('pieces')), pieces: fc.array(fc.constantFrom(...QUERY_PIECES), { minLength: 1, maxLength: 4 }) })),
+    weighted(1, fc.record({ kind: fc.constant(/** @type {const} */ ('random')), text: fc.string({ unit: 'binary', maxLength: 30 }).map(encodeSafely) })),
   );
 };
 
-/** The token: a good one for the route (or any good one), or a bad one. */
-const authAxis = (operation) => {
-  const good = operation.scopes === undefined ? ['ada', 'staff'] : operation.scopes.length > 0 ? ['staff'] : ['ada', 'bob', 'adaUpper', 'staff'];
-  const wrongButValid = operation.scopes === undefined ? [] : operation.scopes.length > 0 ? ['ada', 'otherScope', 'noEmail'] : ['noEmail', 'badEmail', 'otherScope'];
+/**
+ * The token: a good one for the route (or any good one), or a bad one.
+ * @param {Operation} operation @param {PlanHooks} hooks @param {string} privileged
+ * @returns {import('fast-check').Arbitrary<{ kind: string, duplicate?: string }>}
+ */
+const authAxis = (operation, hooks, privileged) => {
+  const { good, wrongButValid } = hooks.auth(operation);
   return fc.record({
     kind: fc.oneof(
       weighted(operation.scopes === undefined ? 4 : 14, fc.constantFrom(...good)),
@@ -466,10 +499,11 @@ const authAxis = (operation) => {
       weighted(3, fc.constantFrom(...BAD_KINDS)),
     ),
     // A second Authorization header: Node keeps the first for the authorizer; the function sees both.
-    duplicate: fc.oneof(weighted(15, fc.constant(undefined)), weighted(1, fc.constantFrom('staff', 'malformed', 'expired'))),
+    duplicate: fc.oneof(weighted(15, fc.constant(undefined)), weighted(1, fc.constantFrom(privileged, 'malformed', 'expired'))),
   });
 };
 
+/** @returns {import('fast-check').Arbitrary<KeyChoice>} */
 const idempotencyAxis = () =>
   fc.oneof(
     weighted(4, fc.constant({ kind: 'none' })),
@@ -486,7 +520,10 @@ const idempotencyAxis = () =>
     weighted(1, fc.record({ kind: fc.constant('duplicate'), key: fc.stringMatching(/^[A-Za-z0-9]{1,20}$/) })),
   );
 
-/** Usually the route's method; sometimes one the path does not have, or a CORS preflight. */
+/**
+ * Usually the route's method; sometimes one the path does not have, or a CORS preflight.
+ * @param {Operation} operation @returns {import('fast-check').Arbitrary<Plan['method']>}
+ */
 const methodAxis = (operation) =>
   fc.oneof(
     weighted(40, fc.constant(undefined)),
@@ -496,19 +533,20 @@ const methodAxis = (operation) =>
 
 /**
  * Every plan for one operation.
- * @param {import('./openapi.mjs').Operation} operation
+ * @param {Operation} operation @param {{ plans: PlanHooks, tokens: { privileged: string } }} scenario
+ * @returns {import('fast-check').Arbitrary<Plan>}
  */
-export const planFor = (operation) => {
+export const planFor = (operation, { plans: hooks, tokens }) => {
   const hasBody = operation.bodySchema !== undefined;
   const hasId = operation.path.includes('{');
   const takesKey = operation.parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key');
   return fc.record({
     route: fc.constant(operation.operationId),
     method: methodAxis(operation),
-    auth: authAxis(operation),
-    id: hasId ? idAxis(operation) : fc.constant(undefined),
+    auth: authAxis(operation, hooks, tokens.privileged),
+    id: hasId ? idAxis(operation, hooks) : fc.constant(undefined),
     query: queryAxis(operation),
-    body: hasBody ? bodyAxis(operation) : strayBodyAxis(),
+    body: hasBody ? bodyAxis(operation, hooks) : strayBodyAxis(),
     contentType: contentTypeAxis(hasBody),
     headers: headersAxis(),
     idempotencyKey: takesKey ? idempotencyAxis() : fc.constant(undefined),
@@ -518,7 +556,8 @@ export const planFor = (operation) => {
 
 /**
  * Plans over every operation of the document, evenly.
- * @param {import('./openapi.mjs').Operation[]} operations
+ * @param {Operation[]} operations @param {{ plans: PlanHooks, tokens: { privileged: string } }} scenario
+ * @returns {import('fast-check').Arbitrary<Plan>}
  */
-export const planArbitrary = (operations) => fc.oneof(...operations.map((operation) => planFor(operation)));
+export const planArbitrary = (operations, scenario) => fc.oneof(...operations.map((operation) => planFor(operation, scenario)));
 

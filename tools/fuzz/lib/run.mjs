@@ -1,31 +1,71 @@
-// One fuzzing run: a local stack (its own, or one already running), a model
-// of it seeded with a few items and orders, then `runs` generated requests,
-// one at a time, each checked against every property (checks.mjs) and, when
-// it was a refused write, against the tables (model.mjs). fast-check drives
-// it: the first failure is shrunk to a smallest counterexample and printed
-// with the seed and path that replay it.
+// One fuzzing run: a local stack (its own, or one already running), the
+// scenario's model of it seeded by the scenario, then `runs` generated
+// requests, one at a time, each checked against every property (checks.mjs,
+// and the scenario's own) and, when it was a refused write, against the
+// tables (tables.mjs). fast-check drives it: the first failure is shrunk to a
+// smallest counterexample and printed with the seed and path that replay it.
+// The engine knows HTTP, the API's conventions (the error shape, bearer
+// tokens, the OpenAPI document) and the local stack; everything about the
+// domain comes in as the scenario (FuzzScenario).
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { checkResponse, PROPERTIES } from './checks.mjs';
 import { createHttpClient } from './http-client.mjs';
 import { materialize } from './materialize.mjs';
-import { createModel, createSnapshotter, describeChange, requestHash } from './model.mjs';
 import { createOpenApi } from './openapi.mjs';
 import { expectationFor } from './oracle.mjs';
 import { GATEWAY_MAX_BODY, planArbitrary } from './plans.mjs';
-import { createTokenSource, tokenKind } from './tokens.mjs';
+import { describeChange } from './tables.mjs';
+import { createTokenSource, kindLookup } from './tokens.mjs';
 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('@platform/local-stack/process')} */
 const { startLocalStack } = require('@platform/local-stack/process');
 
-/** Pool items PATCH and DELETE aim at: refilled to POOL_SIZE when fewer than POOL_MIN are left. */
-const POOL_SIZE = 6;
-const POOL_MIN = 3;
-const ORDER_ITEMS = 3;
-
 /**
+ * @typedef {import('./plans.mjs').Plan} Plan
+ * @typedef {import('./materialize.mjs').Ctx} Ctx
+ * @typedef {import('./oracle.mjs').Expectation} Expectation
+ * @typedef {import('./http-client.mjs').RawRequest} RawRequest
+ * @typedef {import('./http-client.mjs').RawResponse} RawResponse
+ * @typedef {import('./tables.mjs').Snapshot} Snapshot
+ * @typedef {import('./tables.mjs').Snapshotter} Snapshotter
+ * @typedef {import('@platform/local-stack/process').RunningStack} RunningStack
+ * @typedef {{ property: string, message: string }} Violation
+ *
+ * @typedef {object} Setup  what the scenario's seed and replenish hooks use to make what the fuzzer needs
+ * @property {any} model
+ * @property {string} nonce  unique to the run, for keys and names
+ * @property {(kind: string) => import('./tokens.mjs').TokenKind} kindOf
+ * @property {(method: string, path: string, options?: { caller?: string, body?: unknown, headers?: string[] }) => Promise<{ status: number | undefined, json: any, response: RawResponse }>} call
+ *   one request as the caller (a token kind), counted as setup; headers go after the token and content type
+ * @property {(method: string, path: string, options?: { caller?: string, body?: unknown, headers?: string[] }) => Promise<any>} must
+ *   the same, for a request that must succeed: its parsed body, or an error
+ *
+ * @typedef {object} Outcome  one generated request and its answer
+ * @property {Plan} plan
+ * @property {RawRequest} request
+ * @property {Ctx} ctx
+ * @property {Expectation} expectation
+ * @property {RawResponse} response
+ * @property {any} json  the answer's body, when it is JSON
+ * @property {any} model
+ *
+ * @typedef {object} FuzzScenario  the domain: its callers, its model, and what it knows of each route
+ * @property {import('./tokens.mjs').Callers} tokens
+ * @property {() => any} createModel  what the fuzzer knows of the running system; it learns only from its own successful requests
+ * @property {(setup: Setup) => Promise<string>} seed  makes what the first requests need; says what it made, for the log
+ * @property {(setup: Setup) => Promise<boolean>} [replenish]  before each request: makes more when some ran out; true when it wrote
+ * @property {(outcome: Outcome) => void} learn  what the model learns from an answer (every 2xx is a fact about the system)
+ * @property {(outcome: Outcome) => Array<{ property: string, problem?: string }>} [check]  the scenario's own properties, checked on each answer
+ * @property {Record<string, string>} [properties]  their descriptions, in the order they are reported
+ * @property {(dynamodbEndpoint: string) => Snapshotter} [createSnapshotter]  the tables a refused write must leave unchanged
+ * @property {import('./plans.mjs').PlanHooks} plans
+ * @property {import('./materialize.mjs').MaterializeHooks} materialize
+ * @property {import('./oracle.mjs').OracleHooks} oracle
+ *
  * @typedef {object} FuzzOptions
+ * @property {FuzzScenario} scenario
  * @property {number} [runs]  generated requests (fast-check numRuns)
  * @property {number} [seed]
  * @property {string} [path]  fast-check's replay path of a counterexample (with its seed)
@@ -34,14 +74,19 @@ const ORDER_ITEMS = 3;
  * @property {boolean} [keepGoing]  report every failing request instead of stopping at (and shrinking) the first
  * @property {number} [progressEvery]
  * @property {(line: string) => void} [log]
+ * @property {(seed: number, path: string) => string} [replayCommand]  the command that replays one counterexample
+ *
+ * @typedef {{ property: string, path: string, replay: string, requestId: string | undefined, text: string }} FailureReport
  */
 
-/**
- * @param {FuzzOptions} [options]
- */
-export const runFuzz = async ({ runs = 1000, seed, path: replayPath, apiUrl, dynamodbEndpoint, keepGoing = false, progressEvery = 250, log = console.log } = {}) => {
+/** @param {number} seed @param {string} path */
+const defaultReplay = (seed, path) => `npm run fuzz -- --seed ${seed} --path "${path}" --runs 1`;
+
+/** @param {FuzzOptions} options */
+export const runFuzz = async ({ scenario, runs = 1000, seed, path: replayPath, apiUrl, dynamodbEndpoint, keepGoing = false, progressEvery = 250, log = console.log, replayCommand = defaultReplay }) => {
   const started = performance.now();
   const chosenSeed = seed ?? Math.floor(Math.random() * 0x7fffffff);
+  /** @type {RunningStack | undefined} */
   let stack;
   if (!apiUrl) {
     log('Starting a local stack of its own (free ports)…');
@@ -51,26 +96,33 @@ export const runFuzz = async ({ runs = 1000, seed, path: replayPath, apiUrl, dyn
   }
   const baseUrl = stack?.apiUrl ?? /** @type {string} */ (apiUrl);
   const client = createHttpClient(baseUrl);
-  const snapshots = createSnapshotter(stack?.dynamodbEndpoint ?? dynamodbEndpoint ?? `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 8000}`);
+  const snapshots = scenario.createSnapshotter?.(stack?.dynamodbEndpoint ?? dynamodbEndpoint ?? `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 8000}`);
   try {
-    return await fuzz({ runs, seed: chosenSeed, path: replayPath, keepGoing, progressEvery, log, client, snapshots, stack, started });
+    return await fuzz({ scenario, runs, seed: chosenSeed, path: replayPath, keepGoing, progressEvery, log, client, snapshots, stack, started, replayCommand });
   } finally {
     client.close();
-    snapshots.close();
+    snapshots?.close();
     await stack?.stop();
   }
 };
 
-const fuzz = async ({ runs, seed, path, keepGoing, progressEvery, log, client, snapshots, stack, started }) => {
+/**
+ * @param {Required<Pick<FuzzOptions, 'scenario' | 'runs' | 'keepGoing' | 'progressEvery' | 'log' | 'replayCommand'>> & {
+ *   seed: number, path: string | undefined, client: ReturnType<typeof createHttpClient>, snapshots: Snapshotter | undefined,
+ *   stack: RunningStack | undefined, started: number }} options
+ */
+const fuzz = async ({ scenario, runs, seed, path, keepGoing, progressEvery, log, client, snapshots, stack, started, replayCommand }) => {
   const docResponse = await client.send({ method: 'GET', path: '/openapi.json', headers: [] });
   if (docResponse.status !== 200) throw new Error(`GET /openapi.json answered ${docResponse.status ?? docResponse.error}`);
   const openapi = createOpenApi(JSON.parse(docResponse.body.toString('utf8')));
   const operations = openapi.operations();
   const byId = new Map(operations.map((operation) => [operation.operationId, operation]));
-  const model = createModel();
-  const tokens = await createTokenSource();
+  const model = scenario.createModel();
+  const tokens = await createTokenSource(scenario.tokens);
+  const kindOf = kindLookup(scenario.tokens.callers);
   const nonce = `fz${seed.toString(36)}${Date.now().toString(36).slice(-4)}`;
-  const env = { operations: byId, model, tokens, nonce };
+  const env = { operations: byId, model, tokens, kindOf, nonce, hooks: scenario.materialize };
+  const properties = { ...PROPERTIES, ...scenario.properties };
 
   const stats = {
     requests: 0,
@@ -88,77 +140,51 @@ const fuzz = async ({ runs, seed, path, keepGoing, progressEvery, log, client, s
     /** @type {FailureReport[]} */ failures: [],
   };
 
-  /** A request the fuzzer needs (seeding, refilling the pool), which must succeed. */
-  const setup = async (method, requestPath, kind, body) => {
-    const authorization = kind ? await tokens.authorization(kind) : undefined;
-    const headers = [...(authorization ? ['authorization', authorization] : []), ...(body ? ['content-type', 'application/json'] : [])];
-    const response = await client.send({ method, path: requestPath, headers, body: body ? Buffer.from(JSON.stringify(body)) : undefined });
+  /** @type {Setup['call']} */
+  const call = async (method, requestPath, { caller, body, headers = [] } = {}) => {
+    const authorization = caller ? await tokens.authorization(caller) : undefined;
+    const sent = [...(authorization ? ['authorization', authorization] : []), ...(body ? ['content-type', 'application/json'] : []), ...headers];
+    const response = await client.send({ method, path: requestPath, headers: sent, body: body ? Buffer.from(JSON.stringify(body)) : undefined });
     stats.setupRequests += 1;
-    if (response.status === undefined || response.status >= 300) {
-      throw new Error(`Setup request ${method} ${requestPath} answered ${response.status ?? response.error}: ${response.body.toString('utf8').slice(0, 300)}`);
+    let json;
+    try {
+      json = response.body.length > 0 ? JSON.parse(response.body.toString('utf8')) : undefined;
+    } catch {
+      json = undefined;
     }
-    return response.body.length > 0 ? JSON.parse(response.body.toString('utf8')) : undefined;
+    return { status: response.status, json, response };
   };
-  const createItem = async (kind, stock) => {
-    const item = await setup('POST', '/items', 'staff', { name: `fuzz ${kind} item`, priceCents: 100, stock });
-    model.addItem(item.id, item.version, kind);
-  };
-  /** @type {import('./model.mjs').Snapshot | undefined} */
-  let lastSnapshot;
-  const replenish = async () => {
-    if (model.pool.length < POOL_MIN) {
-      while (model.pool.length < POOL_SIZE) await createItem('pool', 10);
-      lastSnapshot = undefined;
+  /** A request the fuzzer needs (seeding, refilling what ran out), which must succeed. @type {Setup['must']} */
+  const must = async (method, requestPath, options) => {
+    const { status, json, response } = await call(method, requestPath, options);
+    if (status === undefined || status >= 300) {
+      throw new Error(`Setup request ${method} ${requestPath} answered ${status ?? response.error}: ${response.body.toString('utf8').slice(0, 300)}`);
     }
-    if (model.cursors.length === 0) {
-      const page = await setup('GET', '/items?limit=1');
-      if (page.nextCursor) model.addCursor(page.nextCursor);
-    }
+    return json;
   };
+  /** @type {Setup} */
+  const setup = { model, nonce, kindOf, call, must };
 
-  // Seed: items of both kinds, a few orders of three customers, one with an Idempotency-Key, a cursor.
-  for (let index = 0; index < ORDER_ITEMS; index += 1) await createItem('order', 1_000_000);
-  await replenish();
-  for (const [kind, count] of /** @type {const} */ ([['ada', 2], ['bob', 2], ['staff', 1]])) {
-    for (let index = 0; index < count; index += 1) {
-      const itemId = model.orderItems[index % model.orderItems.length] ?? '';
-      const order = await setup('POST', '/orders', kind, { itemId, quantity: 1 });
-      model.addOrder(order.orderId, tokenKind(kind).subject ?? '', itemId, 1);
-    }
-  }
-  {
-    const key = `${nonce}.seed`;
-    const itemId = model.orderItems[0] ?? '';
-    const response = await client.send({
-      method: 'POST',
-      path: '/orders',
-      headers: ['authorization', /** @type {string} */ (await tokens.authorization('ada')), 'content-type', 'application/json', 'idempotency-key', key],
-      body: Buffer.from(JSON.stringify({ itemId, quantity: 2 })),
-    });
-    stats.setupRequests += 1;
-    const order = JSON.parse(response.body.toString('utf8'));
-    if (response.status !== 202) throw new Error(`Setup order with an Idempotency-Key answered ${response.status}`);
-    const ada = tokenKind('ada').subject ?? '';
-    model.addOrder(order.orderId, ada, itemId, 2);
-    model.addKey(ada, key, order.orderId, itemId, 2);
-  }
-  log(`Seeded: ${model.pool.length} pool items, ${model.orderItems.length} order items, ${model.orders.size} orders (${stats.setupRequests} requests); fuzzing ${operations.length} operations: ${operations.map((operation) => `${operation.method} ${operation.path}`).join(', ')}`);
+  /** @type {Snapshot | undefined} */
+  let lastSnapshot;
+  const seeded = await scenario.seed(setup);
+  log(`Seeded: ${seeded} (${stats.setupRequests} requests); fuzzing ${operations.length} operations: ${operations.map((operation) => `${operation.method} ${operation.path}`).join(', ')}`);
 
   let runIndex = 0;
+  /** @type {(Outcome & { violations: Violation[], requestId: string | undefined }) | undefined} */
   let lastFailure;
+  /** @param {Plan} plan */
   const execute = async (plan) => {
-    await replenish();
+    if (scenario.replenish && (await scenario.replenish(setup))) lastSnapshot = undefined;
     const { request, ctx } = await materialize(plan, env);
-    const expectation = expectationFor({ request, ctx, operations, openapi, model });
+    const expectation = expectationFor({ request, ctx, operations, openapi, model, hooks: scenario.oracle, cursors: scenario.materialize.cursors });
     const writes = request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS';
-    const subject = ctx.caller.subject ?? '';
-    const earlierKey = ctx.idempotencyKey !== undefined ? model.keyOf(subject, ctx.idempotencyKey) : undefined;
-    if (writes && !lastSnapshot) lastSnapshot = await snapshots.snapshot(model);
+    if (snapshots && writes && !lastSnapshot) lastSnapshot = await snapshots.snapshot(model);
 
     const response = await client.send(request);
     const { checked, violations, json } = checkResponse({ request, response, expectation, openapi });
 
-    if (writes) {
+    if (snapshots && writes) {
       if (response.status === undefined || response.status >= 400) {
         const after = await snapshots.snapshot(model);
         checked.push('unchanged');
@@ -170,13 +196,13 @@ const fuzz = async ({ runs, seed, path, keepGoing, progressEvery, log, client, s
         lastSnapshot = undefined;
       }
     }
-    const sent = /** @type {any} */ (expectation.body);
-    if (earlierKey && response.status === 202 && sent && earlierKey.hash === requestHash(sent.itemId, sent.quantity)) {
-      checked.push('replay');
-      const orderId = /** @type {any} */ (json)?.orderId;
-      if (orderId !== earlierKey.orderId) violations.push({ property: 'replay', message: `the key ${earlierKey.key} first made order ${earlierKey.orderId}; its replay answered ${orderId}` });
+    /** @type {Outcome} */
+    const outcome = { plan, request, ctx, expectation, response, json, model };
+    for (const { property, problem } of scenario.check?.(outcome) ?? []) {
+      checked.push(property);
+      if (problem) violations.push({ property, message: problem });
     }
-    learn({ model, ctx, expectation, response, json, earlierKey });
+    scenario.learn(outcome);
 
     stats.requests += 1;
     stats.propertyChecks += checked.length;
@@ -191,10 +217,11 @@ const fuzz = async ({ runs, seed, path, keepGoing, progressEvery, log, client, s
     for (const category of categoriesOf(plan)) stats.coverage[category] = (stats.coverage[category] ?? 0) + 1;
     if (expected !== undefined && expected < 300) stats.expectedSuccess += 1;
     else if (expected !== undefined) stats.expectedRefusal += 1;
-    return { plan, request, ctx, expectation, response, json, violations, requestId: response.headers['apigw-requestid'] };
+    const requestId = response.headers['apigw-requestid'];
+    return { ...outcome, violations, requestId: Array.isArray(requestId) ? requestId[0] : requestId };
   };
 
-  const property = fc.asyncProperty(planArbitrary(operations), async (plan) => {
+  const property = fc.asyncProperty(planArbitrary(operations, scenario), async (plan) => {
     const index = runIndex;
     runIndex += 1;
     const outcome = await execute(plan);
@@ -204,7 +231,7 @@ const fuzz = async ({ runs, seed, path, keepGoing, progressEvery, log, client, s
     if (outcome.violations.length === 0) return;
     lastFailure = outcome;
     if (keepGoing) {
-      const report = failureReport(outcome, { seed, path: String(index), stack });
+      const report = failureReport(outcome, { seed, path: String(index), stack, replayCommand });
       stats.failures.push(report);
       log(report.text);
       return;
@@ -215,44 +242,26 @@ const fuzz = async ({ runs, seed, path, keepGoing, progressEvery, log, client, s
   const details = await fc.check(property, { numRuns: runs, seed, ...(path !== undefined && { path }), endOnFailure: false });
   if (details.failed && !keepGoing) {
     const report = lastFailure
-      ? failureReport(lastFailure, { seed, path: details.counterexamplePath ?? '', stack, shrinks: details.numShrinks })
+      ? failureReport(lastFailure, { seed, path: details.counterexamplePath ?? '', stack, shrinks: details.numShrinks, replayCommand })
       : { property: 'error', path: details.counterexamplePath ?? '', replay: '', requestId: undefined, text: `fast-check stopped: ${details.errorInstance}` };
     stats.failures.push(report);
     log(report.text);
   }
   const seconds = (performance.now() - started) / 1000;
-  return { seed, runs: details.numRuns, seconds, operations: operations.map((operation) => operation.operationId), ...stats, summary: summarize({ seed, seconds, stackSeconds: stack && stack.readyMs / 1000, stats, operations, replayPath: path }) };
+  return {
+    seed,
+    runs: details.numRuns,
+    seconds,
+    operations: operations.map((operation) => operation.operationId),
+    ...stats,
+    summary: summarize({ seed, seconds, stackSeconds: stack && stack.readyMs / 1000, stats, operations, replayPath: path, properties }),
+  };
 };
 
-/** What the model learns from an answer: every 2xx is a fact about the system, whatever the oracle expected. */
-const learn = ({ model, ctx, expectation, response, json, earlierKey }) => {
-  if (response.status === undefined || response.status >= 300) return;
-  const subject = ctx.caller.subject ?? '';
-  switch (expectation.operationId) {
-    case 'createItem':
-      if (json?.id) model.addItem(json.id, json.version, model.pool.length < POOL_SIZE ? 'pool' : 'created');
-      break;
-    case 'updateItem':
-      if (json?.id && model.items.get(json.id)?.kind !== 'order') model.setVersion(json.id, json.version);
-      break;
-    case 'deleteItem':
-      if (expectation.pathId) model.removeItem(expectation.pathId);
-      break;
-    case 'placeOrder': {
-      const body = expectation.body;
-      if (!json?.orderId || !body) break;
-      if (!earlierKey) model.addOrder(json.orderId, subject, body.itemId, body.quantity);
-      if (ctx.idempotencyKey !== undefined && !earlierKey) model.addKey(subject, ctx.idempotencyKey, json.orderId, body.itemId, body.quantity);
-      break;
-    }
-    case 'listItems':
-      if (typeof json?.nextCursor === 'string') model.addCursor(json.nextCursor);
-      break;
-    default:
-  }
-};
-
-/** The kinds of input a plan exercises, for the coverage figures: `body:raw`, `id:odd`, `token:algNone`… */
+/**
+ * The kinds of input a plan exercises, for the coverage figures: `body:raw`, `id:odd`, `token:algNone`…
+ * @param {Plan} plan
+ */
 export const categoriesOf = (plan) => {
   const categories = [`token:${plan.auth.kind}`];
   if (plan.auth.duplicate) categories.push('header:duplicate-authorization');
@@ -271,7 +280,7 @@ export const categoriesOf = (plan) => {
   return categories;
 };
 
-/** Printable bytes: text as JSON-escaped, long bodies cut. */
+/** Printable bytes: text as JSON-escaped, long bodies cut. @param {Buffer | undefined} buffer */
 const preview = (buffer, limit = 600) => {
   if (!buffer || buffer.length === 0) return '(none)';
   const text = buffer.toString('utf8');
@@ -279,6 +288,7 @@ const preview = (buffer, limit = 600) => {
   return `${buffer.length} bytes: ${shown}${text.length > limit ? ' …' : ''}`;
 };
 
+/** @param {string[]} headers */
 const headerLines = (headers) => {
   const lines = [];
   for (let index = 0; index < headers.length; index += 2) {
@@ -290,14 +300,13 @@ const headerLines = (headers) => {
 };
 
 /**
- * @typedef {{ property: string, path: string, replay: string, requestId: string | undefined, text: string }} FailureReport
- * @param {any} outcome
- * @param {{ seed: number, path: string, stack: any, shrinks?: number }} where
+ * @param {Outcome & { violations: Violation[], requestId: string | undefined }} outcome
+ * @param {{ seed: number, path: string, stack: RunningStack | undefined, shrinks?: number, replayCommand: (seed: number, path: string) => string }} where
  * @returns {FailureReport}
  */
-const failureReport = (outcome, { seed, path, stack, shrinks }) => {
+const failureReport = (outcome, { seed, path, stack, shrinks, replayCommand }) => {
   const { plan, request, ctx, expectation, response, violations, requestId } = outcome;
-  const replay = `npm run fuzz -- --seed ${seed} --path "${path}" --runs 1`;
+  const replay = replayCommand(seed, path);
   const logLines = stack && requestId ? stack.output().split('\n').filter((line) => line.includes(requestId)).slice(0, 20) : [];
   const text = [
     `✗ FAILED ${violations.map((violation) => violation.property).join(', ')}${shrinks !== undefined ? ` (shrunk ${shrinks} times)` : ''}`,
@@ -318,7 +327,14 @@ const failureReport = (outcome, { seed, path, stack, shrinks }) => {
   return { property: violations.map((violation) => violation.property).join(', '), path, replay, requestId, text };
 };
 
-const summarize = ({ seed, seconds, stackSeconds, stats, operations, replayPath }) => {
+/**
+ * @param {{ seed: number, seconds: number, stackSeconds: number | undefined, replayPath: string | undefined,
+ *   stats: { requests: number, setupRequests: number, propertyChecks: number, checksByProperty: Record<string, number>, byRoute: Record<string, Record<string, number>>,
+ *     expectedSuccess: number, expectedRefusal: number, tableChecks: number, parserRefusals: number, overGatewayLimit: number,
+ *     coverage: Record<string, number>, failures: FailureReport[] },
+ *   operations: import('./openapi.mjs').Operation[], properties: Record<string, string> }} input
+ */
+const summarize = ({ seed, seconds, stackSeconds, stats, operations, replayPath, properties }) => {
   const routes = operations.map((operation) => {
     const counts = stats.byRoute[operation.operationId] ?? {};
     const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
@@ -328,22 +344,22 @@ const summarize = ({ seed, seconds, stackSeconds, stats, operations, replayPath 
       .join(' ');
     return `    ${`${operation.method} ${operation.path}`.padEnd(20)} ${String(total).padStart(5)}  ${statuses}`;
   });
-  const properties = Object.keys(PROPERTIES)
-    .filter((property) => stats.checksByProperty[property])
-    .map((property) => {
+  const checkedProperties = Object.entries(properties)
+    .filter(([property]) => stats.checksByProperty[property])
+    .map(([property, description]) => {
       const failed = stats.failures.filter((failure) => failure.property.split(', ').includes(property)).length;
-      return `    ${PROPERTIES[property]}: ${stats.checksByProperty[property]} checked${failed > 0 ? `, ${failed} FAILED` : ''}`;
+      return `    ${description}: ${stats.checksByProperty[property]} checked${failed > 0 ? `, ${failed} FAILED` : ''}`;
     });
   return [
     `Fuzzed ${stats.requests} requests (+${stats.setupRequests} setup) over ${operations.length} routes in ${seconds.toFixed(1)} s${stackSeconds !== undefined ? ` (${stackSeconds.toFixed(1)} s of it starting the stack)` : ''}, seed ${seed}${replayPath !== undefined ? `, path "${replayPath}"` : ''}`,
-    `  ${stats.propertyChecks} property checks, ${stats.failures.length} failure${stats.failures.length === 1 ? '' : 's'}; ${stats.expectedSuccess} requests should succeed, ${stats.expectedRefusal} should be refused; ${stats.tableChecks} refused writes checked against both tables`,
+    `  ${stats.propertyChecks} property checks, ${stats.failures.length} failure${stats.failures.length === 1 ? '' : 's'}; ${stats.expectedSuccess} requests should succeed, ${stats.expectedRefusal} should be refused; ${stats.tableChecks} refused writes checked against the tables`,
     `  ${stats.overGatewayLimit} bodies over the gateway's 10 MB`,
     ...(stats.parserRefusals > 0 ? [`  ${stats.parserRefusals} refused by Node's HTTP parser before the gateway (non-ASCII request line, over 16 KiB of headers): answered 400/431 in the error shape by the gateway's clientError handler`] : []),
     `  ${Object.keys(stats.coverage).length} kinds of input exercised (tokens, ids, queries, body mutations, content types, headers, methods, keys)`,
     '  by route (status×count):',
     ...routes,
     '  properties:',
-    ...properties,
+    ...checkedProperties,
     ...(stats.failures.length > 0 ? ['  replay:', ...stats.failures.map((failure) => `    ${failure.replay}   # ${failure.property}`)] : []),
   ].join('\n');
 };

@@ -4,7 +4,7 @@
 // bodies from the route's own schema. `overrides` replaces the arbitrary of
 // one property path (e.g. `name`) where the handler asks more than the schema
 // says (a name that is not blank once trimmed), or where a value must come
-// from the running system (the item's current version).
+// from the running system (an entity's current version).
 import fc from 'fast-check';
 
 /** @typedef {Record<string, any>} Json */
@@ -12,7 +12,7 @@ import fc from 'fast-check';
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 
-/** An integer in [min, max], the bounds included (fast-check favours them). */
+/** An integer in [min, max], the bounds included (fast-check favours them). @param {number} min @param {number} max */
 export const integerIn = (min, max) =>
   min >= INT32_MIN && max <= INT32_MAX ? fc.integer({ min, max }) : fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map(Number);
 
@@ -23,7 +23,7 @@ export const anyText = ({ minLength = 0, maxLength = 40 } = {}) =>
     fc.string({ unit: 'binary', minLength, maxLength: Math.max(minLength, Math.floor(maxLength / 2)) }),
   );
 
-/** The bounds of an integer schema. */
+/** The bounds of an integer schema. @param {Json} schema @returns {{ min: number, max: number }} */
 export const integerBounds = (schema) => {
   const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : -1_000_000_000);
   const max = schema.maximum ?? (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - 1 : 1_000_000_000);
@@ -50,7 +50,7 @@ export const arbitraryFor = (schema, overrides = {}, at = '') => {
       const model = Object.fromEntries(
         Object.entries(properties).map(([key, property]) => [key, arbitraryFor(property, overrides, at ? `${at}.${key}` : key)]),
       );
-      return fc.record(model, { requiredKeys: (schema.required ?? []).filter((key) => key in properties) });
+      return fc.record(model, { requiredKeys: (schema.required ?? []).filter((/** @type {string} */ key) => key in properties) });
     }
     case 'array':
       return fc.array(arbitraryFor(schema.items ?? {}, overrides, `${at}[]`), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 5, 5) });

@@ -1,14 +1,19 @@
 // The consumer-service generator, end to end in a throw-away copy of the
 // workspace: generate a service, then lint, typecheck, test and package it
-// with its own Nx targets, and read the CloudFormation it compiles to. No
-// AWS account and no network: `serverless package` only compiles.
+// with its own Nx targets, read the CloudFormation it compiles to, and run it
+// in the copy's whole local stack, where the local console shows its hop in
+// an order's flow. No AWS account and no network: `serverless package` only
+// compiles.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from '@platform/local-runtime/aws';
 import { dataProtection } from '@platform/policy/template-policy';
 
 
@@ -57,7 +62,22 @@ Object.assign(env, {
   AWS_REGION: 'us-east-1',
 });
 
+/** The platform's code, which a generated service must need no change of. */
+const PLATFORM = ['tools/console', 'tools/local-runtime', 'tools/dlq', 'tools/local-stack', 'libs/events'];
+/** A hash of every file under `folders` of the copy. @param {string[]} folders */
+const hashOf = (folders) => {
+  const hash = createHash('sha256');
+  /** @param {string} file */
+  const add = (file) => {
+    if (statSync(path.join(dir, file)).isDirectory()) for (const name of readdirSync(path.join(dir, file)).sort()) add(path.join(file, name));
+    else hash.update(`${file}\0`).update(readFileSync(path.join(dir, file)));
+  };
+  for (const folder of folders) add(folder);
+  return hash.digest('hex');
+};
+
 let dir;
+let platformAsCopied = '';
 const run = (command, ...args) => {
   const result = spawnSync(command, args, { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
@@ -69,6 +89,7 @@ const readJson = (file) => JSON.parse(read(file));
 
 before(() => {
   dir = copyWorkspace();
+  platformAsCopied = hashOf(PLATFORM);
 });
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -179,6 +200,62 @@ describe('consumer-service generator', () => {
       'xray:PutTraceSegments',
     ]);
     assert.deepEqual(statements.find((s) => s.Action.includes('sqs:ReceiveMessage')).Resource, [{ 'Fn::GetAtt': ['EventsQueue', 'Arn'] }]);
+  });
+
+  // The whole local stack of the copy (every service, the generated one too),
+  // as `npm start` runs it; an order through the API; then the console's API:
+  // the order's flow holds the generated service's delivery and invocation of
+  // order.confirmed. Nothing of the platform (console, local runtime, DLQ
+  // tool, event contracts) was changed for it: the console joins on the
+  // correlation id and on the entity keys the contracts declare.
+  it(`shows ${SERVICE}'s hops in the local console's flow of an order, with no change to the platform's code`, async (t) => {
+    assert.equal(hashOf(PLATFORM), platformAsCopied, `the generator changed something under ${PLATFORM.join(', ')}`);
+    // Templates compiled by this workspace's own stack are reused where their inputs (hashed) are the copy's too.
+    for (const service of readdirSync(path.join(ROOT, 'services'))) {
+      const compiled = path.join(ROOT, 'services', service, '.serverless-local');
+      if (existsSync(compiled)) cpSync(compiled, path.join(dir, 'services', service, '.serverless-local'), { recursive: true });
+    }
+    const { startLocalStack } = createRequire(import.meta.url)(path.join(dir, 'tools/local-stack/process.cjs'));
+    const consoleUrl = `http://localhost:${await freePort()}`;
+    const stack = await startLocalStack({ env: { CONSOLE_PORT: new URL(consoleUrl).port, LOCAL_SQS_RETRY_SECONDS: '2' } });
+    const started = Date.now();
+    try {
+      t.diagnostic(`local stack ready in ${(stack.readyMs / 1000).toFixed(1)} s; ${stack.output().match(/Compiled templates reused.*|Every template compiled afresh\./)?.[0]}`);
+      assert.match(stack.output(), new RegExp(`${SERVICE}-local-events`), 'the generated service runs in the local stack');
+      const { loadDevIssuer } = await import(pathToFileURL(path.join(dir, 'tools/local-runtime/gateway/dev-issuer.mjs')).href);
+      const issuer = await loadDevIssuer();
+      const post = async (route, token, body) =>
+        fetch(`${stack.apiUrl}${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const created = await post('/items', await issuer.sign({ email: 'staff@example.com', scopes: ['items:write'] }), { name: 'pen', priceCents: 120, stock: 5 });
+      assert.equal(created.status, 201, await created.clone().text());
+      const ordered = await post('/orders', await issuer.sign({ email: 'ada@example.com' }), { itemId: (await created.json()).id, quantity: 1 });
+      assert.equal(ordered.status, 202, await ordered.clone().text());
+      const { orderId } = await ordered.json();
+      const flowId = String(ordered.headers.get('apigw-requestid'));
+
+      // The flow of the order's request, as the console's page reads it.
+      let flow;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const response = await fetch(`${consoleUrl}/api/flows/${encodeURIComponent(flowId)}`);
+        flow = response.ok ? await response.json() : undefined;
+        if (flow?.entries.some((entry) => entry.service === SERVICE && entry.kind === 'invoke')) break;
+        assert.ok(Date.now() < deadline, `no hop of ${SERVICE} in the flow of ${flowId} after 30 s:\n${JSON.stringify(flow?.entries.map((e) => e.title), null, 1)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const hops = flow.entries.filter((entry) => entry.service === SERVICE);
+      assert.deepEqual(hops.map((entry) => `${entry.kind} ${entry.function}`), ['sqs handleEvents', 'invoke handleEvents']);
+      assert.ok(hops.every((entry) => !entry.failed), JSON.stringify(hops, null, 1));
+      assert.deepEqual(hops[0].events.map((event) => [event.type, event.correlationId]), [['order.confirmed', flowId]]);
+      assert.ok(flow.flow.services.includes(SERVICE), flow.flow.services.join(', '));
+      assert.deepEqual(flow.flow.entityKeys.orderId, [orderId]);
+      // Found by the order id too, as the page's search finds it.
+      const { flows } = await (await fetch(`${consoleUrl}/api/flows?q=${orderId}&service=${SERVICE}`)).json();
+      assert.deepEqual(flows.map((found) => found.id), [flowId]);
+      t.diagnostic(`${SERVICE}'s hop in the order's flow ${((Date.now() - started) / 1000).toFixed(1)} s after the stack was ready`);
+    } finally {
+      await stack.stop();
+    }
   });
 
   it('records the owner in teams.json and CODEOWNERS, as the ownership test wants', () => {

@@ -4,7 +4,17 @@ import { LOCAL_ACCOUNT_ID } from '../aws.cjs';
 
 export { LOCAL_ACCOUNT_ID };
 
+/**
+ * @typedef {import('@platform/local-runtime/types').CfnTemplate} CfnTemplate
+ * @typedef {import('@platform/local-runtime/types').CfnResource} CfnResource
+ */
+
+/**
+ * @param {{ region: string, stackName: string, physicalIds: import('@platform/local-runtime/types').PhysicalIds }} stack
+ * @returns {import('@platform/local-runtime/types').Resolve}
+ */
 export const createResolver = ({ region, stackName, physicalIds }) => {
+  /** @type {Record<string, string>} */
   const pseudo = {
     'AWS::Region': region,
     'AWS::AccountId': LOCAL_ACCOUNT_ID,
@@ -13,6 +23,7 @@ export const createResolver = ({ region, stackName, physicalIds }) => {
     'AWS::URLSuffix': 'amazonaws.com',
   };
 
+  /** @param {string} logicalId @param {string} [attribute] @returns {any} */
   const lookup = (logicalId, attribute) => {
     if (!attribute && logicalId in pseudo) return pseudo[logicalId];
     const resource = physicalIds.get(logicalId);
@@ -22,6 +33,7 @@ export const createResolver = ({ region, stackName, physicalIds }) => {
     return value;
   };
 
+  /** @param {any} value @returns {any} */
   const resolve = (value) => {
     if (Array.isArray(value)) return value.map(resolve);
     if (value === null || typeof value !== 'object') return value;
@@ -43,10 +55,10 @@ export const createResolver = ({ region, stackName, physicalIds }) => {
         case 'Fn::Sub': {
           const [template, variables = {}] = Array.isArray(argument) ? argument : [argument];
           const resolvedVariables = resolve(variables);
-          return template.replace(/\$\{([^}]+)\}/g, (_, name) => {
+          return template.replace(/\$\{([^}]+)\}/g, (/** @type {string} */ _, /** @type {string} */ name) => {
             if (name in resolvedVariables) return resolvedVariables[name];
             const [logicalId, attribute] = name.split('.');
-            return lookup(logicalId, attribute);
+            return lookup(/** @type {string} */ (logicalId), attribute);
           });
         }
         case 'Fn::Select': {
@@ -63,5 +75,10 @@ export const createResolver = ({ region, stackName, physicalIds }) => {
   return resolve;
 };
 
+/**
+ * The resources of `type` in a template, as [logicalId, resource] pairs.
+ * @param {CfnTemplate} template @param {string} type
+ * @returns {Array<[string, CfnResource]>}
+ */
 export const resourcesOfType = (template, type) =>
   Object.entries(template.Resources ?? {}).filter(([, resource]) => resource.Type === type);

@@ -22,6 +22,9 @@ const TEMPLATE = 'cloudformation-template-update-stack.json';
 const NOT_INPUTS = new Set(['src', 'test', 'contracts', 'node_modules']);
 const TEMPLATE_VARIABLES = ['AWS_REGION', 'LOG_LEVEL', 'CORS_ORIGINS'];
 
+/** @typedef {import('@platform/local-runtime/types').Service} Service */
+
+/** @param {string} dir @returns {string[]} */
 const filesUnder = (dir) =>
   readdirSync(dir)
     .filter((name) => !name.startsWith('.') && !NOT_INPUTS.has(name))
@@ -31,7 +34,10 @@ const filesUnder = (dir) =>
       return statSync(file).isDirectory() ? filesUnder(file) : [file];
     });
 
-/** A hash of everything `serverless package` reads to compile this service's template. */
+/**
+ * A hash of everything `serverless package` reads to compile this service's template.
+ * @param {Service} service @param {NodeJS.ProcessEnv} env
+ */
 export const templateInputsHash = (service, env) => {
   const hash = createHash('sha256');
   const files = [
@@ -45,12 +51,14 @@ export const templateInputsHash = (service, env) => {
   return hash.digest('hex').slice(0, 16);
 };
 
-/** Where the compiled template and function zips of these inputs live: .serverless-local/<hash>. */
+/** Where the compiled template and function zips of these inputs live: .serverless-local/<hash>. @param {Service} service @param {string} inputs */
 export const compiledDir = (service, inputs) => path.join(service.dir, LOCAL_PACKAGE_DIR, inputs);
 
+/** @param {Service} service @param {NodeJS.ProcessEnv} env @param {string} inputs */
 const compile = async (service, env, inputs) => {
   const target = compiledDir(service, inputs);
   const scratch = `${target}.${process.pid}.tmp`;
+  /** @param {string} dir */
   const relative = (dir) => path.relative(service.dir, dir);
   rmSync(scratch, { recursive: true, force: true });
   await run(SERVERLESS_BIN, ['package', '--stage', LOCAL_STAGE, '--package', relative(scratch)], {
@@ -67,16 +75,17 @@ const compile = async (service, env, inputs) => {
   }
 };
 
+/** @param {number} pid */
 const isRunning = (pid) => {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
   }
 };
 
-/** Drops what older inputs compiled, and what stopped compilations left, so the folder does not grow. */
+/** Drops what older inputs compiled, and what stopped compilations left, so the folder does not grow. @param {Service} service @param {string} inputs */
 const pruneOthers = (service, inputs) => {
   const root = path.join(service.dir, LOCAL_PACKAGE_DIR);
   for (const name of readdirSync(root)) {
@@ -86,7 +95,11 @@ const pruneOthers = (service, inputs) => {
   }
 };
 
-/** The service's compiled local template, compiled again only when its inputs changed. `reused` says which. */
+/**
+ * The service's compiled local template, compiled again only when its inputs changed. `reused` says which.
+ * @param {Service} service @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<import('@platform/local-runtime/types').CompiledStack>}
+ */
 export const packageForLocal = async (service, env) => {
   const inputs = templateInputsHash(service, env);
   const templateFile = path.join(compiledDir(service, inputs), TEMPLATE);

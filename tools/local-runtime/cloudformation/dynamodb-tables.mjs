@@ -14,7 +14,13 @@ const NOT_FOR_CREATE_TABLE = [
   'ResourcePolicy',
 ];
 
+/**
+ * @param {{ client: import('@aws-sdk/client-dynamodb').DynamoDBClient, template: import('@platform/local-runtime/types').CfnTemplate, resolve: import('@platform/local-runtime/types').Resolve,
+ *   physicalIds: import('@platform/local-runtime/types').PhysicalIds, region: string }} stack
+ * @returns {Promise<string[]>} the names of the tables created
+ */
 export const createTables = async ({ client, template, resolve, physicalIds, region }) => {
+  /** @type {string[]} */
   const created = [];
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
     const properties = resolve(resource.Properties);

@@ -10,12 +10,18 @@ import { createQueues, createSubscriptions, createTopics } from './sns-sqs-resou
 /**
  * Gives each stack `physicalIds` and `resolve` (its intrinsics against what
  * now exists locally) and logs what it created.
- * @param {Array<any>} stacks compiled stacks ({ name, dir, template }), given physicalIds and resolve here
+ * @param {import('@platform/local-runtime/types').CompiledStack[]} stacks compiled stacks, given physicalIds and resolve here
+ * @param {{ clients: { dynamodb: import('@aws-sdk/client-dynamodb').DynamoDBClient, sns: import('@aws-sdk/client-sns').SNSClient, sqs: import('@aws-sdk/client-sqs').SQSClient },
+ *   region: string, log: import('@platform/local-runtime/types').Log }} options
+ * @returns {Promise<import('@platform/local-runtime/types').ProvisionedStack[]>} the same stacks, provisioned
  */
 export const provisionStacks = async (stacks, { clients, region, log }) => {
-  for (const stack of stacks) {
-    stack.physicalIds = new Map();
-    stack.resolve = createResolver({ region, stackName: `${stack.name}-${LOCAL_STAGE}`, physicalIds: stack.physicalIds });
+  const provisioned = [];
+  for (const compiled of stacks) {
+    /** @type {import('@platform/local-runtime/types').PhysicalIds} */
+    const physicalIds = new Map();
+    const stack = Object.assign(compiled, { physicalIds, resolve: createResolver({ region, stackName: `${compiled.name}-${LOCAL_STAGE}`, physicalIds }) });
+    provisioned.push(stack);
     const context = { ...stack, client: clients.dynamodb, sns: clients.sns, sqs: clients.sqs, region };
     const tables = await createTables(context);
     const topics = await createTopics(context);
@@ -25,9 +31,10 @@ export const provisionStacks = async (stacks, { clients, region, log }) => {
     if (topics.length > 0) log(`${stack.name}: topics ${topics.join(', ')}`);
     for (const queue of queues) log(`${stack.name}: queue ${queue.name} ${JSON.stringify(queue.attributes)}`);
   }
-  for (const stack of stacks) {
+  for (const stack of provisioned) {
     for (const subscription of await createSubscriptions({ ...stack, sns: clients.sns })) {
       log(`${stack.name}: subscription ${subscription.topicArn.split(':').pop()} → ${subscription.endpoint.split(':').pop()} filter ${JSON.stringify(subscription.filterPolicy ?? {})}`);
     }
   }
+  return provisioned;
 };

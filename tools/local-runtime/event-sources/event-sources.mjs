@@ -4,9 +4,14 @@ import { LOCAL_ACCOUNT_ID, resourcesOfType } from '../cloudformation/cfn.mjs';
 import { startSqsEventSource } from './sqs-event-source.mjs';
 import { startStreamEventSource } from './stream-event-source.mjs';
 
+/**
+ * @typedef {Pick<import('@platform/local-runtime/types').ProvisionedStack, 'template' | 'resolve' | 'physicalIds'>} Stack
+ */
+
+/** Gives each function of the template its physical id (its name) and ARN. @param {Stack & { region: string }} stack */
 export const registerFunctions = ({ template, resolve, physicalIds, region }) => {
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-    const { FunctionName } = resolve({ FunctionName: resource.Properties.FunctionName });
+    const { FunctionName } = resolve({ FunctionName: resource.Properties?.FunctionName });
     physicalIds.set(logicalId, {
       ref: FunctionName,
       attributes: { Arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${FunctionName}` },
@@ -14,10 +19,17 @@ export const registerFunctions = ({ template, resolve, physicalIds, region }) =>
   }
 };
 
-export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, log, recorder = undefined }) =>
+/**
+ * One poller per event source mapping of the stack's template.
+ * @param {Stack & { invoke: import('@platform/local-runtime/types').Invoke, sqs: import('@aws-sdk/client-sqs').SQSClient,
+ *   streams: import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient, region: string, retryVisibilitySeconds?: number,
+ *   failEvery?: number, log: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder }} options
+ * @returns {Array<{ stop(): Promise<void>, description: string }>}
+ */
+export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, failEvery, log, recorder }) =>
   resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
     const mapping = resolve(resource.Properties);
-    const functionName = String(mapping.FunctionName).split(':function:').pop();
+    const functionName = /** @type {string} */ (String(mapping.FunctionName).split(':function:').pop());
     const reportBatchItemFailures = (mapping.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
     const arn = mapping.EventSourceArn;
 
@@ -38,13 +50,15 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
         batchWindowSeconds: mapping.MaximumBatchingWindowInSeconds ?? 0,
         reportBatchItemFailures,
         retryVisibilitySeconds,
+        // `npm run faults`: every Nth record fails here, by injection (sqs-event-source.mjs).
+        failEvery,
         region,
         log,
         recorder,
       });
       return {
         ...poller,
-        description: `queue ${queue.attributes.QueueName} → ${functionName} (batch ${mapping.BatchSize ?? 10}, window ${mapping.MaximumBatchingWindowInSeconds ?? 0}s, up to ${pollers} at once${reportBatchItemFailures ? ', ReportBatchItemFailures' : ''})`,
+        description: `queue ${queue.attributes.QueueName} → ${functionName} (batch ${mapping.BatchSize ?? 10}, window ${mapping.MaximumBatchingWindowInSeconds ?? 0}s, up to ${pollers} at once${reportBatchItemFailures ? ', ReportBatchItemFailures' : ''}${failEvery ? `, 1 record in ${failEvery} failed by injection` : ''})`,
       };
     }
 

@@ -1,5 +1,5 @@
 // A local stand-in for Lambda's DynamoDB Streams event source mapping:
-// records of each shard in order, `batchSize` at a time; a function error
+// records of each shard in sequence, `batchSize` at a time; a function error
 // retries the same batch; with ReportBatchItemFailures the shard resumes
 // from the lowest failed sequence number. Retries go on until
 // `maximumRetryAttempts` (-1: until the record leaves the stream, as in AWS).
@@ -13,6 +13,14 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * @typedef {import('@aws-sdk/client-dynamodb-streams')._Record & { dynamodb: import('@aws-sdk/client-dynamodb-streams').StreamRecord & { SequenceNumber: string } }} StreamRecord
+ *   a record as GetRecords gives it: DynamoDB Streams always sets its sequence number
+ * @typedef {{ iterator: string | null | undefined, startType?: import('@aws-sdk/client-dynamodb-streams').ShardIteratorType,
+ *   attempts: number, lastSequence?: string, retryFrom?: string, notBefore: number }} ShardState
+ */
+
+/** @param {StreamRecord} record @param {string} streamArn */
 const toLambdaRecord = (record, streamArn) => ({
   eventID: record.eventID,
   eventName: record.eventName,
@@ -31,15 +39,21 @@ const toLambdaRecord = (record, streamArn) => ({
 
 // The flows a batch belongs to: the correlation ids the writes stamped on their rows
 // (a delete stamps none), so that grepping the output for one finds this line too.
-const flowsOf = (records) => [...new Set(records.map((record) => record.dynamodb?.NewImage?.correlationId?.S).filter(Boolean))];
+/** @param {StreamRecord[]} records @returns {string[]} */
+const flowsOf = (records) => [...new Set(records.flatMap((record) => record.dynamodb?.NewImage?.correlationId?.S ?? []))];
+/** @param {string[]} ids */
 const flowNote = (ids) => (ids.length > 0 ? ` [${ids.join(' ')}]` : '');
 
-/** Where to resume after a batch: null when it all succeeded. */
+/**
+ * Where to resume after a batch: null when it all succeeded.
+ * @param {import('@platform/local-runtime/types').InvokeResult} result @param {StreamRecord[]} records (at least one) @param {boolean} reportBatchItemFailures
+ * @returns {string | null}
+ */
 export const resumeSequenceNumber = (result, records, reportBatchItemFailures) => {
-  const first = records[0].dynamodb.SequenceNumber;
+  const first = /** @type {StreamRecord} */ (records[0]).dynamodb.SequenceNumber;
   if (!result.ok) return first;
   if (!reportBatchItemFailures) return null;
-  const failures = result.payload?.batchItemFailures;
+  const failures = /** @type {{ batchItemFailures?: unknown } | null} */ (result.payload)?.batchItemFailures;
   if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0)) return null;
   if (!Array.isArray(failures)) return first;
   const inBatch = new Set(records.map((record) => record.dynamodb.SequenceNumber));
@@ -48,6 +62,13 @@ export const resumeSequenceNumber = (result, records, reportBatchItemFailures) =
   return ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0];
 };
 
+/**
+ * @param {{
+ *   streams: import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient, streamArn: string, functionName: string, invoke: import('@platform/local-runtime/types').Invoke,
+ *   batchSize?: number, startingPosition?: import('@aws-sdk/client-dynamodb-streams').ShardIteratorType, reportBatchItemFailures?: boolean,
+ *   maximumRetryAttempts?: number, retryDelayMs?: number, log?: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder,
+ * }} options
+ */
 export const startStreamEventSource = ({
   streams,
   streamArn,
@@ -65,10 +86,15 @@ export const startStreamEventSource = ({
   // shardId → { iterator (null: take one from the checkpoint), startType (until the first iterator),
   //   attempts, lastSequence (last record fully processed), retryFrom (first record of a batch
   //   being retried), notBefore (epoch ms: the shard waits after an error or a failed batch) }
+  /** @type {Map<string, ShardState>} */
   const shards = new Map();
+  /** @type {Set<string>} */
   const finished = new Set();
 
-  /** A shard iterator of `type`; AT_/AFTER_SEQUENCE_NUMBER take `sequenceNumber`. */
+  /**
+   * A shard iterator of `type`; AT_/AFTER_SEQUENCE_NUMBER take `sequenceNumber`.
+   * @param {string} shardId @param {import('@aws-sdk/client-dynamodb-streams').ShardIteratorType} type @param {string} [sequenceNumber]
+   */
   const iterator = async (shardId, type, sequenceNumber) => {
     const { ShardIterator } = await streams.send(
       new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, SequenceNumber: sequenceNumber }),
@@ -77,18 +103,19 @@ export const startStreamEventSource = ({
   };
 
   // A shard is read only once its parent is read to the end (or gone from
-  // the stream), as Lambda does, so a backlog is relayed in order.
+  // the stream), as Lambda does, so a backlog is relayed in sequence.
   const discoverShards = async () => {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     const described = new Set((StreamDescription?.Shards ?? []).map((shard) => shard.ShardId));
     for (const shard of StreamDescription?.Shards ?? []) {
-      if (shards.has(shard.ShardId) || finished.has(shard.ShardId)) continue;
+      const shardId = /** @type {string} */ (shard.ShardId); // DescribeStream always names its shards
+      if (shards.has(shardId) || finished.has(shardId)) continue;
       const parent = shard.ParentShardId;
       if (parent && described.has(parent) && !finished.has(parent)) continue;
       // Shards that appear after start-up hold only new records: read them from the beginning.
       const type = shards.size === 0 && finished.size === 0 ? startingPosition : 'TRIM_HORIZON';
       // The iterator is taken on the shard's first poll, so a failure there is that shard's alone.
-      shards.set(shard.ShardId, { iterator: null, startType: type, attempts: 0, notBefore: 0 });
+      shards.set(shardId, { iterator: null, startType: type, attempts: 0, notBefore: 0 });
     }
   };
 
@@ -100,6 +127,7 @@ export const startStreamEventSource = ({
   // batch being retried, else just after the last record fully processed, else
   // (nothing processed yet) at the shard's start.
   const STALE_ITERATOR = new Set(['ExpiredIteratorException', 'TrimmedDataAccessException']);
+  /** @param {string} shardId @param {ShardState} state */
   const freshIterator = async (shardId, state) => {
     if (state.startType) {
       const first = await iterator(shardId, state.startType);
@@ -113,30 +141,35 @@ export const startStreamEventSource = ({
 
   // A closed shard has children that hold what follows it: look for them at once.
   let rediscover = false;
+  /** @param {string} shardId */
   const endShard = (shardId) => {
     shards.delete(shardId);
     finished.add(shardId);
     rediscover = true;
   };
 
+  /** @param {string} shardId @param {ShardState} state @returns {Promise<boolean>} whether it had records */
   const pollShard = async (shardId, state) => {
     state.iterator ??= await freshIterator(shardId, state);
     let page;
     try {
       page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }));
     } catch (error) {
-      if (!STALE_ITERATOR.has(error.name)) throw error;
-      log(`${functionName}: shard ${shardId}: ${error.name}, renewing the iterator from the checkpoint`);
+      const { name } = /** @type {Error} */ (error);
+      if (!STALE_ITERATOR.has(name)) throw error;
+      log(`${functionName}: shard ${shardId}: ${name}, renewing the iterator from the checkpoint`);
       state.iterator = null;
       state.iterator = await freshIterator(shardId, state);
       return false;
     }
-    const { Records = [], NextShardIterator } = page;
+    const { Records = [], NextShardIterator } = /** @type {{ Records?: StreamRecord[], NextShardIterator?: string }} */ (page);
     if (Records.length === 0) {
       if (!NextShardIterator) endShard(shardId);
       else state.iterator = NextShardIterator;
       return false;
     }
+    const first = /** @type {StreamRecord} */ (Records[0]);
+    const last = /** @type {StreamRecord} */ (Records.at(-1));
     const readAt = Date.now();
     const result = await invoke(functionName, { Records: Records.map((record) => toLambdaRecord(record, streamArn)) });
     const resumeAt = resumeSequenceNumber(result, Records, reportBatchItemFailures);
@@ -150,7 +183,7 @@ export const startStreamEventSource = ({
     if (resumeAt === null) {
       state.attempts = 0;
       state.retryFrom = undefined;
-      state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
+      state.lastSequence = last.dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
       log(`${functionName}: ${Records.length} stream record(s) done${flowNote(flowsOf(Records))}`);
@@ -161,7 +194,7 @@ export const startStreamEventSource = ({
       log(`${functionName}: giving up on a batch after ${state.attempts} attempts (on-failure destination in AWS)`);
       state.attempts = 0;
       state.retryFrom = undefined;
-      state.lastSequence = Records.at(-1).dynamodb.SequenceNumber;
+      state.lastSequence = last.dynamodb.SequenceNumber;
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
       return true;
@@ -169,8 +202,9 @@ export const startStreamEventSource = ({
     log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}${flowNote(flowsOf(Records))}`);
     // The records before resumeAt are done; the retry starts at resumeAt. The shard waits
     // (the others do not) and then takes its iterator from this checkpoint.
-    if (resumeAt !== Records[0].dynamodb.SequenceNumber) {
-      state.lastSequence = Records[Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt) - 1].dynamodb.SequenceNumber;
+    if (resumeAt !== first.dynamodb.SequenceNumber) {
+      const lastDone = /** @type {StreamRecord} */ (Records[Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt) - 1]);
+      state.lastSequence = lastDone.dynamodb.SequenceNumber;
     }
     state.retryFrom = resumeAt;
     state.iterator = null;
@@ -196,14 +230,14 @@ export const startStreamEventSource = ({
           } catch (error) {
             // This shard alone waits and tries again (with its iterator, or one from its checkpoint).
             if (stopped) break;
-            log(`${functionName}: stream shard ${shardId} error, retrying it in 1 s: ${error.message}`);
+            log(`${functionName}: stream shard ${shardId} error, retrying it in 1 s: ${error instanceof Error ? error.message : String(error)}`);
             state.notBefore = Date.now() + 1000;
           }
         }
         if (!busy) await sleep(Math.min(200, retryDelayMs));
       } catch (error) {
         if (stopped) break;
-        log(`${functionName}: stream poller error, retrying in 1 s: ${error.message}`);
+        log(`${functionName}: stream poller error, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
         await sleep(1000);
       }
     }

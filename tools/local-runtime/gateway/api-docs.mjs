@@ -45,7 +45,11 @@ export const DOCS_CSP = [
   "form-action 'none'",
 ].join('; ');
 
-/** Runs a Node script to completion; resolves with its stdout. */
+/**
+ * Runs a Node script to completion; resolves with its stdout.
+ * @param {string} what @param {string[]} args
+ * @returns {Promise<string>}
+ */
 const runNode = (what, args) =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...REDOCLY_ENV }, stdio: ['ignore', 'pipe', 'pipe'], timeout: BUILD_TIMEOUT_MS });
@@ -61,6 +65,8 @@ const runNode = (what, args) =>
  * The services' merged document, from tools/openapi's generator run as a child process: it
  * bundles every service's schemas with esbuild and loads zod-openapi, none of which needs to
  * stay in the gateway's process (whose CPU the bench measures).
+ * @param {string} [serverUrl]
+ * @returns {Promise<Record<string, any>>}
  */
 export const generateMergedDocument = async (serverUrl) =>
   JSON.parse(await runNode('the OpenAPI generator', [OPENAPI_GENERATOR, '--print', ...(serverUrl ? ['--server-url', serverUrl] : [])]));
@@ -102,11 +108,19 @@ export const renderDocs = async (document, { cacheDir = DEFAULT_CACHE_DIR } = {}
   return readFileSync(page, 'utf8');
 };
 
+/**
+ * @param {import('node:http').ServerResponse} res @param {number} status @param {Record<string, string>} headers
+ * @param {string} body @param {boolean} head
+ */
 const send = (res, status, headers, body, head) => {
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(head ? undefined : body);
 };
 
+/**
+ * @param {import('node:http').ServerResponse} res @param {number} status @param {string} code @param {string} message
+ * @param {Record<string, string>} [headers]
+ */
 const sendError = (res, status, code, message, headers = {}) =>
   send(res, status, { 'content-type': 'application/json', ...headers }, JSON.stringify({ error: { code, message } }), false);
 
@@ -130,7 +144,13 @@ export const createApiDocs = ({ openapi, serverUrl, cacheDir = DEFAULT_CACHE_DIR
     return typeof openapi === 'function' ? openapi() : openapi;
   };
   // Each is made once and kept; a failure is not kept, so the next request tries again (after a fix to a schema, say).
+  /**
+   * @template T
+   * @param {() => Promise<T>} build
+   * @returns {() => Promise<T>}
+   */
   const memo = (build) => {
+    /** @type {Promise<T> | undefined} */
     let promise;
     return () =>
       (promise ??= build().catch((error) => {
@@ -141,6 +161,9 @@ export const createApiDocs = ({ openapi, serverUrl, cacheDir = DEFAULT_CACHE_DIR
   const documentJson = memo(async () => JSON.stringify(await make(), null, 2));
   const page = memo(async () => renderDocs(JSON.parse(await documentJson()), { cacheDir }));
 
+  /**
+   * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res @param {string} pathname
+   */
   const answer = async (req, res, pathname) => {
     const head = req.method === 'HEAD';
     try {
@@ -150,11 +173,12 @@ export const createApiDocs = ({ openapi, serverUrl, cacheDir = DEFAULT_CACHE_DIR
       if (performance.now() - started > 100) log(`API reference rendered in ${Math.round(performance.now() - started)} ms`);
       return send(res, 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DOCS_CSP }, body, head);
     } catch (error) {
-      log(`${pathname} failed: ${error.message}`);
+      log(`${pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
       return sendError(res, 500, 'INTERNAL', `The API reference could not be built; the local stack's log says why`);
     }
   };
 
+  /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
   const handle = (req, res) => {
     const pathname = (req.url ?? '').split('?', 1)[0];
     if (pathname !== OPENAPI_PATH && pathname !== DOCS_PATH && pathname !== `${DOCS_PATH}/`) return false;

@@ -3,8 +3,15 @@
 // CORS headers of every other response, ignoring any its integration returns.
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
 
+/**
+ * @typedef {import('@platform/local-runtime/types').CorsConfiguration} CorsConfiguration
+ * @typedef {import('node:http').IncomingHttpHeaders} Headers
+ */
+
+/** @param {unknown[]} [values] */
 const lower = (values = []) => values.map((value) => String(value).toLowerCase());
 
+/** @param {CorsConfiguration} cors @param {string | undefined} origin */
 const allowedOrigin = (cors, origin) => {
   if (!origin) return undefined;
   const origins = cors.AllowOrigins ?? [];
@@ -12,19 +19,24 @@ const allowedOrigin = (cors, origin) => {
   return origins.includes('*') ? '*' : undefined;
 };
 
+/** @param {Record<string, string>} headers */
 const dropIntegrationCorsHeaders = (headers) =>
   Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('access-control-')));
 
-/** A preflight: OPTIONS with an Origin and the method the browser wants to use. */
+/** A preflight: OPTIONS with an Origin and the method the browser wants to use. @param {string | undefined} method @param {Headers} headers */
 export const isPreflight = (method, headers) =>
   method === 'OPTIONS' && Boolean(headers.origin) && Boolean(headers['access-control-request-method']);
 
-/** The headers of a preflight's 204 answer; only the allowed parts are echoed. */
+/**
+ * The headers of a preflight's 204 answer; only the allowed parts are echoed.
+ * @param {CorsConfiguration} cors @param {Headers} headers
+ * @returns {Record<string, string>}
+ */
 export const preflightHeaders = (cors, headers) => {
   const origin = allowedOrigin(cors, headers.origin);
   if (!origin) return {};
   const methods = lower(cors.AllowMethods);
-  const requestedMethod = headers['access-control-request-method'].toLowerCase();
+  const requestedMethod = /** @type {string} */ (headers['access-control-request-method']).toLowerCase();
   if (!methods.includes('*') && !methods.includes(requestedMethod)) return {};
   const allowHeaders = lower(cors.AllowHeaders);
   const requestedHeaders = lower((headers['access-control-request-headers'] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
@@ -38,7 +50,11 @@ export const preflightHeaders = (cors, headers) => {
   };
 };
 
-/** A response's headers with the API's CORS headers in place of the integration's. */
+/**
+ * A response's headers with the API's CORS headers in place of the integration's.
+ * @param {CorsConfiguration | undefined} cors @param {Headers} requestHeaders @param {Record<string, string>} responseHeaders
+ * @returns {Record<string, string>}
+ */
 export const withCorsHeaders = (cors, requestHeaders, responseHeaders) => {
   if (!cors) return responseHeaders;
   const origin = allowedOrigin(cors, requestHeaders.origin);

@@ -27,12 +27,15 @@ const makeKeyFile = async () => {
  * The key pair in `dir`, made on first use. Two processes starting at once
  * (`npm start` beside `npm test`) agree on one pair: each writes its own
  * file and links it into place, and whoever loses the race reads the winner's.
+ * @param {string} dir
+ * @returns {Promise<{ kid: string, privateJwk: import('jose').JWK, publicJwk: import('jose').JWK }>}
  */
 const loadKeyFile = async (dir) => {
   const file = path.join(dir, KEY_FILE);
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
+  } catch (caught) {
+    const error = /** @type {NodeJS.ErrnoException} */ (caught);
     if (error.code !== 'ENOENT') throw new Error(`Cannot read the dev issuer's key (${file}): ${error.message}; delete the folder to make a new one`);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -41,7 +44,7 @@ const loadKeyFile = async (dir) => {
   try {
     linkSync(scratch, file);
   } catch (error) {
-    if (error.code !== 'EEXIST') throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
   } finally {
     rmSync(scratch, { force: true });
   }
@@ -78,13 +81,17 @@ export const loadDevIssuer = async ({ dir = DEV_ISSUER_DIR } = {}) => {
   return { issuer: LOCAL_JWT_ISSUER, audience: LOCAL_JWT_AUDIENCE, jwks: { keys: [publicJwk] }, sign };
 };
 
-/** A stable subject per email, as a real issuer gives each account one id: the same email is the same customer. */
+/** A stable subject per email, as a real issuer gives each account one id: the same email is the same customer. @param {string | undefined} email */
 export const subjectFor = (email) =>
   email ? `dev|${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 24)}` : `dev|${randomUUID()}`;
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
-/** A gateway extra serving the dev issuer's public keys, for anyone checking a local token by hand. */
+/**
+ * A gateway extra serving the dev issuer's public keys, for anyone checking a local token by hand.
+ * @param {{ keys: object[] }} jwks
+ * @returns {import('@platform/local-runtime/types').GatewayExtra}
+ */
 export const serveJwks = (jwks) => {
   const body = JSON.stringify(jwks);
   return (req, res, pathname) => {

@@ -9,9 +9,10 @@ import { LOCAL_ACCOUNT_ID } from '../cloudformation/cfn.mjs';
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded)\b)/i;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** @param {number} value */
 const pad = (value) => String(value).padStart(2, '0');
 
-/** requestContext.time: Common Log Format, in UTC. */
+/** requestContext.time: Common Log Format, in UTC. @param {number} epochMs */
 export const clfTime = (epochMs) => {
   const d = new Date(epochMs);
   return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
@@ -20,20 +21,23 @@ export const clfTime = (epochMs) => {
 /** An id shaped like API Gateway's (e.g. "Yp4lKhOtIAMEVXg="): one per request, logged and returned as apigw-requestid. */
 export const newRequestId = () => randomBytes(11).toString('base64');
 
-/** Header names lowercased; repeated headers joined with commas; cookies apart, as format 2.0 does. */
+/** Header names lowercased; repeated headers joined with commas; cookies apart, as format 2.0 does. @param {string[]} rawHeaders */
 const headersOf = (rawHeaders) => {
   // A Map, not an object: a header named constructor or __proto__ is a header like any other.
+  /** @type {Map<string, string>} */
   const headers = new Map();
+  /** @type {string[]} */
   const cookies = [];
   for (let index = 0; index < rawHeaders.length; index += 2) {
-    const name = rawHeaders[index].toLowerCase();
-    const value = rawHeaders[index + 1];
+    const name = /** @type {string} */ (rawHeaders[index]).toLowerCase();
+    const value = /** @type {string} */ (rawHeaders[index + 1]);
     if (name === 'cookie') cookies.push(...value.split(';').map((cookie) => cookie.trim()).filter(Boolean));
     else headers.set(name, headers.has(name) ? `${headers.get(name)},${value}` : value);
   }
   return { headers: Object.fromEntries(headers), cookies };
 };
 
+/** @param {string} text */
 const decodeQueryPart = (text) => {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
@@ -42,9 +46,10 @@ const decodeQueryPart = (text) => {
   }
 };
 
-/** Repeated parameters joined with commas, as format 2.0 does; undefined when there are none. */
+/** Repeated parameters joined with commas, as format 2.0 does; undefined when there are none. @param {string} rawQueryString */
 const queryParametersOf = (rawQueryString) => {
   if (rawQueryString === '') return undefined;
+  /** @type {Map<string, string>} */
   const parameters = new Map();
   for (const pair of rawQueryString.split('&')) {
     if (pair === '') continue;
@@ -56,6 +61,7 @@ const queryParametersOf = (rawQueryString) => {
   return parameters.size > 0 ? Object.fromEntries(parameters) : undefined;
 };
 
+/** @param {Buffer | undefined} body @param {string | undefined} contentType */
 const bodyOf = (body, contentType) => {
   if (!body || body.length === 0) return {};
   return contentType && TEXT_TYPES.test(contentType)

@@ -22,10 +22,11 @@
 /** The largest response a synchronous invocation may return (Lambda's 6 MB quota). */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
+/** @param {number} statusCode @param {string} message */
 const answer = (statusCode, message) => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
-  cookies: [],
+  cookies: /** @type {string[]} */ ([]),
   body: Buffer.from(JSON.stringify({ message })),
 });
 
@@ -37,10 +38,12 @@ export const REQUEST_TOO_LARGE = () => answer(413, 'Request Entity Too Large');
 // a function's own would contradict them (API Gateway drops or remaps them too).
 const GATEWAY_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
 
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** @param {unknown} value */
 const isHeaderValue = (value) => ['string', 'number', 'boolean'].includes(typeof value);
 
-/** Why a structured response is malformed, or undefined when API Gateway would accept it. */
+/** Why a structured response is malformed, or undefined when API Gateway would accept it. @param {Record<string, any>} payload */
 const malformation = (payload) => {
   const { statusCode, headers, cookies, body, isBase64Encoded } = payload;
   if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return `statusCode ${JSON.stringify(statusCode)} is not an HTTP status`;

@@ -20,12 +20,22 @@ export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** What a client should wait before retrying a throttled request, in seconds. */
 const RETRY_AFTER_SECONDS = 1;
 
+/**
+ * @typedef {import('@platform/local-runtime/types').Route} Route
+ * @typedef {import('@platform/local-runtime/types').Log} Log
+ * @typedef {ReturnType<typeof createRouter>} Router
+ */
+
+/** @param {string} code @param {string} message */
 const errorBody = (code, message) => ({ error: { code, message } });
 
+/** @param {string} text */
 const shorten = (text) => (text.length > MAX_ECHOED_PATH ? `${text.slice(0, MAX_ECHOED_PATH)}…` : text);
 
+/** @param {string | undefined} method @param {string} path */
 export const notFoundBody = (method, path) => errorBody('NOT_FOUND', `No route for ${method} ${shorten(path)}`);
 
+/** @param {http.ServerResponse} res @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
 const sendJson = (res, status, body, headers = {}) => {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -36,9 +46,10 @@ export const tooManyRequestsBody = () => errorBody('TOO_MANY_REQUESTS', 'Too man
 
 class BodyTooLargeError extends Error {}
 
-/** The whole request body, refused as soon as it is known to exceed `limit` bytes. */
+/** The whole request body, refused as soon as it is known to exceed `limit` bytes. @param {http.IncomingMessage} req @param {number} limit */
 const readBody = async (req, limit) => {
   if (Number(req.headers['content-length']) > limit) throw new BodyTooLargeError();
+  /** @type {Buffer[]} */
   const chunks = [];
   let size = 0;
   for await (const chunk of req) {
@@ -69,41 +80,48 @@ const send = (res, { statusCode, headers, cookies = [], body }) => {
     const answer = INTERNAL_SERVER_ERROR();
     res.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length });
     res.end(answer.body);
-    return `malformed response: ${error.message}`;
+    return `malformed response: ${/** @type {Error} */ (error).message}`;
   }
   res.end(body);
   return undefined;
 };
 
+/** @param {string} url */
 const pathOf = (url) => (url.startsWith('/') ? url.split('?', 1)[0] : undefined);
 
+/** @param {http.IncomingMessage} req */
 const sourceIpOf = (req) => req.socket.remoteAddress?.replace(/^::ffff:/, '');
 
-/** Settles with `undefined` once the signal aborts; never rejects. */
+/** Settles with `undefined` once the signal aborts; never rejects. @param {AbortSignal} signal @returns {Promise<undefined>} */
 const aborted = (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
 
 /**
  * Answers a preflight as an API with a CorsConfiguration does; a path whose
  * API has none gets no special treatment (a 404 unless it routes OPTIONS).
+ * @param {Router} router @param {http.IncomingMessage} req @param {string} pathname
+ * @returns {(Route & { cors: import('@platform/local-runtime/types').CorsConfiguration }) | undefined}
  */
 const corsRouteFor = (router, req, pathname) => {
   if (!isPreflight(req.method, req.headers)) return undefined;
-  const target = router.match(req.headers['access-control-request-method'], pathname)?.route ?? router.matchPath(pathname)?.route;
-  return target?.cors ? target : undefined;
+  const target = router.match(String(req.headers['access-control-request-method']), pathname)?.route ?? router.matchPath(pathname)?.route;
+  return target?.cors ? /** @type {Route & { cors: import('@platform/local-runtime/types').CorsConfiguration }} */ (target) : undefined;
 };
 
 /**
  * Runs the route's authorizer: the payload 2.0 `requestContext.authorizer` when
  * the caller may go on (undefined on a public route), or false once the
  * refusal has been sent.
+ * @param {{ route: Route, req: http.IncomingMessage, res: http.ServerResponse, authorize: import('@platform/local-runtime/types').Authorize, requestId: string, log: Log }} request
+ * @returns {Promise<Record<string, unknown> | undefined | false>}
  */
 const authorizeRequest = async ({ route, req, res, authorize, requestId, log }) => {
   if (!route.auth) return undefined;
+  /** @type {import('@platform/local-runtime/types').AuthVerdict} */
   let verdict;
   try {
     verdict = await authorize(route.auth, req.headers);
   } catch (error) {
-    log(`${requestId} ${route.routeKey}: the authorizer failed, answered 500: ${error?.message ?? error}`);
+    log(`${requestId} ${route.routeKey}: the authorizer failed, answered 500: ${/** @type {any} */ (error)?.message ?? error}`);
     send(res, INTERNAL_SERVER_ERROR());
     return false;
   }
@@ -119,6 +137,9 @@ const authorizeRequest = async ({ route, req, res, authorize, requestId, log }) 
  * invocation with the request id, which the client only sees as apigw-requestid.
  * `extras` answer the gateway's own paths (the API document, the dev
  * issuer's keys) before any service route.
+ * @param {{ router: Router, invoke: import('@platform/local-runtime/types').Invoke, authorize: import('@platform/local-runtime/types').Authorize, extras: import('@platform/local-runtime/types').GatewayExtra[], log: Log,
+ *   recorder?: import('@platform/local-runtime/types').HopRecorder }} gateway
+ * @returns {(req: http.IncomingMessage, res: http.ServerResponse) => Promise<unknown>}
  */
 const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => async (req, res) => {
   const started = performance.now();
@@ -128,26 +149,27 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
   req.on('error', () => undefined);
   res.on('error', () => undefined);
   res.setHeader('apigw-requestid', requestId);
-  const pathname = pathOf(req.url);
+  const url = req.url ?? '/';
+  const pathname = pathOf(url);
   if (pathname !== undefined && extras.some((extra) => extra(req, res, pathname))) {
     res.once('close', () => log(`${req.method} ${shorten(pathname)} → local ${res.statusCode} ${requestId}`));
     return undefined;
   }
-  const found = pathname === undefined ? undefined : router.match(req.method, pathname);
+  const found = pathname === undefined ? undefined : router.match(req.method ?? 'GET', pathname);
   const preflight = pathname === undefined ? undefined : corsRouteFor(router, req, pathname);
   const route = preflight ?? found?.route;
   res.once('close', () => {
     const target = route ? `${route.service}${preflight ? ' (CORS preflight)' : ''}` : 'no route';
     const outcome = res.writableFinished ? String(res.statusCode) : 'client closed';
     const durationMs = Math.round(performance.now() - started);
-    log(`${req.method} ${shorten(pathname ?? req.url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}`);
+    log(`${req.method} ${shorten(pathname ?? url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}`);
     // For the local console (recorder.mjs).
     recorder?.record({
       kind: 'http',
       at: receivedAt,
       requestId,
       method: req.method,
-      path: pathname ?? req.url,
+      path: pathname ?? url,
       status: res.writableFinished ? res.statusCode : outcome,
       durationMs,
       service: route?.service,
@@ -158,11 +180,12 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
   if (preflight) {
     return send(res, { statusCode: 204, headers: preflightHeaders(preflight.cors, req.headers), body: Buffer.alloc(0) });
   }
-  if (!route) return sendJson(res, 404, notFoundBody(req.method, pathname ?? req.url));
+  if (!route) return sendJson(res, 404, notFoundBody(req.method, pathname ?? url));
 
   const authorizer = await authorizeRequest({ route, req, res, authorize, requestId, log });
   if (authorizer === false) return undefined;
 
+  /** @type {Buffer} */
   let body;
   try {
     body = await readBody(req, MAX_REQUEST_BYTES);
@@ -174,13 +197,13 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
   }
 
   const event = toHttpApiEvent({
-    method: req.method,
-    url: req.url,
+    method: /** @type {string} */ (req.method),
+    url,
     rawHeaders: req.rawHeaders,
     body,
     sourceIp: sourceIpOf(req),
     route,
-    params: found.params,
+    params: found?.params ?? {},
     requestId,
     receivedAt,
     authorizer,
@@ -218,6 +241,8 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
  * A request Node's HTTP parser refuses before the gateway sees it (raw bytes
  * above 0x7f in the request line, over 16 KiB of headers) still gets an answer
  * in the API's error shape and a log line, as every other request does.
+ * @param {Log} log
+ * @returns {(error: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => void}
  */
 const answerUnparsable = (log) => (error, socket) => {
   if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
@@ -240,10 +265,8 @@ const noAuthorizer = async () => {
 };
 
 /**
- * @param {{ port: number, host?: string, routes: object[], invoke: Function, log?: (line: string) => void,
- *   authorize?: (auth: object, headers: object) => Promise<any>,
- *   extras?: Array<(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean>,
- *   recorder?: { record: (hop: object) => void } }} options
+ * @param {{ port: number, host?: string, routes: Route[], invoke: import('@platform/local-runtime/types').Invoke, log?: Log,
+ *   authorize?: import('@platform/local-runtime/types').Authorize, extras?: import('@platform/local-runtime/types').GatewayExtra[], recorder?: import('@platform/local-runtime/types').HopRecorder }} options
  *   authorize: the JWT authorizer (jwt-authorizer.mjs); without one, a route that has an authorizer answers 500, never runs unchecked.
  *   recorder: gets one `http` hop per request (recorder.mjs), for the local console.
  */
@@ -263,6 +286,7 @@ export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invok
   server.on('clientError', answerUnparsable(log));
   const boundPort = await listen(server, port, host);
 
+  /** @type {Promise<void> | undefined} */
   let closing;
   const close = () => {
     closing ??= new Promise((/** @type {(value?: void) => void} */ resolve, reject) => {

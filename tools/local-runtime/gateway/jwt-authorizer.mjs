@@ -22,6 +22,7 @@ class Refusal extends Error {
   }
 }
 
+/** @param {string} description @param {{ tokenGiven?: boolean }} [options] */
 const unauthorized = (description, { tokenGiven = true } = {}) => ({
   ok: /** @type {const} */ (false),
   statusCode: 401,
@@ -32,6 +33,7 @@ const unauthorized = (description, { tokenGiven = true } = {}) => ({
   reason: tokenGiven ? `invalid_token (${description})` : 'no token',
 });
 
+/** @param {string[]} scopes */
 const forbidden = (scopes) => ({
   ok: /** @type {const} */ (false),
   statusCode: 403,
@@ -41,16 +43,19 @@ const forbidden = (scopes) => ({
   reason: `insufficient_scope (needs ${scopes.join(' or ')})`,
 });
 
-/** The token from an identity source such as "$request.header.Authorization". */
+/**
+ * The token from an identity source such as "$request.header.Authorization".
+ * @param {string} identitySource @param {import('node:http').IncomingHttpHeaders} headers
+ */
 const tokenFrom = (identitySource, headers) => {
   const header = /^\$request\.header\.(.+)$/.exec(identitySource ?? '')?.[1]?.toLowerCase();
   if (!header) throw new Error(`The local gateway reads JWTs from a request header only, not from ${identitySource}`);
-  const value = headers[header]?.trim();
+  const value = /** @type {string | undefined} */ (headers[header])?.trim();
   if (!value) return undefined;
   return /^bearer\s+/i.test(value) ? value.replace(/^bearer\s+/i, '').trim() : value;
 };
 
-/** Why jose refused a token, worded as API Gateway's error_description does; never the token itself. */
+/** Why jose refused a token, worded as API Gateway's error_description does; never the token itself. @param {unknown} error */
 const describe = (error) => {
   if (error instanceof Refusal) return error.description;
   if (error instanceof errors.JWTExpired) return 'the token has expired';
@@ -67,19 +72,20 @@ const describe = (error) => {
   return 'the token is malformed';
 };
 
+/** @param {import('jose').JWTPayload} payload */
 const audiencesOf = (payload) => {
   if (payload.aud !== undefined) return [payload.aud].flat().map(String);
   return payload.client_id === undefined ? [] : [String(payload.client_id)];
 };
 
-/** The token's scopes, from `scope` (space-separated) or `scp` (list or string). */
+/** The token's scopes, from `scope` (space-separated) or `scp` (list or string). @param {import('jose').JWTPayload} payload @returns {string[]} */
 const scopesOf = (payload) => {
   const raw = payload.scope ?? payload.scp;
   if (Array.isArray(raw)) return raw.map(String);
   return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
 };
 
-/** Claims as payload 2.0 carries them: every value a string, a list as "[a b]". */
+/** Claims as payload 2.0 carries them: every value a string, a list as "[a b]". @param {import('jose').JWTPayload} payload */
 const flattenClaims = (payload) =>
   Object.fromEntries(
     Object.entries(payload).map(([name, value]) => [
@@ -95,7 +101,9 @@ const flattenClaims = (payload) =>
  */
 export const createKeyResolver = (localIssuers = []) => {
   const sets = new Map(localIssuers.map(({ issuer, jwks }) => [issuer, createLocalJWKSet(/** @type {any} */ (jwks))]));
+  /** @type {Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>} */
   const discovered = new Map();
+  /** @param {string} issuer */
   const discover = async (issuer) => {
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
@@ -104,6 +112,7 @@ export const createKeyResolver = (localIssuers = []) => {
     if (!jwksUri) throw new Refusal("the issuer's keys could not be fetched");
     return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
   };
+  /** @param {string} issuer */
   return async (issuer) => {
     const local = sets.get(issuer);
     if (local) return local;
@@ -125,8 +134,10 @@ export const createKeyResolver = (localIssuers = []) => {
  * wwwAuthenticate, reason }. `route.auth` is what http-routes.mjs read from
  * the compiled template: { issuer, audience[], scopes[], identitySource }.
  * @param {{ keysFor: (issuer: string) => Promise<any>, now?: () => number }} options
+ * @returns {import('@platform/local-runtime/types').Authorize}
  */
 export const createJwtAuthorizer = ({ keysFor, now = () => Date.now() }) => {
+  /** @param {string} token @param {import('@platform/local-runtime/types').RouteAuth} auth */
   const verify = async (token, auth) => {
     const keys = await keysFor(auth.issuer);
     const currentDate = new Date(now());

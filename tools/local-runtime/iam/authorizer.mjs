@@ -26,8 +26,10 @@ export const KNOWN_CONDITION_KEYS = new Set([
  */
 export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log }) => {
   const byAccessKey = new Map([...roles.values()].map((role) => [functionAccessKeyId(role.functionName), role]));
-  const where = { region, accountId: LOCAL_ACCOUNT_ID, hashKeyOf: (tableName) => hashKeys.get(tableName) };
+  const where = { region, accountId: LOCAL_ACCOUNT_ID, hashKeyOf: (/** @type {string} */ tableName) => hashKeys.get(tableName) };
+  /** @type {Set<string>} */
   const said = new Set();
+  /** @param {string} line */
   const once = (line) => {
     if (said.has(line)) return;
     said.add(line);

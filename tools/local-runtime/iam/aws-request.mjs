@@ -28,11 +28,13 @@ export const signerOf = (authorization) => {
 
 const DYNAMODB_TARGET = 'DynamoDB_20120810.';
 const STREAMS_TARGET = 'DynamoDBStreams_20120810.';
-// TransactWriteItems/TransactGetItems are authorized as their parts; each part needs its item action.
+// TransactWriteItems/TransactGetItems are authorized as their parts; each part needs its own action (Put: PutItem, …).
+/** @type {Record<string, string>} */
 const TRANSACT_PARTS = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+/** @type {Record<string, string>} */
 const PARTIQL_ACTIONS = { SELECT: 'PartiQLSelect', INSERT: 'PartiQLInsert', UPDATE: 'PartiQLUpdate', DELETE: 'PartiQLDelete' };
 
-/** The single value of a DynamoDB AttributeValue ({S: 'x'}, {N: '1'}, {B: '…'}). */
+/** The single value of a DynamoDB AttributeValue ({S: 'x'}, {N: '1'}, {B: '…'}). @param {any} attributeValue */
 const scalar = (attributeValue) => {
   const value = attributeValue && Object.values(attributeValue)[0];
   return typeof value === 'string' ? value : undefined;
@@ -46,14 +48,17 @@ const scalar = (attributeValue) => {
  * @returns {{ operation: string, checks: Check[] } | undefined}
  */
 export const dynamodbChecks = (target, body, { region, accountId, hashKeyOf }) => {
+  /** @param {string} name */
   const tableArn = (name) => (name.startsWith('arn:') ? name : `arn:aws:dynamodb:${region}:${accountId}:table/${name}`);
+  /** @param {string} name */
   const tableNameOf = (name) => (name.startsWith('arn:') ? name.split(':table/')[1]?.split('/')[0] ?? name : name);
-  /** dynamodb:LeadingKeys of a request on one table: the partition key values it touches. */
-  const leadingKeys = (tableName, items) => {
+  /** dynamodb:LeadingKeys of a request on one table: the partition key values it touches. @param {string} tableName @param {any[]} rows */
+  const leadingKeys = (tableName, rows) => {
     const hashKey = hashKeyOf(tableNameOf(tableName));
-    const values = hashKey ? items.map((item) => scalar(item?.[hashKey])) : [];
+    const values = hashKey ? rows.map((row) => scalar(row?.[hashKey])) : [];
     return hashKey && values.every((value) => value !== undefined) ? values : UNKNOWN;
   };
+  /** @param {string} action @param {string} resource @param {NonNullable<Check['context']>} [context] @returns {Check} */
   const check = (action, resource, context = {}) => ({ action: `dynamodb:${action}`, resource, context });
 
   if (target.startsWith(STREAMS_TARGET)) {
@@ -82,9 +87,9 @@ export const dynamodbChecks = (target, body, { region, accountId, hashKeyOf }) =
     }
     case 'BatchGetItem':
     case 'BatchWriteItem': {
-      const checks = Object.entries(body.RequestItems ?? {}).map(([tableName, request]) => {
-        const items = operation === 'BatchGetItem' ? (request.Keys ?? []) : request.map((entry) => entry.PutRequest?.Item ?? entry.DeleteRequest?.Key);
-        return check(operation, tableArn(tableName), { 'dynamodb:leadingkeys': leadingKeys(tableName, items) });
+      const checks = Object.entries(body.RequestItems ?? {}).map(([tableName, /** @type {any} */ request]) => {
+        const rows = operation === 'BatchGetItem' ? (request.Keys ?? []) : request.map((/** @type {any} */ entry) => entry.PutRequest?.Item ?? entry.DeleteRequest?.Key);
+        return check(operation, tableArn(tableName), { 'dynamodb:leadingkeys': leadingKeys(tableName, rows) });
       });
       return { operation, checks };
     }
@@ -103,8 +108,8 @@ export const dynamodbChecks = (target, body, { region, accountId, hashKeyOf }) =
     case 'ExecuteStatement':
     case 'ExecuteTransaction':
     case 'BatchExecuteStatement': {
-      const statements = body.Statement ? [body.Statement] : (body.TransactStatements ?? body.Statements ?? []).map((entry) => entry.Statement);
-      return { operation, checks: statements.map((statement) => partiqlCheck(statement, tableArn)) };
+      const statements = body.Statement ? [body.Statement] : (body.TransactStatements ?? body.Statements ?? []).map((/** @type {{ Statement?: string }} */ entry) => entry.Statement);
+      return { operation, checks: statements.map((/** @type {string | undefined} */ statement) => partiqlCheck(statement, tableArn)) };
     }
     default: {
       // Everything else names its table (TableName), another resource (ResourceArn), or none.
@@ -114,7 +119,11 @@ export const dynamodbChecks = (target, body, { region, accountId, hashKeyOf }) =
   }
 };
 
-/** The partition key value of a Query's key condition on a table (`#pk = :v`, or the legacy KeyConditions). */
+/**
+ * The partition key value of a Query's key condition on a table (`#pk = :v`, or the legacy KeyConditions).
+ * @param {any} body @param {string | undefined} hashKey
+ * @returns {string[] | typeof UNKNOWN}
+ */
 const queryLeadingKeys = (body, hashKey) => {
   if (!hashKey) return UNKNOWN;
   const legacy = body.KeyConditions?.[hashKey]?.AttributeValueList?.[0];
@@ -127,7 +136,11 @@ const queryLeadingKeys = (body, hashKey) => {
   return UNKNOWN;
 };
 
-/** A PartiQL statement's action and table (or index): `SELECT … FROM "t"."i"`, `INSERT INTO "t"`, `UPDATE "t"`, `DELETE FROM "t"`. */
+/**
+ * A PartiQL statement's action and table (or index): `SELECT … FROM "t"."i"`, `INSERT INTO "t"`, `UPDATE "t"`, `DELETE FROM "t"`.
+ * @param {string | undefined} statement @param {(table: string) => string} tableArn
+ * @returns {Check}
+ */
 const partiqlCheck = (statement, tableArn) => {
   const verb = /^\s*(\w+)/.exec(statement ?? '')?.[1]?.toUpperCase() ?? '';
   const [, table, index] = /(?:FROM|INTO|UPDATE)\s+"([^"]+)"(?:\."([^"]+)")?/i.exec(statement ?? '') ?? [];
@@ -138,7 +151,9 @@ const partiqlCheck = (statement, tableArn) => {
 // ---- SNS and SQS ----
 
 // Batch operations are authorized as the action of their entries.
+/** @type {Record<string, string>} */
 const SQS_ACTIONS = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
+/** @type {Record<string, string>} */
 const SNS_ACTIONS = { PublishBatch: 'Publish' };
 
 /**
@@ -153,6 +168,7 @@ export const queueArnOf = (queueUrl, region, accountId) => {
 /**
  * What an SQS request needs; `params` is its JSON body, or its form
  * parameters in the query protocol (where the queue URL may be the path).
+ * @param {string} operation @param {Record<string, any>} params @param {{ region: string, accountId: string, path?: string }} where
  * @returns {{ operation: string, checks: Check[] }}
  */
 export const sqsChecks = (operation, params, { region, accountId, path = '/' }) => {
@@ -164,6 +180,7 @@ export const sqsChecks = (operation, params, { region, accountId, path = '/' }) 
 
 /**
  * What an SNS request (form parameters) needs.
+ * @param {string} operation @param {Record<string, any>} params @param {{ region: string, accountId: string }} where
  * @returns {{ operation: string, checks: Check[] }}
  */
 export const snsChecks = (operation, params, { region, accountId }) => {
@@ -200,6 +217,7 @@ export const readAwsRequest = ({ headers, path, body, signingService }, where) =
 
 // ---- What AWS answers ----
 
+/** @param {string} text */
 const xmlEscape = (text) => text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /**

@@ -22,13 +22,15 @@
  * @property {Record<string, string | string[] | typeof UNKNOWN | undefined>} [context]  condition keys of this check, lower case
  *
  * @typedef {{ decision: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny', statement?: Statement }} Verdict
+ * @typedef {NonNullable<Check['context']>} Context
  */
 
 /** A condition key the layer knows but cannot work out for this request: a condition on it fails closed. */
 export const UNKNOWN = Symbol('unknown to the local IAM layer');
 
+/** @type {Map<string, RegExp>} */
 const patterns = new Map();
-/** IAM's wildcard match: `*` any run of characters, `?` one character. */
+/** IAM's wildcard match: `*` any run of characters, `?` one character. @param {string} pattern @param {string} value */
 const globMatch = (pattern, value, ignoreCase = false) => {
   if (pattern === '*') return true;
   if (!/[*?]/.test(pattern)) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
@@ -42,13 +44,13 @@ const globMatch = (pattern, value, ignoreCase = false) => {
   return regex.test(value);
 };
 
-/** The six colon-separated parts of an ARN (the last keeps its own colons), or undefined. */
+/** The six colon-separated parts of an ARN (the last keeps its own colons), or undefined. @param {string} arn */
 const arnParts = (arn) => {
   const parts = arn.split(':');
   return parts.length >= 6 && parts[0] === 'arn' ? [...parts.slice(0, 5), parts.slice(5).join(':')] : undefined;
 };
 
-/** An ARN pattern against an ARN, part by part (a wildcard never spans the colons between parts), as IAM and ArnLike do. */
+/** An ARN pattern against an ARN, part by part (a wildcard never spans the colons between parts), as IAM and ArnLike do. @param {string} pattern @param {string} arn */
 export const arnMatches = (pattern, arn) => {
   if (pattern === '*') return true;
   const [expected, actual] = [arnParts(pattern), arnParts(arn)];
@@ -57,10 +59,11 @@ export const arnMatches = (pattern, arn) => {
   return expected.every((part, index) => globMatch(part, /** @type {string} */ (actual[index])));
 };
 
-/** Actions compare without regard to case: `DynamoDB:getitem` is `dynamodb:GetItem`. */
+/** Actions compare without regard to case: `DynamoDB:getitem` is `dynamodb:GetItem`. @param {string} pattern @param {string} action */
 export const actionMatches = (pattern, action) => globMatch(pattern, action, true);
 
 // The operators supported, each as a test of one request value against one policy value.
+/** @type {Record<string, (policy: string, value: string) => boolean>} */
 const MATCHERS = {
   stringequals: (policy, value) => policy === value,
   stringequalsignorecase: (policy, value) => policy.toLowerCase() === value.toLowerCase(),
@@ -69,6 +72,7 @@ const MATCHERS = {
   arnlike: (policy, value) => arnMatches(policy, value),
   bool: (policy, value) => policy.toLowerCase() === value.toLowerCase(),
 };
+/** @type {Record<string, string>} */
 const NEGATED = {
   stringnotequals: 'stringequals',
   stringnotequalsignorecase: 'stringequalsignorecase',
@@ -81,6 +85,8 @@ const NEGATED = {
  * One operator block's test of one key: true, false, or undefined when it
  * cannot be evaluated locally (an unsupported operator, or a key the request
  * context does not know).
+ * @param {string} operatorName @param {string} key @param {unknown[]} policyValues @param {Context} context @param {Set<string>} knownKeys
+ * @returns {boolean | undefined}
  */
 const testCondition = (operatorName, key, policyValues, context, knownKeys) => {
   const keyName = key.toLowerCase();
@@ -101,8 +107,9 @@ const testCondition = (operatorName, key, policyValues, context, knownKeys) => {
   const negatedOf = NEGATED[operator];
   const match = MATCHERS[negatedOf ?? operator];
   if (!match) return undefined;
+  /** @param {string} requestValue */
   const matchesAny = (requestValue) => policyValues.some((expected) => match(String(expected), requestValue));
-  const test = negatedOf ? (requestValue) => !matchesAny(requestValue) : matchesAny;
+  const test = negatedOf ? (/** @type {string} */ requestValue) => !matchesAny(requestValue) : matchesAny;
 
   if (setOperator === 'forallvalues') return values.every(test); // true for an absent key, as in AWS
   if (setOperator === 'foranyvalue') return values.some(test);
@@ -113,6 +120,7 @@ const testCondition = (operatorName, key, policyValues, context, knownKeys) => {
 /**
  * Whether a statement's Condition holds: every operator block, every key in
  * it (values of one key are alternatives). undefined when it cannot be told locally.
+ * @param {Statement['Condition']} condition @param {Context} context @param {Set<string>} knownKeys @param {(what: string) => void} onUnsupported
  */
 const conditionHolds = (condition, context, knownKeys, onUnsupported) => {
   for (const [operator, keys] of Object.entries(condition ?? {})) {
@@ -128,9 +136,10 @@ const conditionHolds = (condition, context, knownKeys, onUnsupported) => {
   return true;
 };
 
+/** @param {string[]} list @param {string} value @param {(pattern: string, value: string) => boolean} matches */
 const listMatches = (list, value, matches) => list.some((pattern) => matches(pattern, value));
 
-/** Whether a statement is about this action and resource, before its Condition. */
+/** Whether a statement is about this action and resource, before its Condition. @param {Statement} statement @param {Check} check */
 const inScope = (statement, { action, resource }) => {
   const actionIn = statement.Action ? listMatches(statement.Action, action, actionMatches) : !listMatches(statement.NotAction ?? [], action, actionMatches);
   if (!actionIn) return false;
@@ -145,6 +154,7 @@ const inScope = (statement, { action, resource }) => {
  */
 export const evaluate = (statements, check, { knownKeys, onUnsupported = () => {} }) => {
   const context = check.context ?? {};
+  /** @type {Statement | undefined} */
   let allowedBy;
   for (const statement of statements) {
     if (!inScope(statement, check)) continue;

@@ -45,6 +45,7 @@ export const eventSourceMappingProblems = (stacks, roles) =>
  * @param {{ log: (line: string) => void, env?: NodeJS.ProcessEnv }} options
  */
 export const startLocalIam = async (config, { log, env = process.env }) => {
+  /** @param {string} line */
   const say = (line) => log(`[iam] ${line}`);
   if (!enforcementWanted(env)) {
     NOT_ENFORCED.forEach((line) => console.error(`[iam] ${line}`));
@@ -56,6 +57,7 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
     };
   }
   let authorizer = createAuthorizer({ roles: new Map(), region: config.region, log: say });
+  /** @type {import('./enforcing-proxy.mjs').Authorizer} */
   const current = { passesThrough: (header) => authorizer.passesThrough(header), authorize: (request) => authorizer.authorize(request) };
   const [dynamodb, snsSqs] = await Promise.all([
     startEnforcingProxy({ upstreamPort: config.runtimeDynamodbPort, authorizer: current }),

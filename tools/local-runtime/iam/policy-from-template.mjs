@@ -15,10 +15,14 @@ import { LOCAL_ACCOUNT_ID } from '../aws.cjs';
  * @property {string} functionName
  * @property {string} roleName
  * @property {Statement[]} statements
+ *
+ * @typedef {Pick<import('@platform/local-runtime/types').ProvisionedStack, 'name' | 'template' | 'resolve'>} Stack  a provisioned stack, as far as roles go
+ * @typedef {(value: unknown, what: string) => { value: any } | undefined} TryResolve
  */
 
 // AWS managed policies a Lambda role commonly names, by what they allow.
 const LOGS = { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ['*'] };
+/** @type {Record<string, Array<{ Effect: string, Action: string[], Resource: string[] }>>} */
 const AWS_MANAGED = {
   'service-role/AWSLambdaBasicExecutionRole': [LOGS],
   'service-role/AWSLambdaSQSQueueExecutionRole': [LOGS, { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: ['*'] }],
@@ -31,9 +35,10 @@ const AWS_MANAGED = {
   ],
 };
 
+/** @param {unknown} value @returns {any[] | undefined} */
 const list = (value) => (value === undefined ? undefined : [value].flat());
 
-/** The logical id of the resource an intrinsic names (`Ref X`, `Fn::GetAtt [X, Arn]`, `Fn::GetAtt 'X.Arn'`). */
+/** The logical id of the resource an intrinsic names (`Ref X`, `Fn::GetAtt [X, Arn]`, `Fn::GetAtt 'X.Arn'`). @param {any} value @returns {string | undefined} */
 const referencedId = (value) => {
   if (value?.Ref) return value.Ref;
   const getAtt = value?.['Fn::GetAtt'];
@@ -42,7 +47,7 @@ const referencedId = (value) => {
 
 /**
  * The exports of every stack (Outputs with Export.Name), resolved on first use.
- * @param {any[]} stacks
+ * @param {Stack[]} stacks
  */
 const exportsOf = (stacks) => {
   /** @type {Map<string, () => unknown>} */
@@ -60,9 +65,9 @@ const exportsOf = (stacks) => {
   return exports;
 };
 
-/** `value` with every Fn::ImportValue replaced by the export's local value. */
+/** `value` with every Fn::ImportValue replaced by the export's local value. @param {any} value @param {Map<string, () => unknown>} exports @returns {any} */
 const withImports = (value, exports) => {
-  if (Array.isArray(value)) return value.map((item) => withImports(item, exports));
+  if (Array.isArray(value)) return value.map((element) => withImports(element, exports));
   if (value === null || typeof value !== 'object') return value;
   if ('Fn::ImportValue' in value && Object.keys(value).length === 1) {
     const name = String(withImports(value['Fn::ImportValue'], exports));
@@ -76,7 +81,7 @@ const withImports = (value, exports) => {
 /**
  * Every function's role in these provisioned stacks (each with `template` and
  * `resolve`), by function name.
- * @param {any[]} stacks
+ * @param {Stack[]} stacks
  * @param {{ warn: (line: string) => void }} options
  * @returns {Map<string, FunctionRole>}
  */
@@ -86,27 +91,28 @@ export const functionRoles = (stacks, { warn }) => {
   const roles = new Map();
   for (const stack of stacks) {
     const resources = stack.template.Resources ?? {};
-    const resolve = (value) => stack.resolve(withImports(value, exports));
+    const resolve = (/** @type {unknown} */ value) => stack.resolve(withImports(value, exports));
     for (const [, fn] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
-      const functionName = String(resolve(fn.Properties.FunctionName));
-      const roleId = referencedId(fn.Properties.Role);
+      const functionName = String(resolve(fn.Properties?.FunctionName));
+      const roleId = referencedId(fn.Properties?.Role);
       const role = roleId && resources[roleId]?.Type === 'AWS::IAM::Role' ? resources[roleId] : undefined;
       if (!role) {
-        warn(`${functionName}: its role ${JSON.stringify(fn.Properties.Role)} is not an AWS::IAM::Role of ${stack.name}'s template, so every call it makes is denied`);
-        roles.set(functionName, { functionName, roleName: String(fn.Properties.Role), statements: [] });
+        warn(`${functionName}: its role ${JSON.stringify(fn.Properties?.Role)} is not an AWS::IAM::Role of ${stack.name}'s template, so every call it makes is denied`);
+        roles.set(functionName, { functionName, roleName: String(fn.Properties?.Role), statements: [] });
         continue;
       }
       const where = `${functionName} (role ${roleId})`;
+      /** @type {TryResolve} */
       const tryResolve = (value, what) => {
         try {
           return { value: resolve(value) };
         } catch (error) {
-          warn(`${where}: ${what} ${JSON.stringify(value)} cannot be resolved locally (${error.message}); failing closed: an Allow does not grant it, a Deny covers everything`);
+          warn(`${where}: ${what} ${JSON.stringify(value)} cannot be resolved locally (${/** @type {Error} */ (error).message}); failing closed: an Allow does not grant it, a Deny covers everything`);
           return undefined;
         }
       };
-      const documents = policyDocuments(stack, roleId, role, tryResolve, warn, where);
-      const statements = documents.flatMap((document) => list(document.Statement) ?? []).flatMap((statement) => normalize(statement, tryResolve, warn, where));
+      const documents = policyDocuments(stack, /** @type {string} */ (roleId), role, tryResolve, warn, where);
+      const statements = documents.flatMap((document) => list(document.Statement) ?? []).flatMap((/** @type {any} */ statement) => normalize(statement, tryResolve, warn, where));
       const roleName = role.Properties?.RoleName ? (tryResolve(role.Properties.RoleName, 'RoleName')?.value ?? roleId) : `${stack.name}-${roleId}`;
       roles.set(functionName, { functionName, roleName: String(roleName), statements });
     }
@@ -114,18 +120,25 @@ export const functionRoles = (stacks, { warn }) => {
   return roles;
 };
 
-/** The policy documents that apply to a role: inline, attached AWS::IAM::Policy / ManagedPolicy, and managed policy ARNs. */
+/**
+ * The policy documents that apply to a role: inline, attached AWS::IAM::Policy / ManagedPolicy, and managed policy ARNs.
+ * @param {Stack} stack @param {string} roleId @param {import('@platform/local-runtime/types').CfnResource} role @param {TryResolve} tryResolve
+ * @param {(line: string) => void} warn @param {string} where
+ * @returns {any[]}
+ */
 const policyDocuments = (stack, roleId, role, tryResolve, warn, where) => {
   const resources = stack.template.Resources ?? {};
-  const documents = (role.Properties?.Policies ?? []).map((policy) => policy.PolicyDocument);
-  const attachedTo = (resource) => (resource.Properties?.Roles ?? []).some((entry) => referencedId(entry) === roleId);
+  const documents = (role.Properties?.Policies ?? []).map((/** @type {{ PolicyDocument: unknown }} */ policy) => policy.PolicyDocument);
+  /** @param {import('@platform/local-runtime/types').CfnResource} resource @returns {boolean} */
+  const attachedTo = (resource) => (resource.Properties?.Roles ?? []).some((/** @type {unknown} */ entry) => referencedId(entry) === roleId);
   for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
-    for (const [, resource] of resourcesOfType(stack.template, type)) if (attachedTo(resource)) documents.push(resource.Properties.PolicyDocument);
+    for (const [, resource] of resourcesOfType(stack.template, type)) if (attachedTo(resource)) documents.push(resource.Properties?.PolicyDocument);
   }
   for (const entry of role.Properties?.ManagedPolicyArns ?? []) {
     const managedId = referencedId(entry);
-    if (managedId && resources[managedId]?.Type === 'AWS::IAM::ManagedPolicy') {
-      if (!attachedTo(resources[managedId])) documents.push(resources[managedId].Properties.PolicyDocument);
+    const managed = managedId === undefined ? undefined : resources[managedId];
+    if (managed?.Type === 'AWS::IAM::ManagedPolicy') {
+      if (!attachedTo(managed)) documents.push(managed.Properties?.PolicyDocument);
       continue;
     }
     const arn = tryResolve(entry, 'managed policy')?.value;
@@ -142,10 +155,12 @@ const policyDocuments = (stack, roleId, role, tryResolve, warn, where) => {
  * when its NotResource or Condition cannot be resolved); a Deny applies to
  * every resource it cannot name, and unconditionally when its Condition
  * cannot be resolved.
+ * @param {any} statement as the template has it @param {TryResolve} tryResolve @param {(line: string) => void} warn @param {string} where
  * @returns {Statement[]}
  */
 const normalize = (statement, tryResolve, warn, where) => {
   const allow = statement.Effect === 'Allow';
+  /** @param {unknown} value @param {string} what @returns {Array<string | undefined> | undefined} */
   const strings = (value, what) => {
     const resolved = list(value)?.map((entry) => tryResolve(entry, what));
     return resolved?.map((entry) => (entry && typeof entry.value === 'string' ? entry.value : undefined));
@@ -174,16 +189,16 @@ const normalize = (statement, tryResolve, warn, where) => {
 
 /**
  * The hash key of every table of these templates, by table name (for dynamodb:LeadingKeys).
- * @param {any[]} stacks
+ * @param {Stack[]} stacks
  * @returns {Map<string, string>}
  */
 export const tableHashKeys = (stacks) =>
   new Map(
     stacks.flatMap((stack) =>
       resourcesOfType(stack.template, 'AWS::DynamoDB::Table').flatMap(([, table]) => {
-        const hash = table.Properties?.KeySchema?.find((key) => key.KeyType === 'HASH')?.AttributeName;
+        const hash = table.Properties?.KeySchema?.find((/** @type {{ KeyType: string }} */ key) => key.KeyType === 'HASH')?.AttributeName;
         try {
-          return hash ? [[String(stack.resolve(table.Properties.TableName)), hash]] : [];
+          return hash ? [/** @type {[string, string]} */ ([String(stack.resolve(table.Properties?.TableName)), hash])] : [];
         } catch {
           return [];
         }
@@ -202,7 +217,7 @@ const POLLER_ACTIONS = {
  * The checks Lambda makes on each function's role for its event source
  * mappings: reading the queue or stream, and sending to the mapping's
  * on-failure destination.
- * @param {any[]} stacks  provisioned stacks
+ * @param {Stack[]} stacks  provisioned stacks
  * @returns {{ functionName: string, description: string, checks: import('./evaluate.mjs').Check[] }[]}
  */
 export const eventSourceMappingChecks = (stacks) =>
@@ -212,6 +227,7 @@ export const eventSourceMappingChecks = (stacks) =>
       const functionName = String(mapping.FunctionName).split(':function:').pop() ?? '';
       const source = String(mapping.EventSourceArn);
       const actions = source.startsWith('arn:aws:sqs:') ? POLLER_ACTIONS.sqs : source.includes('/stream/') ? POLLER_ACTIONS.stream : [];
+      /** @type {import('./evaluate.mjs').Check[]} */
       const checks = actions.map((action) => ({ action, resource: source, context: {} }));
       const destination = mapping.DestinationConfig?.OnFailure?.Destination;
       if (typeof destination === 'string' && destination.startsWith('arn:aws:sqs:')) checks.push({ action: 'sqs:SendMessage', resource: destination, context: {} });
@@ -220,5 +236,5 @@ export const eventSourceMappingChecks = (stacks) =>
     }),
   );
 
-/** The principal ARN AWS names in a denial: the function's session of its role. */
+/** The principal ARN AWS names in a denial: the function's session of its role. @param {{ roleName: string, functionName: string }} role */
 export const assumedRoleArn = ({ roleName, functionName }) => `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${roleName}/${functionName}`;

@@ -9,6 +9,7 @@
 
 /** The function cannot take the invocation now: its queue is full, or its reserved concurrency is 0. */
 export class ThrottledError extends Error {
+  /** @param {string} functionName @param {string} reason */
   constructor(functionName, reason) {
     super(`${functionName} is throttled: ${reason}`);
     this.name = 'ThrottledError';
@@ -24,6 +25,7 @@ export const createConcurrencyLimit = ({ name, limit, queueLimit }) => {
   /** @type {Array<() => void>} */
   const waiting = [];
 
+  /** @param {AbortSignal} [signal] @returns {Promise<void>} */
   const acquire = (signal) => {
     if (limit === 0) return Promise.reject(new ThrottledError(name, 'its reserved concurrency is 0'));
     if (running < limit) {
@@ -42,7 +44,7 @@ export const createConcurrencyLimit = ({ name, limit, queueLimit }) => {
       const leave = () => {
         const index = waiting.indexOf(take);
         if (index >= 0) waiting.splice(index, 1);
-        reject(signal.reason);
+        reject(signal?.reason);
       };
       if (signal?.aborted) return leave();
       signal?.addEventListener('abort', leave, { once: true });

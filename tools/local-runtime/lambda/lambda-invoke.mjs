@@ -21,7 +21,7 @@ const SERVERLESS_OFFLINE_TIMEOUT = /Lambda timeout/;
  * @typedef {{ name: string, lambdaPort: number, timeoutSeconds: number, reservedConcurrency?: number }} LocalFunction
  */
 
-/** The cap of one function: its reserved concurrency when set, never more than the machine's default. */
+/** The cap of one function: its reserved concurrency when set, never more than the machine's default. @param {LocalFunction} fn @param {number} defaultConcurrency */
 export const concurrencyOf = (fn, defaultConcurrency) =>
   fn.reservedConcurrency === undefined ? defaultConcurrency : Math.min(fn.reservedConcurrency, defaultConcurrency);
 
@@ -32,6 +32,7 @@ export const concurrencyOf = (fn, defaultConcurrency) =>
  */
 const failure = (kind, error) => ({ ok: false, kind, error });
 
+/** @param {string} text @returns {InvokeResult} */
 const parsePayload = (text) => {
   if (text === '') return { ok: /** @type {const} */ (true), payload: null, text: 'null' };
   return { ok: /** @type {const} */ (true), payload: JSON.parse(text), text };
@@ -47,6 +48,7 @@ const agent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
  * One POST to the Invoke API. node:http rather than fetch: every request and
  * every batch passes here, and fetch costs the local stack's one process
  * several times the CPU for the same call.
+ * @param {LocalFunction} fn @param {string} body @param {AbortSignal} signal
  * @returns {Promise<{ status: number, functionError: boolean, text: string }>}
  */
 const post = (fn, body, signal) =>
@@ -62,6 +64,7 @@ const post = (fn, body, signal) =>
         signal,
       },
       (response) => {
+        /** @type {Buffer[]} */
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
         // The answer can stall or break off after its headers too (serverless-offline stuck or gone mid-answer).
@@ -84,7 +87,8 @@ const callInvokeApi = async (fn, event) => {
     response = await post(fn, JSON.stringify(event), deadline);
   } catch (error) {
     if (deadline.aborted) return failure('timeout', `no answer from serverless-offline within ${fn.timeoutSeconds} s + grace`);
-    return failure('unreachable', `serverless-offline is not reachable: ${error.code ?? error.message}`);
+    const { code, message } = /** @type {NodeJS.ErrnoException} */ (error);
+    return failure('unreachable', `serverless-offline is not reachable: ${code ?? message}`);
   }
   const { text } = response;
   if (response.functionError || response.status !== 200) {
@@ -112,7 +116,7 @@ const callInvokeApi = async (fn, event) => {
  * holds its slot until then, as a Lambda invocation does after API Gateway
  * stopped waiting for it.
  * `recorder` (recorder.mjs), when given, gets one `invoke` hop per invocation that ran, for the local console.
- * @param {{ functions: LocalFunction[], defaultConcurrency?: number, queueLimit?: number, recorder?: { record: (hop: object) => void } }} options
+ * @param {{ functions: LocalFunction[], defaultConcurrency?: number, queueLimit?: number, recorder?: import('@platform/local-runtime/types').HopRecorder }} options
  */
 export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRENCY, queueLimit = DEFAULT_QUEUE_LIMIT, recorder }) => {
   const byName = new Map(
@@ -141,6 +145,7 @@ export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRE
     }
   };
 
+  /** @param {string} functionName */
   invoke.concurrencyOf = (functionName) => byName.get(functionName)?.limit.limit ?? 0;
   invoke.stats = () => Object.fromEntries([...byName].map(([name, { limit }]) => [name, limit.stats()]));
   return invoke;

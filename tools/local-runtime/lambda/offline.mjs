@@ -7,18 +7,19 @@ import { resourcesOfType } from '../cloudformation/cfn.mjs';
 import { startChild } from '../stack/processes.mjs';
 import { LOCAL_STAGE, SERVERLESS_BIN } from '../stack/services.mjs';
 
-/** Whether serverless.yml has a top-level `functions:` key: known before its template is compiled. */
+/** Whether serverless.yml has a top-level `functions:` key: known before its template is compiled. @param {import('@platform/local-runtime/types').Service} service */
 export const declaresFunctions = (service) => /^functions:/m.test(readFileSync(path.join(service.dir, 'serverless.yml'), 'utf8'));
 
-/** @param {object} template */
+/** @param {import('@platform/local-runtime/types').CfnTemplate} template */
 export const hasFunctions = (template) => resourcesOfType(template, 'AWS::Lambda::Function').length > 0;
 
 /**
  * What the invoker needs to know of each function of a compiled template.
+ * @param {import('@platform/local-runtime/types').CfnTemplate} template @param {number} lambdaPort
  * @returns {import('./lambda-invoke.mjs').LocalFunction[]}
  */
 export const localFunctions = (template, lambdaPort) =>
-  resourcesOfType(template, 'AWS::Lambda::Function').map(([, { Properties }]) => ({
+  resourcesOfType(template, 'AWS::Lambda::Function').map(([, { Properties = {} }]) => ({
     name: Properties.FunctionName,
     lambdaPort,
     timeoutSeconds: Properties.Timeout ?? 6,
@@ -52,7 +53,7 @@ export const startOffline = (service, ports, env) =>
  */
 export const offlineWorkFolder = () => process.env.ESBUILD_WORK_FOLDER || `.esbuild-offline-${process.pid}`;
 
-/** Removes this stack's work folders, in case a serverless-offline was killed before it cleaned up. */
+/** Removes this stack's work folders, in case a serverless-offline was killed before it cleaned up. @param {import('@platform/local-runtime/types').Service[]} services */
 export const removeOfflineWorkFolders = (services) => {
   for (const service of services) rmSync(path.join(service.dir, offlineWorkFolder()), { recursive: true, force: true });
 };

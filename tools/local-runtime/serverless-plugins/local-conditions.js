@@ -12,12 +12,22 @@
 
 const { LOCAL_STAGE } = require('@platform/serverless-base/lib/names');
 
+/**
+ * @typedef {import('@platform/serverless-base/types').Json} Json
+ * @typedef {Record<string, Json>} Conditions
+ */
+
+/** @param {unknown} value @returns {value is Record<string, Json>} */
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
-/** @returns {[string, any] | []} */
+/** @param {unknown} value @returns {[string, any] | []} */
 const single = (value) => (isObject(value) && Object.keys(value).length === 1 ? /** @type {[string, any]} */ (Object.entries(value)[0]) : []);
 const NO_VALUE = Symbol('AWS::NoValue');
 
-/** The literal result of a condition, or undefined when it depends on something else. */
+/**
+ * The literal result of a condition, or undefined when it depends on something else.
+ * @param {Json} expression @param {Conditions} conditions @param {Set<string>} [seen]
+ * @returns {boolean | undefined}
+ */
 const evaluate = (expression, conditions, seen = new Set()) => {
   if (typeof expression === 'boolean') return expression;
   const [fn, args] = single(expression);
@@ -26,6 +36,7 @@ const evaluate = (expression, conditions, seen = new Set()) => {
     return evaluate(conditions[args], conditions, new Set([...seen, args]));
   }
   if (!Array.isArray(args)) return undefined;
+  /** @type {unknown[]} */
   const values = fn === 'Fn::Equals' ? args : args.map((arg) => evaluate(arg, conditions, seen));
   if (values.some((value) => value === undefined || isObject(value) || Array.isArray(value))) return undefined;
   switch (fn) {
@@ -42,18 +53,27 @@ const evaluate = (expression, conditions, seen = new Set()) => {
   }
 };
 
-/** `value` with known Fn::If branches taken and AWS::NoValue properties removed. */
+/**
+ * `value` with known Fn::If branches taken and AWS::NoValue properties removed.
+ * @param {Json} value @param {Map<string, boolean>} known
+ * @returns {Json}
+ */
 const simplify = (value, known) => {
-  if (Array.isArray(value)) return value.map((item) => simplify(item, known)).filter((item) => item !== NO_VALUE);
+  if (Array.isArray(value)) return value.map((element) => simplify(element, known)).filter((element) => element !== NO_VALUE);
   if (!isObject(value)) return value;
   const [fn, args] = single(value);
   if (fn === 'Ref' && args === 'AWS::NoValue') return NO_VALUE;
   if (fn === 'Fn::If' && Array.isArray(args) && known.has(args[0])) return simplify(known.get(args[0]) ? args[1] : args[2], known);
+  /** @type {Array<[string, Json]>} */
   const entries = Object.entries(value).map(([key, inner]) => [key, simplify(inner, known)]);
   return Object.fromEntries(entries.filter(([, inner]) => inner !== NO_VALUE));
 };
 
-/** Prunes `template` in place as CloudFormation would; returns the logical IDs and outputs it dropped. */
+/**
+ * Prunes `template` in place as CloudFormation would; returns the logical IDs and outputs it dropped.
+ * @param {import('@platform/serverless-base/types').CfnTemplate} template
+ * @returns {string[]}
+ */
 function resolveKnownConditions(template) {
   const conditions = template.Conditions ?? {};
   const known = new Map();
@@ -76,7 +96,10 @@ function resolveKnownConditions(template) {
   return dropped;
 }
 
-/** Deploying the local stage would put a stack with emulator-only settings (no encryption, local ARNs) into an AWS account. */
+/**
+ * Deploying the local stage would put a stack with emulator-only settings (no encryption, local ARNs) into an AWS account.
+ * @param {import('@platform/serverless-base/types').Serverless} serverless @param {string} command
+ */
 const refuseLocalStage = (serverless, command) => {
   if (serverless.service.provider.stage !== LOCAL_STAGE) return;
   throw new serverless.classes.Error(
@@ -85,6 +108,7 @@ const refuseLocalStage = (serverless, command) => {
 };
 
 class LocalConditions {
+  /** @param {import('@platform/serverless-base/types').Serverless} serverless */
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = {

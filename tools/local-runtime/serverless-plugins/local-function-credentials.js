@@ -5,7 +5,8 @@
 // checks it against that function's role. serverless-offline gives a function
 // its own `environment` over the AWS_* variables it copies from its process,
 // and runs each function in a worker thread with that environment.
-// It also passes on the local stack's fault-injection settings (LOCAL_FAULT_*).
+// Nothing else is passed on: the local stack's settings (LOCAL_*, fault
+// injection included) stay in the emulator (event-sources/), never in a function.
 // Packaging and deploying are untouched: Lambda reserves these variables, and
 // in AWS a function signs with its role's session.
 'use strict';
@@ -13,14 +14,8 @@
 const { functionAccessKeyId } = require('../aws.cjs');
 const { LOCAL_STAGE } = require('@platform/serverless-base/lib/names');
 
-/**
- * The faults `npm run faults` asks the functions to inject (LOCAL_FAULT_*, e.g.
- * LOCAL_FAULT_CONSUMER_THROW_EVERY): serverless-offline hands a function only
- * the AWS_* variables of its process, so they are passed on here.
- */
-const localFaults = (env = process.env) => Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('LOCAL_FAULT_')));
-
 class LocalFunctionCredentials {
+  /** @param {import('@platform/serverless-base/types').Serverless} serverless */
   constructor(serverless) {
     this.serverless = serverless;
     const apply = () => this.apply();
@@ -35,7 +30,6 @@ class LocalFunctionCredentials {
       const definition = service.getFunction(key);
       definition.environment = {
         ...definition.environment,
-        ...localFaults(),
         AWS_ACCESS_KEY_ID: functionAccessKeyId(definition.name),
         AWS_SECRET_ACCESS_KEY: 'local',
       };

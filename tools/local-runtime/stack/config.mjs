@@ -36,6 +36,7 @@ const consoleEnabled = (env) => {
  * @property {number} lambdaPortBase  each service with functions takes two ports from here on
  * @property {number | undefined} retryVisibilitySeconds
  * @property {number} concurrency
+ * @property {number | undefined} consumerFaultEvery  `npm run faults`: every Nth record an SQS event source takes fails by injection (undefined: never)
  * @property {number | undefined} consolePort  the local console's port (tools/console); undefined when LOCAL_CONSOLE=off
  * @property {boolean} consolePortChosen  CONSOLE_PORT was set: the console must get that port, never another
  */
@@ -60,6 +61,9 @@ export const readConfig = (env = process.env) => {
     retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),
     // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
     concurrency: optionalInteger(env, 'LOCAL_LAMBDA_CONCURRENCY', 1, 1000) ?? DEFAULT_CONCURRENCY,
+    // Fault injection for `npm run faults`, done by the SQS pollers (event-sources/sqs-event-source.mjs),
+    // never by the functions: their bundles know nothing of it. Unset or 0: off.
+    consumerFaultEvery: optionalInteger(env, 'LOCAL_FAULT_CONSUMER_THROW_EVERY', 0, 1_000_000) || undefined,
     // The local console and the hop recorder behind it; LOCAL_CONSOLE=off runs the stack without both.
     consolePort: consoleEnabled(env) ? port(env, 'CONSOLE_PORT', 3100) : undefined,
     consolePortChosen: Boolean(env.CONSOLE_PORT),

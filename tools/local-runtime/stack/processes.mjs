@@ -4,11 +4,13 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const children = new Set();
-
 /**
  * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number }} ChildOptions
+ * @typedef {import('node:child_process').ChildProcess & { recentOutput?: () => string }} TrackedChild
  */
+
+/** @type {Set<TrackedChild>} */
+const children = new Set();
 
 /**
  * Spawns a long-running child in its own process group and tracks it.
@@ -20,15 +22,20 @@ export const startChild = (name, command, args, { cwd, env, quiet = false } = {}
 /**
  * Tracks a child spawned elsewhere (detached, with piped output) so stopAll
  * stops it, and prefixes each of its output lines with its name.
+ * @param {string} name @param {import('node:child_process').ChildProcess} spawned @param {{ quiet?: boolean }} [options]
+ * @returns {TrackedChild}
  */
-export const track = (name, child, { quiet = false } = {}) => {
+export const track = (name, spawned, { quiet = false } = {}) => {
+  /** @type {TrackedChild} */
+  const child = spawned;
   children.add(child);
   child.on('exit', () => children.delete(child));
+  /** @type {string[]} */
   const lines = [];
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (/** @type {string} */ chunk) => {
       buffered += chunk;
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
@@ -60,6 +67,7 @@ export const run = (command, args, { cwd, env, timeoutMs = 300_000 } = {}) =>
     );
   });
 
+/** @param {number} port @returns {Promise<boolean>} */
 const portAnswers = (port) =>
   new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
@@ -69,14 +77,17 @@ const portAnswers = (port) =>
 
 export { freePort } from '../aws.cjs';
 
-/** Fails fast if something else already listens on a port we are about to take. */
+/** Fails fast if something else already listens on a port we are about to take. @param {number} port @param {string} variable */
 export const assertPortFree = async (port, variable) => {
   if (await portAnswers(port)) {
     throw new Error(`Port ${port} is already in use. Stop what listens there or set ${variable} to another port.`);
   }
 };
 
-/** Waits until `port` accepts connections, or the child dies, or the deadline passes. */
+/**
+ * Waits until `port` accepts connections, or the child dies, or the deadline passes.
+ * @param {number} port @param {TrackedChild} child @param {string} name @param {number} [timeoutMs]
+ */
 export const waitForPort = async (port, child, name, timeoutMs = 120_000) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -92,9 +103,10 @@ export const waitForPort = async (port, child, name, timeoutMs = 120_000) => {
 /** Stops every child process group: SIGTERM, then SIGKILL for what is still there after a grace period. */
 export const stopAll = async (graceMs = 5_000) => {
   const alive = [...children].filter((child) => child.exitCode === null && child.signalCode === null);
+  /** @param {TrackedChild} child @param {NodeJS.Signals} signal */
   const signalGroup = (child, signal) => {
     try {
-      process.kill(-child.pid, signal);
+      process.kill(-(/** @type {number} */ (child.pid)), signal);
     } catch {
       // already gone
     }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { after, before, describe, it } from 'node:test';
-import { failedMessageIds, startSqsEventSource } from '../event-sources/sqs-event-source.mjs';
+import { failedMessageIds, injectedFaultPlan, startSqsEventSource } from '../event-sources/sqs-event-source.mjs';
 import { createQueueWithDlq, drain, send, startEmulator, waitUntil } from './helpers.mjs';
 
 let emulator;
@@ -17,13 +17,13 @@ after(async () => {
 const THROW = Symbol('throw');
 
 /** Runs a poller over `bodies` with `behaviour(records, call)` as the function, until `done()`. */
-const runPoller = async ({ bodies, behaviour, done, batchSize = 10, reportBatchItemFailures = true }) => {
+const runPoller = async ({ bodies, behaviour, done, batchSize = 10, reportBatchItemFailures = true, failEvery = undefined, log = () => undefined }) => {
   const { queueUrl, queueArn, dlqUrl } = await createQueueWithDlq(emulator.sqs);
   const handled = []; // one entry per (record, call)
   let calls = 0;
   const invoke = async (_name, event) => {
     calls += 1;
-    for (const record of event.Records) handled.push({ body: record.body, call: calls });
+    for (const record of event.Records) handled.push({ body: record.body, messageId: record.messageId, call: calls });
     const outcome = behaviour(event.Records, calls);
     return outcome === THROW ? { ok: false, error: 'the function threw' } : { ok: true, payload: outcome };
   };
@@ -37,7 +37,8 @@ const runPoller = async ({ bodies, behaviour, done, batchSize = 10, reportBatchI
     batchWindowSeconds: 1,
     reportBatchItemFailures,
     retryVisibilitySeconds: 0,
-    log: () => undefined,
+    failEvery,
+    log,
   });
   await send(emulator.sqs, queueUrl, bodies);
   try {
@@ -107,6 +108,66 @@ describe('local SQS event source', () => {
     assert.equal(timesHandled(handled, 'good-2'), 1);
     assert.deepEqual(dlq, ['poison']);
     assert.deepEqual(remaining, []);
+  });
+});
+
+describe('local SQS event source, fault injection (npm run faults)', () => {
+  it('is off unless failEvery is set', () => {
+    for (const every of [undefined, 0]) {
+      const plan = injectedFaultPlan(every);
+      assert.deepEqual(Array.from({ length: 30 }, plan).filter(Boolean), []);
+    }
+  });
+
+  it('fails every Nth record taken, alternately before and after its handling', () => {
+    const plan = injectedFaultPlan(3);
+    assert.deepEqual(Array.from({ length: 12 }, plan), [undefined, undefined, 'before', undefined, undefined, 'after', undefined, undefined, 'before', undefined, undefined, 'after']);
+  });
+
+  it('keeps the injected records on the queue: before, never delivered; after, delivered and kept; one log line each', async () => {
+    const lines = [];
+    const bodies = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    // Takes 3 and 6 fail ('before', then 'after'); their retries are takes 7 and 8, which do not:
+    // 8 takes, 7 deliveries, however the receives split the records into batches.
+    const { handled, remaining, dlq } = await runPoller({
+      bodies,
+      failEvery: 3,
+      log: (line) => lines.push(line),
+      behaviour: () => ({ batchItemFailures: [] }),
+      done: ({ handled }) => handled.length >= 7 && new Set(handled.map((entry) => entry.body)).size === bodies.length,
+    });
+    assert.deepEqual(remaining, []);
+    assert.deepEqual(dlq, []);
+    const injected = lines.filter((line) => line.includes('injected fault (LOCAL_FAULT_CONSUMER_THROW_EVERY=3)'));
+    assert.equal(injected.length, 2, lines.join('\n'));
+    const details = injected.map((line) => JSON.parse(line.slice(line.indexOf('{'))));
+    assert.deepEqual(details.map(({ name, when }) => [name, when]), [['InjectedFault', 'before'], ['InjectedFault', 'after']]);
+    assert.match(injected[0], /^fn: injected fault .*: record \S+ failed before delivery/);
+    assert.match(injected[1], /^fn: injected fault .*: record \S+ failed after its handling/);
+    const deliveries = (messageId) => handled.filter((entry) => entry.messageId === messageId).length;
+    // Before: withheld from the function once, delivered on its next receive. After: delivered, kept, delivered again.
+    assert.equal(deliveries(details[0].messageId), 1);
+    assert.equal(deliveries(details[1].messageId), 2);
+    assert.equal(handled.length, 7);
+    assert.deepEqual([...new Set(handled.map((entry) => entry.body))].sort(), bodies);
+    assert.ok(lines.some((line) => /left for retry \([12] by injected fault, LOCAL_FAULT_CONSUMER_THROW_EVERY\)/.test(line)), lines.join('\n'));
+  });
+
+  it('without ReportBatchItemFailures, an injected fault fails its whole batch, as a function error would', async () => {
+    const lines = [];
+    const { handled } = await runPoller({
+      bodies: ['only'],
+      failEvery: 1,
+      reportBatchItemFailures: false,
+      log: (line) => lines.push(line),
+      behaviour: () => null,
+      // Take 1 fails before delivery, take 2 after it: delivered once, still on the queue; take 3 again before.
+      done: () => lines.filter((line) => line.includes('injected fault')).length >= 3,
+    });
+    assert.ok(handled.length >= 1, 'delivered on the takes whose fault comes after its handling');
+    const batches = lines.filter((line) => line.startsWith('fn: batch of'));
+    assert.ok(batches.length >= 3, lines.join('\n'));
+    for (const line of batches) assert.match(line, /^fn: batch of 1, 0 done, 1 left for retry \(1 by injected fault, LOCAL_FAULT_CONSUMER_THROW_EVERY\)$/);
   });
 });
 

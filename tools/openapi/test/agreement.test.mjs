@@ -14,10 +14,16 @@ import { routeProblems, securityProblems, templateRouteKeys, templatesAuthorize 
 // Compiling a template that is not cached yet takes ~10 s per service on 2 cores.
 const COMPILE_TIMEOUT_MS = 240_000;
 
+/** @import { CompiledStack } from '@platform/local-runtime/types' */
+/** @import { OpenApiDocument } from '../merge.mjs' */
+
+/** @param {string[]} problems @param {string} what */
 const assertNone = (problems, what) => assert.deepEqual(problems, [], `${what}:\n  - ${problems.join('\n  - ')}`);
 
 describe('the OpenAPI documents and the compiled templates', () => {
+  /** @type {CompiledStack[]} */
   let stacks;
+  /** @type {Map<string, OpenApiDocument>} by service name */
   let documents;
 
   before(

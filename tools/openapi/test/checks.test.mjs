@@ -6,8 +6,20 @@ import { describe, it } from 'node:test';
 import { mergeDocuments } from '../merge.mjs';
 import { routeProblems, securityProblems, templatesAuthorize } from '../spec-agreement.mjs';
 
-/** A compiled template as `serverless package` writes it: one function per route, each behind a Lambda proxy integration. */
+/** @import { HttpMethod, Json, OpenApiDocument, Operation, PathItem, SecurityRequirement, SecurityScheme } from '../merge.mjs' */
+/** @import { CfnResource, CfnTemplate } from '../spec-agreement.mjs' */
+/** @typedef {{ key: string, auth?: string[] | null }} Route a route of template(): `auth` its scopes if it takes a JWT, null for JWT naming no authorizer */
+/** @typedef {{ authorizerName?: string, authorizerType?: string, scheme?: SecurityScheme }} Options */
+/** @typedef {[method: HttpMethod, path: string, security?: SecurityRequirement[]]} OperationSpec */
+
+/**
+ * A compiled template as `serverless package` writes it: one function per route, each behind a Lambda proxy integration.
+ * @param {Route[]} routes
+ * @param {Options} [options]
+ * @returns {CfnTemplate}
+ */
 const template = (routes, { authorizerName = 'jwt', authorizerType = 'JWT' } = {}) => {
+  /** @type {Record<string, CfnResource>} */
   const resources = {
     HttpApi: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'local-svc', ProtocolType: 'HTTP' } },
     HttpApiAuthorizerJwt: {
@@ -41,8 +53,14 @@ const template = (routes, { authorizerName = 'jwt', authorizerType = 'JWT' } = {
   return { Resources: resources };
 };
 
-/** A document with `operations`: [method, path, security?]. */
+/**
+ * A document with `operations`: [method, path, security?].
+ * @param {OperationSpec[]} operations
+ * @param {SecurityScheme} [scheme]
+ * @returns {OpenApiDocument}
+ */
 const document = (operations, scheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }) => {
+  /** @type {Record<string, PathItem>} */
   const paths = {};
   for (const [method, path, security] of operations) {
     paths[path] ??= {};
@@ -51,7 +69,9 @@ const document = (operations, scheme = { type: 'http', scheme: 'bearer', bearerF
   return { openapi: '3.1.0', info: { title: 't', version: '1' }, paths, components: { securitySchemes: { jwt: scheme } } };
 };
 
+/** @param {Route[]} routes @param {OperationSpec[]} operations @param {Options} [options] */
 const input = (routes, operations, options) => ({ service: 'svc', template: template(routes, options), document: document(operations, options?.scheme) });
+/** @type {(...args: Parameters<typeof input>) => { routes: string[], security: string[] }} */
 const check = (...args) => ({ routes: routeProblems(input(...args)), security: securityProblems(input(...args)) });
 
 describe('routeProblems', () => {
@@ -123,6 +143,7 @@ describe('securityProblems', () => {
 
 describe('mergeDocuments', () => {
   const top = { info: { title: 'all', version: '1' }, servers: [{ url: 'http://localhost:3000' }] };
+  /** @param {OperationSpec[]} paths @param {Record<string, Json>} schemas @returns {OpenApiDocument} */
   const withSchemas = (paths, schemas) => ({ ...document(paths), components: { schemas } });
   const errorBody = { type: 'object', properties: { error: { type: 'object' } } };
 
@@ -135,7 +156,7 @@ describe('mergeDocuments', () => {
       top,
     );
     assert.deepEqual(Object.keys(merged.paths), ['/a', '/b']);
-    assert.deepEqual(Object.keys(merged.components.schemas), ['ErrorBody', 'A']);
+    assert.deepEqual(Object.keys(/** @type {Record<string, Json>} */ (merged.components.schemas)), ['ErrorBody', 'A']);
     assert.deepEqual(merged.servers, top.servers);
   });
 
@@ -153,7 +174,7 @@ describe('mergeDocuments', () => {
     );
     assert.throws(() => mergeDocuments([{ name: 'a', document: document([['get', '/x']]) }, { name: 'b', document: document([['post', '/x']]) }], top), /path "\/x" is declared by both a and b/);
     const sameId = document([['get', '/y']]);
-    sameId.paths['/y'].get.operationId = 'get/x';
+    /** @type {{ '/y': { get: Operation } }} */ (sameId.paths)['/y'].get.operationId = 'get/x';
     assert.throws(() => mergeDocuments([{ name: 'a', document: document([['get', '/x']]) }, { name: 'b', document: sameId }], top), /operationId "get\/x" is used by both a and b/);
   });
 });

@@ -1,9 +1,10 @@
 // Packages every service exactly as a deploy would (`serverless package`
 // through Nx, no AWS access needed) and holds what comes out, the
-// CloudFormation template and the function zips in services/<svc>/.serverless/,
-// to our deployment rules (../template-policy.mjs) and to cfn-check. The
-// first describe block proves on small hand-made templates that each rule
-// really fails what it should.
+// CloudFormation templates and the function zips in services/<svc>/.serverless/,
+// to our deployment rules (../template-policy.mjs) and to cfn-lint
+// (../cfn-lint.mjs, with ../.cfnlintrc.yaml), all from one compile. The first
+// describe block proves on small hand-made templates that each rule really
+// fails what it should (cfn-lint.test.mjs does the same for cfn-lint).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import cfnCheck from '../cfn-check.cjs';
+import { cfnLint, formatFinding } from '../cfn-lint.mjs';
 import {
   EVENT_BUS_SERVICE,
   activeTracing,
@@ -30,6 +31,7 @@ import {
   httpApisAuthorizeWrites,
   routeAccess,
   noWildcards,
+  MIN_NODE_MAJOR,
   nodeRuntimes,
   oneRolePerFunction,
   ownResourcesOnly,
@@ -152,49 +154,13 @@ const queuePolicy = (statement) =>
   });
 
 describe('the rules fail what they should (hand-made templates)', () => {
-  it('cfn-check flags unknown properties, dangling references and old runtimes, and accepts what osls emits', () => {
-    const good = template({
-      Fn: lambda('FnRole', {
-        Environment: {
-          Variables: {
-            TOPIC: TOPIC,
-            URL: { 'Fn::Join': ['', ['https://', { Ref: 'AWS::Region' }, '.example']] },
-            LOGS: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/x:*' },
-            QUEUE_ARN: { 'Fn::Sub': '${Queue.Arn}' },
-            DEBUG: { 'Fn::If': ['IsProd', 'false', { Ref: 'AWS::NoValue' }] },
-          },
-        },
-      }),
-      FnRole: role(),
-      Queue: { Type: 'AWS::SQS::Queue', Condition: 'IsProd', DependsOn: ['FnRole'], Properties: { VisibilityTimeout: '36' } },
-    });
-    good.Conditions = { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::StackName' }, 'prod'] } };
-    good.Outputs = { QueueArn: { Value: { 'Fn::GetAtt': ['Queue', 'Arn'] }, Export: { Name: 'svc-dev-QueueArn' }, Condition: 'IsProd' } };
-    assert.deepEqual(cfnCheck.checkTemplate(good), []);
-
-    const bad = template({
-      Fn: lambda('NoSuchRole', { Runtime: 'nodejs20.x', Timout: 6 }),
-      Queue: { Type: 'AWS::SQS::Queue', DependsOn: 'Nothing', Properties: { VisibilityTimeout: 'long', Tags: {} } },
-      Thing: { Type: 'AWS::SQS::Queeu' },
-      Sub: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::Sub': '${AWS::Regoin}-${Queue.Url}' } } },
-    });
-    assert.deepEqual(cfnCheck.checkTemplate(bad).sort(), [
-      'Resources/Fn/Properties/Role/Fn::GetAtt: no resource "NoSuchRole"',
-      'Resources/Fn/Properties/Runtime: Runtime "nodejs20.x": must be nodejs22.x or newer',
-      'Resources/Fn/Properties/Timout: unknown property of AWS::Lambda::Function',
-      'Resources/Queue/DependsOn: no resource "Nothing"',
-      'Resources/Queue/Properties/Tags: expected an array, got {}',
-      'Resources/Queue/Properties/VisibilityTimeout: expected an integer, got "long"',
-      'Resources/Sub/Properties/TopicName/Fn::Sub: ${AWS::Regoin} names no resource, parameter or variable',
-      'Resources/Sub/Properties/TopicName/Fn::Sub: AWS::SQS::Queue has no attribute "Url" (has Arn, QueueName, QueueUrl)',
-      'Resources/Thing/Type: unknown resource type AWS::SQS::Queeu',
-    ]);
-  });
-
   it('runtime: nodejs22.x and newer pass, older or other runtimes fail', () => {
     const runtimes = (Runtime) => nodeRuntimes(template({ Fn: lambda('R', { Runtime }), R: role() }));
     for (const ok of ['nodejs22.x', 'nodejs24.x', 'nodejs26.x']) assert.deepEqual(runtimes(ok), [], ok);
     for (const old of ['nodejs20.x', 'nodejs18.x', 'python3.13', 'nodejs22', undefined]) assert.equal(runtimes(old).length, 1, String(old));
+    assert.equal(MIN_NODE_MAJOR, 22);
+    assert.deepEqual(runtimes('nodejs20.x'), ['Fn: Runtime "nodejs20.x": must be nodejs22.x or newer']);
+    assert.deepEqual(runtimes(undefined), ['Fn: Runtime is missing: must be nodejs22.x or newer']);
   });
 
   it('one role per function: an unused role, a shared role and a role from elsewhere are flagged', () => {
@@ -418,7 +384,6 @@ describe('the rules fail what they should (hand-made templates)', () => {
     const t = watchedService();
     assert.deepEqual(everythingHasAnAlarm(t), []);
     assert.deepEqual(alarmsNotifyTheAlarmTopic(t, ALARM_TOPIC), []);
-    assert.deepEqual(cfnCheck.checkTemplate(t), []);
     /** The problems once `change` has altered a fresh copy of the service. */
     const after = (change) => {
       const copy = watchedService();
@@ -563,7 +528,6 @@ describe('the rules fail what they should (hand-made templates)', () => {
       return platformOperability(t, { stage: 'dev', services });
     };
     assert.deepEqual(check(), []);
-    assert.deepEqual(cfnCheck.checkTemplate(platform()), []);
     // The dashboard body is JSON once CloudFormation has substituted its ${…}.
     const body = JSON.parse(dashboardBody({ stage: 'dev', services })['Fn::Sub'].replace(/\$\{[^}]*\}/g, 'x'));
     assert.deepEqual(body.widgets.find((w) => w.type === 'alarm').properties.alarms, ['arn:x:cloudwatch:x:x:alarm:items-api-dev-health', 'arn:x:cloudwatch:x:x:alarm:order-processor-dev-health']);
@@ -652,7 +616,10 @@ describe('the rules fail what they should (hand-made templates)', () => {
 
 // ---------------------------------------------------------------------------
 describe('packaged services keep the deployment rules', () => {
-  const packaged = {}; // service -> { template, zips: { name: bytes } }
+  const packaged = {}; // service -> { template, templateFiles: [paths], zips: { name: bytes } }
+  // cfn-lint's findings on every service's templates, or why it could not run
+  // (e.g. not installed): one run for all, right after the compile.
+  let linted = { findings: [] };
 
   before(
     () => {
@@ -676,7 +643,13 @@ describe('packaged services keep the deployment rules', () => {
         const zips = {};
         for (const file of readdirSync(dir).filter((name) => name.endsWith('.zip'))) zips[file] = statSync(path.join(dir, file)).size;
         const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-        packaged[service] = { template, zips };
+        const templateFiles = readdirSync(dir).filter((name) => /^cloudformation-template-.*\.json$/.test(name)).map((name) => path.join(dir, name));
+        packaged[service] = { template, templateFiles, zips };
+      }
+      try {
+        linted = { findings: cfnLint(SERVICES.flatMap((service) => packaged[service].templateFiles)) };
+      } catch (error) {
+        linted = { error };
       }
     },
     { timeout: 5 * 60_000 },
@@ -689,8 +662,14 @@ describe('packaged services keep the deployment rules', () => {
 
   for (const service of SERVICES) {
     describe(service, () => {
+      it('cfn-lint: CloudFormation would accept its templates (../.cfnlintrc.yaml lists the findings we accept)', () => {
+        if (linted.error) throw linted.error;
+        const files = packaged[service].templateFiles;
+        assert.ok(files.some((file) => file.endsWith('update-stack.json')), `${service}: no update-stack template`);
+        const findings = linted.findings.filter((finding) => files.includes(path.resolve(finding.file)));
+        assertNone(findings.map(formatFinding), service, 'cfn-lint');
+      });
       const rules = {
-        'cfn-check (CloudFormation would accept the template)': (t) => cfnCheck.checkTemplate(t),
         'one IAM role per function, no unused role': oneRolePerFunction,
         'no wildcard actions, Resource "*" only for logs/xray': noWildcards,
         'SQS event source VisibilityTimeout >= 6 x function Timeout': sqsVisibilityTimeout,

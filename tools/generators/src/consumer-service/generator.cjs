@@ -23,8 +23,21 @@ const MAX_NAME_LENGTH = 24;
 const KEBAB_CASE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const GITHUB_TEAM = /^@[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** @typedef {import('@nx/devkit').Tree} Tree */
+/** @typedef {Record<string, unknown>} EventData an event's `data`: JSON, only looked into for its subject field and printed as TypeScript */
+/** @typedef {{ service: string, data: EventData | undefined }} Producer a service publishing a sample of an event type, and the sample's data */
+/**
+ * The generator's options as Nx passes them (schema.json).
+ * @typedef {object} RawOptions
+ * @property {string} [name]
+ * @property {string | string[]} [events] comma-separated, or a list
+ * @property {string} [team]
+ * @property {string} [githubTeam]
+ */
+
 // One valid `data` per event type, for the generated unit test. A type missing
 // here uses the `data` of its producer's published sample instead.
+/** @type {Record<string, EventData>} */
 const SAMPLE_DATA = {
   'item.created': { id: 'item-1', name: 'Widget', priceCents: 1999, stock: 5, version: 1 },
   'item.updated': { id: 'item-1', name: 'Widget', priceCents: 2499, stock: 4, version: 2 },
@@ -39,7 +52,7 @@ const SAMPLE_DATA = {
 // The fields, in order of preference, that name the entity an event is about.
 const SUBJECT_FIELDS = ['orderId', 'id'];
 
-/** A value as TypeScript source: `{ id: 'item-1', stock: 5 }`. */
+/** A value as TypeScript source: `{ id: 'item-1', stock: 5 }`. @param {unknown} value JSON @returns {string} */
 const toTypeScript = (value) => {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(value)) return `[${value.map(toTypeScript).join(', ')}]`;
@@ -50,12 +63,14 @@ const toTypeScript = (value) => {
   return String(value);
 };
 
+/** @param {ts.Expression} node @returns {ts.Expression} */
 const withoutWrappers = (node) => {
   let inner = node;
   while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isParenthesizedExpression(inner) || ts.isTypeAssertionExpression(inner)) inner = inner.expression;
   return inner;
 };
 
+/** @param {ts.Node} node @returns {string | undefined} */
 const stringOf = (node) => (ts.isStringLiteralLike(node) || ts.isIdentifier(node) || ts.isNumericLiteral(node) ? node.text : undefined);
 
 /**
@@ -63,6 +78,8 @@ const stringOf = (node) => (ts.isStringLiteralLike(node) || ts.isIdentifier(node
  * contracts.ts (an array literal, or `Object.keys(EventSchemas)`: the keys of
  * that object literal). Read rather than imported, so it is the tree's own
  * version and needs no TypeScript loader.
+ * @param {Tree} tree
+ * @returns {string[]}
  */
 const knownEventTypes = (tree) => {
   const source = tree.read(CONTRACTS_FILE, 'utf-8');
@@ -73,13 +90,15 @@ const knownEventTypes = (tree) => {
       .filter(ts.isVariableStatement)
       .flatMap((statement) => statement.declarationList.declarations)
       .filter((declaration) => ts.isIdentifier(declaration.name) && declaration.initializer)
-      .map((declaration) => [declaration.name.text, withoutWrappers(declaration.initializer)]),
+      // (both filtered on just above)
+      .map((declaration) => [/** @type {ts.Identifier} */ (declaration.name).text, withoutWrappers(/** @type {ts.Expression} */ (declaration.initializer))]),
   );
   const unreadable = new Error(`Cannot read EVENT_TYPES in ${CONTRACTS_FILE}: the generator expects "export const EVENT_TYPES = Object.keys(EventSchemas)" over an object literal, or an array of string literals.`);
+  /** @type {ts.Expression | Array<string | undefined> | undefined} the expression, then the names read from it */
   let types = constants.get('EVENT_TYPES');
   if (!types) throw unreadable;
-  if (ts.isCallExpression(types) && types.expression.getText(file) === 'Object.keys' && types.arguments.length === 1 && ts.isIdentifier(types.arguments[0])) {
-    const schemas = constants.get(types.arguments[0].text);
+  if (ts.isCallExpression(types) && types.expression.getText(file) === 'Object.keys' && types.arguments.length === 1 && ts.isIdentifier(/** @type {ts.Expression} length 1 */ (types.arguments[0]))) {
+    const schemas = constants.get(/** @type {ts.Identifier} */ (types.arguments[0]).text);
     if (!schemas || !ts.isObjectLiteralExpression(schemas)) throw unreadable;
     types = schemas.properties.map((property) => (ts.isPropertyAssignment(property) ? stringOf(property.name) : undefined));
   } else if (ts.isArrayLiteralExpression(types)) {
@@ -88,7 +107,7 @@ const knownEventTypes = (tree) => {
     throw unreadable;
   }
   if (types.length === 0 || types.some((type) => type === undefined)) throw unreadable;
-  return types;
+  return /** @type {string[]} none undefined: checked just above */ (types);
 };
 
 /**
@@ -96,6 +115,10 @@ const knownEventTypes = (tree) => {
  * sample of it, services/<producer>/contracts/<type>.json, as themselves
  * (`source`). Today item.* and stock.* come from items-api, order.* from
  * order-processor.
+ * @param {Tree} tree
+ * @param {string[]} events
+ * @param {string} name
+ * @returns {Map<string, Producer[]>} by event type
  */
 const producersOf = (tree, events, name) => {
   const services = (tree.exists('services') ? tree.children('services') : []).filter((service) => service !== name).sort();
@@ -105,13 +128,15 @@ const producersOf = (tree, events, name) => {
       services.flatMap((service) => {
         const file = `services/${service}/contracts/${type}.json`;
         if (!tree.exists(file)) return [];
-        const sample = JSON.parse(tree.read(file, 'utf-8'));
+        /** @type {{ type?: string, source?: string, data?: EventData }} */
+        const sample = JSON.parse(/** @type {string} it exists */ (tree.read(file, 'utf-8')));
         return sample.type === type && sample.source === service ? [{ service, data: sample.data }] : [];
       }),
     ]),
   );
 };
 
+/** @param {Tree} tree @param {RawOptions['events']} events @param {string} name */
 const parseEvents = (tree, events, name) => {
   const requested = [...new Set((Array.isArray(events) ? events : String(events ?? '').split(',')).map((type) => type.trim()).filter(Boolean))];
   if (requested.length === 0) throw new Error('--events must name at least one event type, e.g. --events=order.confirmed,order.rejected');
@@ -121,20 +146,21 @@ const parseEvents = (tree, events, name) => {
     throw new Error(`Unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. --events must be a subset of: ${known.join(', ')} (${CONTRACTS_FILE}).`);
   }
   const producers = producersOf(tree, requested, name);
-  const sampleData = Object.fromEntries(requested.map((type) => [type, SAMPLE_DATA[type] ?? producers.get(type)[0]?.data]));
+  const sampleData = Object.fromEntries(requested.map((type) => [type, SAMPLE_DATA[type] ?? /** @type {Producer[]} */ (producers.get(type))[0]?.data]));
   const withoutData = requested.filter((type) => !sampleData[type]);
   if (withoutData.length > 0) {
     throw new Error(
       `No sample data for ${withoutData.join(', ')}: add it to SAMPLE_DATA in ${path.relative(process.cwd(), __filename)}, or publish the producer's sample (services/<producer>/contracts/<type>.json).`,
     );
   }
-  const withoutSubject = requested.filter((type) => !SUBJECT_FIELDS.some((field) => field in sampleData[type]));
+  const withoutSubject = requested.filter((type) => !SUBJECT_FIELDS.some((field) => field in /** @type {EventData} checked above */ (sampleData[type])));
   if (withoutSubject.length > 0) {
     throw new Error(`The data of ${withoutSubject.join(', ')} has none of ${SUBJECT_FIELDS.join(', ')}: add its subject field to SUBJECT_FIELDS in ${path.relative(process.cwd(), __filename)}.`);
   }
   return { events: requested, sampleData, producers };
 };
 
+/** @param {Tree} tree @param {RawOptions} options */
 const normalizeOptions = (tree, options) => {
   const name = String(options.name ?? '').trim();
   if (!KEBAB_CASE.test(name)) throw new Error(`--name must be kebab-case (e.g. billing-sync), got "${name}".`);
@@ -148,7 +174,8 @@ const normalizeOptions = (tree, options) => {
   const team = String(options.team ?? '').trim();
   if (!KEBAB_CASE.test(team)) throw new Error(`--team must be a scope name in kebab-case (e.g. billing), got "${team}".`);
   if (!tree.exists(TEAMS_FILE)) throw new Error(`${TEAMS_FILE} not found: run the generator from the workspace root.`);
-  const { scopes = {} } = JSON.parse(tree.read(TEAMS_FILE, 'utf-8'));
+  /** @type {{ scopes?: Record<string, string> }} */
+  const { scopes = {} } = JSON.parse(/** @type {string} it exists */ (tree.read(TEAMS_FILE, 'utf-8')));
   const githubTeam = String(options.githubTeam ?? scopes[team] ?? `@acme/${team}`).trim();
   if (!GITHUB_TEAM.test(githubTeam)) throw new Error(`--githubTeam must look like @org/team, got "${githubTeam}".`);
   if (scopes[team] && scopes[team] !== githubTeam) {
@@ -158,9 +185,14 @@ const normalizeOptions = (tree, options) => {
   return { name, projectRoot, team, githubTeam, ...parseEvents(tree, options.events, name), teamIsNew: !scopes[team] };
 };
 
-/** The expression, in the domain module, for the entity an event is about: its order id, else its own id. */
+/**
+ * The expression, in the domain module, for the entity an event is about: its order id, else its own id.
+ * @param {string[]} events
+ * @param {Record<string, EventData | undefined>} sampleData each event's, with a subject field (parseEvents checked)
+ * @returns {string}
+ */
 const subjectExpression = (events, sampleData) => {
-  const fields = [...new Set(events.map((type) => SUBJECT_FIELDS.find((field) => field in sampleData[type])))].sort(
+  const fields = /** @type {string[]} each event has one */ ([...new Set(events.map((type) => SUBJECT_FIELDS.find((field) => field in /** @type {EventData} */ (sampleData[type]))))]).sort(
     (a, b) => SUBJECT_FIELDS.indexOf(a) - SUBJECT_FIELDS.indexOf(b),
   );
   const last = `event.data.${fields.at(-1)}`;
@@ -169,6 +201,7 @@ const subjectExpression = (events, sampleData) => {
     .reduceRight((otherwise, field) => `'${field}' in event.data ? event.data.${field} : ${otherwise}`, last);
 };
 
+/** @param {Tree} tree @param {{ projectRoot: string, githubTeam: string }} options */
 const addCodeOwner = (tree, { projectRoot, githubTeam }) => {
   const pattern = `/${projectRoot}/`;
   const lines = (tree.read(CODEOWNERS_FILE, 'utf-8') ?? '').replace(/\n+$/, '').split('\n');
@@ -187,13 +220,18 @@ const addCodeOwner = (tree, { projectRoot, githubTeam }) => {
   tree.write(CODEOWNERS_FILE, `${lines.join('\n')}\n`);
 };
 
+/**
+ * @param {Tree} tree
+ * @param {RawOptions} rawOptions
+ * @returns {Promise<() => void>} prints what was made and what to do next
+ */
 module.exports = async function consumerServiceGenerator(tree, rawOptions) {
   const options = normalizeOptions(tree, rawOptions);
   const { name, projectRoot, team, githubTeam, events, sampleData, producers } = options;
   const { className } = names(name);
   // [producer, type] for each published sample the contract test checks.
-  const samples = events.flatMap((type) => producers.get(type).map(({ service }) => [service, type]));
-  const unpublished = events.filter((type) => producers.get(type).length === 0);
+  const samples = events.flatMap((type) => /** @type {Producer[]} */ (producers.get(type)).map(({ service }) => [service, type]));
+  const unpublished = events.filter((type) => /** @type {Producer[]} */ (producers.get(type)).length === 0);
   const substitutions = {
     tmpl: '',
     name,

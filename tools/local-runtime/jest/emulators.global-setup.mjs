@@ -2,9 +2,9 @@
 // run. Endpoints already given in AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS are
 // used as they are; otherwise DynamoDB Local and fauxqs are started on free
 // ports and stopped by the matching teardown.
-import { freePort, useLocalCredentials } from '@platform/local-runtime/aws';
-import { startDynamoDbLocal } from '@platform/local-runtime/emulators/dynamodb-local';
-import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
+import { freePort, useLocalCredentials } from '../aws.cjs';
+import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
+import { startSnsSqs } from '../emulators/sns-sqs.mjs';
 
 export default async () => {
   useLocalCredentials();

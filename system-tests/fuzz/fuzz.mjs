@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run fuzz`: property-based fuzzing of every HTTP route with fast-check,
-// against a local stack of its own (free ports) or a running one.
+// against a local stack of its own (free ports) or a running one: the
+// platform's engine (@platform/fuzz) run with the catalog and orders scenario
+// (lib/scenario.mjs).
 //   --runs N           generated requests (default 1000)
 //   --seed S           the seed (default: a random one, printed)
 //   --path P           with --seed, replay the counterexample at fast-check's path P
@@ -9,6 +11,8 @@
 //   --keep-going       report every failing request (unshrunk, each with its replay path) instead of stopping at the first
 // Exit code 0 when every property held, 1 when one failed, 2 on a usage or setup error.
 import { parseArgs } from 'node:util';
+import { runFuzz } from '@platform/fuzz/lib/run';
+import { scenario } from './lib/scenario.mjs';
 
 const usage = 'usage: npm run fuzz -- [--runs N] [--seed S [--path P]] [--api-url URL [--dynamodb-endpoint URL]] [--keep-going]';
 
@@ -35,8 +39,8 @@ const main = async () => {
   if (values.path !== undefined && seed === undefined) throw new UsageError('--path replays a counterexample of a seed: give --seed too');
   // The SDK's Node.js-version notice would be printed in the middle of the report.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { runFuzz } = await import('./lib/run.mjs');
   const result = await runFuzz({
+    scenario,
     runs,
     seed,
     path: values.path,
@@ -55,7 +59,7 @@ main().then(
     process.exitCode = code;
   },
   (error) => {
-    console.error(error instanceof UsageError ? `${error.message}\n${usage}` : `fuzz: ${error?.stack ?? error}`);
+    console.error(error instanceof UsageError ? `${error.message}\n${usage}` : `fuzz: ${error instanceof Error ? error.stack : error}`);
     process.exitCode = 2;
   },
 );

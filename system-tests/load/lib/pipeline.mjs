@@ -7,12 +7,28 @@
 //  - runPacedPipeline, open loop at a fixed rate the stack can keep up with,
 //    so its decision latency is the pipeline's own, not time spent queueing.
 import { scanTable } from '@platform/testing/scan-table';
-import { createAgent, isGood, limited, request } from './http-client.mjs';
-import { percentile, sleep } from './stats.mjs';
-import { waitWhileProgressing } from './capture.mjs';
+import { startCapture, waitWhileProgressing } from '@platform/bench/lib/capture';
+import { createAgent, isGood, limited, request } from '@platform/bench/lib/http-client';
+import { openLoop } from '@platform/bench/lib/schedule';
+import { percentile, sleep } from '@platform/bench/lib/stats';
 
 export const ORDERS_TABLE = 'order-processor-local-orders';
 export const NOTIFICATIONS_TABLE = 'notifier-local-notifications';
+
+/** The events that decide an order, and those on its way there (for the stage breakdown). */
+export const DECISIONS = ['order.confirmed', 'order.rejected'];
+const STAGES = ['order.placed', 'stock.reserved', 'stock.rejected'];
+
+/**
+ * @typedef {import('@platform/bench/lib/capture').Capture} Capture
+ * @typedef {import('@platform/bench/lib/capture').KeyEvents} OrderEvents  an order's events, by type
+ */
+
+/**
+ * The bench's own queue on the bus, taking each order's saga events by its order id.
+ * @param {{ endpoint: string }} options
+ */
+export const captureOrders = ({ endpoint }) => startCapture({ endpoint, decisions: DECISIONS, stages: STAGES, keyOf: (event) => event.data?.orderId });
 
 /**
  * The writes one order needs on its way to a decision, read from the services:
@@ -48,7 +64,7 @@ export const createItems = async ({ apiUrl, count, stock, headers }) => {
 /**
  * Splits each decided order's time into the saga's stages, from the events
  * seen on the bus (bus arrival times and the occurredAt each service stamped).
- * @param {{ acceptedAt: number, events: import('./capture.mjs').OrderEvents }[]} orders
+ * @param {{ acceptedAt: number, events: OrderEvents }[]} orders
  */
 const stageBreakdown = (orders) => {
   /** @type {number[]} */ const relayPlaced = [];
@@ -78,14 +94,14 @@ const stageBreakdown = (orders) => {
 };
 
 /**
- * @typedef {{ itemId: string, answer: import('./http-client.mjs').Answer, sentAt: number, acceptedAt: number }} Submission
+ * @typedef {{ itemId: string, answer: import('@platform/bench/lib/http-client').Answer, sentAt: number, acceptedAt: number }} Submission
  * @typedef {(i: number) => Promise<Submission>} Send submits order number i (round robin over the items)
  * @typedef {{
- *   apiUrl: string, capture: Awaited<ReturnType<typeof import('./capture.mjs').startCapture>>,
+ *   apiUrl: string, capture: Capture,
  *   dynamodb: import('@aws-sdk/client-dynamodb').DynamoDBClient,
  *   itemIds: string[], stock: number, orders: number,
  *   stallMs: number, capMs: number, onProgress?: (detail: string) => void,
- *   cpu?: import('./cpu.mjs').CpuMeter, customer: Record<string, string>,
+ *   cpu?: import('@platform/bench/lib/cpu').CpuMeter, customer: Record<string, string>,
  * }} PipelineOptions  customer: the headers (a customer's token) every order is placed with
  */
 
@@ -251,25 +267,16 @@ export const runPipeline = async ({ concurrency, ...options }) => ({
 export const runPacedPipeline = async ({ rate, durationS, ...options }) => {
   if (!(rate > 0) || !Number.isFinite(rate)) throw new Error(`the paced pipeline needs a positive rate, got ${rate}`);
   const orders = Math.max(1, Math.round(rate * durationS));
-  const intervalMs = 1000 / rate;
   /** @type {number[]} */
-  const lags = [];
+  let lags = [];
   const result = await followOrders({
     ...options,
     orders,
     cpuPhase: { id: 'paced-pipeline', what: `Pipeline paced at ${rate >= 100 ? Math.round(rate) : rate.toFixed(1)}/s` },
     submit: async (send) => {
-      const start = performance.now();
-      /** @type {Promise<Submission>[]} */
-      const pending = [];
-      for (let i = 0; i < orders; i += 1) {
-        const due = start + i * intervalMs;
-        const wait = due - performance.now();
-        if (wait > 0.5) await sleep(wait);
-        lags.push(Math.max(0, performance.now() - due));
-        pending.push(send(i));
-      }
-      return Promise.all(pending);
+      const loop = await openLoop({ rate, count: orders, send });
+      lags = loop.lags;
+      return loop.results;
     },
   });
   return { pace: rate, durationS, ...result, sendLagP50: percentile(lags, 50), sendLagP99: percentile(lags, 99), sendLagMax: Math.max(0, ...lags) };
@@ -278,7 +285,7 @@ export const runPacedPipeline = async ({ rate, durationS, ...options }) => {
 /**
  * Waits for the decisions of orders the bench placed earlier (the cold burst),
  * so their saga work does not run under the measurements that follow.
- * @param {{ capture: Awaited<ReturnType<typeof import('./capture.mjs').startCapture>>, orderIds: string[],
+ * @param {{ capture: Capture, orderIds: string[],
  *   stallMs: number, capMs: number, onProgress?: (detail: string) => void }} options
  */
 export const drain = async ({ capture, orderIds, stallMs, capMs, onProgress }) => {

@@ -3,14 +3,16 @@
 // `npm run fuzz -- --runs 5000` is the long version (README, "Reliability").
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { runFuzz } from '../lib/run.mjs';
+import { runFuzz } from '@platform/fuzz/lib/run';
+import { scenario } from '../lib/scenario.mjs';
 
 const SEED = 20261127;
 const RUNS = 320;
 
 it(`holds every property over ${RUNS} generated requests on every route (seed ${SEED})`, { timeout: 300_000 }, async () => {
+  /** @type {string[]} */
   const lines = [];
-  const result = await runFuzz({ runs: RUNS, seed: SEED, progressEvery: 100, log: (line) => lines.push(line) });
+  const result = await runFuzz({ scenario, runs: RUNS, seed: SEED, progressEvery: 100, log: (line) => lines.push(line) });
   console.log(result.summary);
   assert.deepEqual(
     result.failures.map((failure) => failure.text),

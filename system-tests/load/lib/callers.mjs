@@ -8,7 +8,7 @@ const BENCH_TOKEN_SECONDS = 6 * 3600;
 /** @returns {Promise<{ staff: Record<string, string>, customer: Record<string, string> }>} */
 export const benchCallers = async () => {
   const issuer = await loadDevIssuer();
-  const header = async (claims) => ({ authorization: `Bearer ${await issuer.sign({ ...claims, expiresInSeconds: BENCH_TOKEN_SECONDS })}` });
+  const header = async (/** @type {import('@platform/local-runtime/gateway/dev-issuer').DevTokenClaims} */ claims) => ({ authorization: `Bearer ${await issuer.sign({ ...claims, expiresInSeconds: BENCH_TOKEN_SECONDS })}` });
   return {
     staff: await header({ email: 'bench-staff@example.com', scopes: ['items:write'] }),
     customer: await header({ email: 'bench@example.com' }),

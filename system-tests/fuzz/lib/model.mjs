@@ -1,19 +1,19 @@
 // What the fuzzer knows of the running system, so it can name existing items
-// and orders, predict every answer (oracle.mjs), and tell whether a refused
-// request changed a table. It learns only from its own successful requests.
+// and orders, predict every answer (scenario.mjs, the oracle's domain part),
+// and tell whether a refused request changed a table. It learns only from its
+// own successful requests.
 //
 // Items are in three sets: `pool` (the ones PATCH and DELETE aim at; their
 // versions are known exactly), `orderItems` (the ones valid orders name:
 // the order saga changes their stock and version asynchronously, so neither
 // is compared), and the rest that POST /items created. Orders never name a
 // pool item, so nothing but the fuzzer's own requests changes a pool item.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { scanTable } from '@platform/testing/scan-table';
+import { createTableSnapshotter } from '@platform/fuzz/lib/tables';
 
 export const ITEMS_TABLE = 'items-api-local-items';
 export const ORDERS_TABLE = 'order-processor-local-orders';
 
-/** The body fields an Idempotency-Key is bound to (order-processor hashes exactly these). */
+/** The body fields an Idempotency-Key is bound to (order-processor hashes exactly these). @param {unknown} itemId @param {unknown} quantity */
 export const requestHash = (itemId, quantity) => JSON.stringify([itemId, quantity]);
 
 export const createModel = () => {
@@ -32,7 +32,7 @@ export const createModel = () => {
   /** @type {string[]} */
   const cursors = [];
 
-  const keyId = (subject, key) => `${subject}\n${key}`;
+  const keyId = (/** @type {string} */ subject, /** @type {string} */ key) => `${subject}\n${key}`;
 
   return {
     items,
@@ -51,7 +51,7 @@ export const createModel = () => {
     itemExists: (id) => items.has(id) && !items.get(id)?.deleted,
     /** @param {string} id */
     versionOf: (id) => items.get(id)?.version,
-    /** Only pool and created items: an order item's version moves with the saga. */
+    /** Only pool and created items: an order item's version moves with the saga. @param {string} id @param {number} version */
     setVersion(id, version) {
       const item = items.get(id);
       if (item) item.version = version;
@@ -96,7 +96,9 @@ const ITEM_COLUMNS = ['pk', 'sk', 'id', 'name', 'description', 'priceCents', 'st
 const SAGA_COLUMNS = new Set(['stock', 'version', 'updatedAt']);
 const ORDER_COLUMNS = ['pk', 'sk', 'id', 'itemId', 'quantity', 'customerId', 'customerEmail', 'createdAt', 'orderId', 'requestHash', 'expiresAt'];
 
+/** @param {Record<string, any>} row @param {string[]} columns @returns {Record<string, any>} */
 const pick = (row, columns) => Object.fromEntries(columns.filter((column) => row[column] !== undefined).map((column) => [column, row[column]]));
+/** @param {Record<string, any>} a @param {Record<string, any>} b */
 const byKey = (a, b) => `${a.pk}\n${a.sk}`.localeCompare(`${b.pk}\n${b.sk}`);
 
 /**
@@ -105,7 +107,7 @@ const byKey = (a, b) => `${a.pk}\n${a.sk}`.localeCompare(`${b.pk}\n${b.sk}`);
  * Idempotency-Key row without the status, reason and timestamps the saga sets.
  * Reservation rows, written by the saga only, are left out.
  * @param {Record<string, any>[]} itemRows @param {Record<string, any>[]} orderRows @param {Model} model
- * @returns {Snapshot}
+ * @returns {import('@platform/fuzz/lib/tables').Snapshot}
  */
 export const project = (itemRows, orderRows, model) => {
   const items = itemRows
@@ -117,36 +119,16 @@ export const project = (itemRows, orderRows, model) => {
     })
     .sort(byKey);
   const orders = orderRows.map((row) => pick(row, ORDER_COLUMNS)).sort(byKey);
-  return { items, orders, rows: itemRows.length + orderRows.length };
+  return { items, orders };
 };
-
-/** Reads both tables, consistently, and projects them. @param {string} dynamodbEndpoint */
-export const createSnapshotter = (dynamodbEndpoint) => {
-  const client = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 5 });
-  /** @param {Model} model */
-  const snapshot = async (model) => {
-    const [itemRows, orderRows] = await Promise.all([scanTable(client, ITEMS_TABLE), scanTable(client, ORDERS_TABLE)]);
-    return project(itemRows, orderRows, model);
-  };
-  return { snapshot, close: () => client.destroy() };
-};
-
-/** @typedef {{ items: Record<string, unknown>[], orders: Record<string, unknown>[], rows: number }} Snapshot */
 
 /**
- * What changed between two snapshots, in words (at most a few rows), or undefined.
- * @param {Snapshot} before @param {Snapshot} after
+ * Reads both tables, consistently, and projects them.
+ * @param {string} dynamodbEndpoint
  */
-export const describeChange = (before, after) => {
-  const changes = [];
-  for (const table of /** @type {const} */ (['items', 'orders'])) {
-    const was = new Map(before[table].map((row) => [`${row.pk}|${row.sk}`, JSON.stringify(row)]));
-    const now = new Map(after[table].map((row) => [`${row.pk}|${row.sk}`, JSON.stringify(row)]));
-    for (const [key, row] of now) {
-      if (!was.has(key)) changes.push(`${table}: new row ${key}: ${row.slice(0, 300)}`);
-      else if (was.get(key) !== row) changes.push(`${table}: row ${key} changed: ${was.get(key)?.slice(0, 300)} → ${row.slice(0, 300)}`);
-    }
-    for (const key of was.keys()) if (!now.has(key)) changes.push(`${table}: row ${key} deleted`);
-  }
-  return changes.length === 0 ? undefined : changes.slice(0, 5).join('\n') + (changes.length > 5 ? `\n… ${changes.length - 5} more` : '');
-};
+export const createSnapshotter = (dynamodbEndpoint) =>
+  createTableSnapshotter({
+    endpoint: dynamodbEndpoint,
+    tables: { items: ITEMS_TABLE, orders: ORDERS_TABLE },
+    project: ({ items = [], orders = [] }, model) => project(items, orders, model),
+  });
