@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm test`: every project's lint, typecheck, test and e2e targets through Nx,
+// then how long each task took, longest first.
+//
+// The emulator-backed jest suites (libs and services) share one DynamoDB Local
+// and one SNS/SQS emulator started here: each suite creates uniquely named
+// tables, topics and queues, so they cannot collide, and a JVM start per suite
+// was seconds of CPU on a 2-core machine. Their jest globalSetup uses endpoints
+// it finds in AWS_ENDPOINT_URL_* (tools/local-runtime/jest). Whole-stack tests
+// start stacks of their own on free ports, never these.
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, useLocalCredentials } from '@platform/local-runtime/aws';
+import { startDynamoDbLocal } from '@platform/local-runtime/emulators/dynamodb-local';
+import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TARGETS = ['lint', 'lint-workflows', 'typecheck', 'test', 'e2e'];
+const PROFILE = path.join(ROOT, '.nx/test-times.json');
+
+const main = async () => {
+  useLocalCredentials();
+  const [dynamodb, snsSqs] = await Promise.all([startDynamoDbLocal(await freePort()), startSnsSqs(0)]);
+  const stopEmulators = async () => {
+    await snsSqs.stop();
+    if (dynamodb.process.exitCode === null && dynamodb.process.pid) process.kill(-dynamodb.process.pid, 'SIGTERM');
+  };
+  rmSync(PROFILE, { force: true });
+  const nx = spawn(path.join(ROOT, 'node_modules/.bin/nx'), ['run-many', '-t', ...TARGETS, '--parallel=2', '--outputStyle=stream', ...process.argv.slice(2)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NX_PROFILE: path.relative(ROOT, PROFILE),
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: snsSqs.endpoint,
+      AWS_ENDPOINT_URL_SNS: snsSqs.endpoint,
+    },
+  });
+  // Ctrl-C reaches Nx through the terminal; the emulators stop when it has.
+  process.on('SIGINT', () => {});
+  const code = await new Promise((resolve) => nx.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+  await stopEmulators();
+  const times = spawn(process.execPath, [path.join(ROOT, 'tools/ci/task-times.mjs'), PROFILE], { stdio: 'inherit' });
+  await new Promise((resolve) => times.on('exit', resolve));
+  process.exit(code);
+};
+
+main().catch((error) => {
+  console.error(`npm test could not run: ${error.message}`);
+  process.exit(1);
+});
