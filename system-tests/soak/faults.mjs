@@ -28,8 +28,8 @@ const DEFAULT_OUTAGE_MS = 20_000;
  * - `outages`: an emulator unreachable for the Lambda side of the stack (its functions and
  *   pollers reach it through a fault proxy, LOCAL_RUNTIME_*_PORT): new connections
  *   refused, open ones reset;
- * - `env`: settings of the stack for the whole run (LOCAL_FAULT_CONSUMER_THROW_EVERY: see
- *   injectedFaultPlan in libs/handler-kit/src/sqs.ts).
+ * - `env`: settings of the stack for the whole run (LOCAL_FAULT_CONSUMER_THROW_EVERY: the local
+ *   SQS pollers fail records themselves, tools/local-runtime/event-sources/sqs-event-source.mjs).
  * @typedef {{ what: string, freezes?: Array<[number, number]>, outages?: Array<{ emulator: 'dynamodb' | 'snsSqs', at: number, ms: number }>, env?: Record<string, string> }} Scenario
  * @param {number} [outageMs]
  * @returns {Record<string, Scenario>}
@@ -46,7 +46,7 @@ export const scenarios = (outageMs = DEFAULT_OUTAGE_MS) => ({
   },
   'dynamodb-down': { what: `DynamoDB unreachable for the functions and pollers for ${outageMs / 1000} s (connections refused, open ones reset)`, outages: [{ emulator: 'dynamodb', at: 3_000, ms: outageMs }] },
   'sns-sqs-down': { what: `SNS/SQS unreachable for the functions and pollers for ${outageMs / 1000} s (connections refused, open ones reset)`, outages: [{ emulator: 'snsSqs', at: 3_000, ms: outageMs }] },
-  'consumer-throws': { what: 'every consumer throwing on every 7th record it takes, alternately before and after handling it', env: { LOCAL_FAULT_CONSUMER_THROW_EVERY: '7' } },
+  'consumer-throws': { what: 'every SQS poller failing 1 record in 7 it takes, alternately before handing it to the function and after (the acknowledgement lost)', env: { LOCAL_FAULT_CONSUMER_THROW_EVERY: '7' } },
 });
 
 /** The pid of the DynamoDB Local JVM below the stack's start.mjs. @param {number} root */
@@ -154,9 +154,9 @@ const main = async () => {
       const wait = await waitForOutcomes({ dynamodb, orderIds, stallMs: 120_000, capMs: 600_000, log });
       const { figures, violations } = await checkInvariants({ dynamodb, snsSqsEndpoint: stack.snsSqsEndpoint, workload });
       const output = stack.output();
-      // A scenario that injects faults in the functions must have injected some, or it proved nothing.
+      // A scenario that injects faults in the SQS pollers must have injected some, or it proved nothing.
       const injected = (output.match(/"name":"InjectedFault"/g) ?? []).length;
-      if (scenario.env?.LOCAL_FAULT_CONSUMER_THROW_EVERY && injected === 0) violations.push('no consumer threw an InjectedFault: the fault never reached the functions');
+      if (scenario.env?.LOCAL_FAULT_CONSUMER_THROW_EVERY && injected === 0) violations.push('no SQS poller injected a fault: the setting never reached the pollers');
       const denied = output.split('\n').filter((line) => line.includes('[iam] DENIED'));
       for (const line of denied.slice(0, 5)) violations.push(`a function was denied a call its role should allow: ${line}`);
       const visible = workload.failures;

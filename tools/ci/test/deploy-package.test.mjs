@@ -1,4 +1,7 @@
-// What a deploy stage packages holds nothing local: every service is packaged
+// What a deploy stage packages holds nothing local (here, beside the other
+// whole-repo checks, because it reads every service and lib: a test target of
+// infra/serverless with those inputs would mark every service affected by any
+// change to them): every service is packaged
 // once for stage `dev` (`serverless package --stage dev --package <tmp>`, as CI
 // does), then every file of every function zip is read and searched for the
 // local stack's settings (LOCAL_*) and the local runtime's names, and every
