@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalStack } from '@platform/local-stack/process';
 import { localClientConfig } from '@platform/local-runtime/aws';
 import { countsOf, envelope, isolatedEnv, run, waitFor } from '@platform/dlq/test/helpers';
@@ -37,6 +37,8 @@ before(async () => {
   stack = await startLocalStack({ env: { LOCAL_SQS_RETRY_SECONDS: '1' } });
   env = isolatedEnv({ SNS_SQS_PORT: new URL(stack.snsSqsEndpoint).port });
   sqs = new SQSClient(localClientConfig(stack.snsSqsEndpoint));
+  // On a stack shared with other suites (tools/local-stack/with-stack.mjs), their poison messages may be in this DLQ: start from none.
+  await sqs.send(new PurgeQueueCommand({ QueueUrl: (await sqs.send(new GetQueueUrlCommand({ QueueName: DLQ }))).QueueUrl }));
   db = new DynamoDBClient(localClientConfig(stack.dynamodbEndpoint));
 });
 

@@ -4,7 +4,7 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
-const { existsSync, readdirSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const { reservePorts } = require('@platform/local-runtime/aws');
 
@@ -112,6 +112,8 @@ const serviceCount = () => readdirSync(path.join(ROOT, 'services')).filter((name
  * @param {{ timeoutMs?: number, env?: Record<string, string> | ((ports: { dynamodb: number, snsSqs: number }) => Promise<Record<string, string>> | Record<string, string>) }} [options]
  */
 const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {}) => {
+  const shared = sharedStack(extraEnv);
+  if (shared) return shared;
   // Every service takes two consecutive internal ports (see tools/local-stack/start.mjs).
   const { ports, runBase } = await reservePorts(3, 2 * serviceCount());
   const [http, dynamodb, snsSqs] = /** @type {[number, number, number]} */ (ports);
@@ -139,7 +141,9 @@ const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {})
   try {
     const readyMs = await waitForLine(child, lines, READY, timeoutMs, 'The local stack');
     return {
+      shared: false,
       apiUrl: `http://127.0.0.1:${http}`,
+      consoleUrl: consoleUrlIn(lines),
       dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`,
       snsSqsEndpoint: `http://127.0.0.1:${snsSqs}`,
       readyMs,
@@ -158,4 +162,47 @@ const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {})
   }
 };
 
-module.exports = { startLocalStack, recordLines, waitForLine, stopChild };
+/** The console's address, from the stack's ready report ("Console  http://…"), if it runs one. @param {{ line: string }[]} lines */
+const consoleUrlIn = (lines) => lines.map(({ line }) => /^\s*Console\s+(http:\/\/\S+)/.exec(line)?.[1]).find(Boolean);
+
+/**
+ * The variable through which tools/local-stack/with-stack.mjs hands one running
+ * stack to every test it runs: JSON of { apiUrl, dynamodbEndpoint, snsSqsEndpoint,
+ * consoleUrl, pid, readyMs, logFile, env }.
+ */
+const SHARED_STACK_VARIABLE = 'LOCAL_STACK_SHARED';
+
+/**
+ * The shared stack, when one is running for this test run and the caller asks
+ * for nothing it was not started with: the same `env` settings (a CONSOLE_PORT
+ * is satisfied by the shared stack's console, wherever it listens), and no
+ * function of the emulators' ports (a fault proxy needs a stack of its own).
+ * Its output is read from the log file the runner keeps; stopping it is the
+ * runner's job, so stop() does nothing.
+ * @param {Record<string, string> | Function} env
+ */
+const sharedStack = (env) => {
+  const raw = process.env[SHARED_STACK_VARIABLE];
+  if (!raw || typeof env === 'function') return undefined;
+  /** @type {{ apiUrl: string, dynamodbEndpoint: string, snsSqsEndpoint: string, consoleUrl?: string, pid: number, readyMs: number, logFile: string, env: Record<string, string> }} */
+  const stack = JSON.parse(raw);
+  if (!Object.entries(env).every(([name, value]) => name === 'CONSOLE_PORT' || stack.env[name] === value)) return undefined;
+  const read = () => (existsSync(stack.logFile) ? readFileSync(stack.logFile, 'utf8') : '');
+  return {
+    shared: true,
+    apiUrl: stack.apiUrl,
+    consoleUrl: stack.consoleUrl,
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    snsSqsEndpoint: stack.snsSqsEndpoint,
+    readyMs: stack.readyMs,
+    pid: stack.pid,
+    get lines() {
+      return read().split('\n').map((line) => ({ atMs: 0, line }));
+    },
+    output: read,
+    exit: () => undefined,
+    stop: async () => {},
+  };
+};
+
+module.exports = { startLocalStack, recordLines, waitForLine, stopChild, SHARED_STACK_VARIABLE };

@@ -1,4 +1,4 @@
-// Types of local-stack.cjs, for the TypeScript that loads it.
+// Types of process.cjs, for the TypeScript that loads it.
 import type { ChildProcess } from 'node:child_process';
 
 export interface TimedLine {
@@ -7,7 +7,11 @@ export interface TimedLine {
 }
 
 export interface RunningStack {
+  /** True when this is the one stack a test run shares (tools/local-stack/with-stack.mjs): stop() leaves it running. */
+  shared: boolean;
   apiUrl: string;
+  /** The local console's address, when the stack runs one. */
+  consoleUrl: string | undefined;
   dynamodbEndpoint: string;
   snsSqsEndpoint: string;
   readyMs: number;
@@ -25,4 +29,5 @@ export declare function startLocalStack(options?: {
 }): Promise<RunningStack>;
 export declare function recordLines(child: ChildProcess): TimedLine[];
 export declare function waitForLine(child: ChildProcess, lines: TimedLine[], ready: RegExp, timeoutMs: number, name: string): Promise<number>;
+export declare const SHARED_STACK_VARIABLE: 'LOCAL_STACK_SHARED';
 export declare function stopChild(child: ChildProcess, options?: { group?: boolean; graceMs?: number }): Promise<void>;

@@ -39,7 +39,7 @@ export const api = async (method: string, path: string, body?: unknown, headers:
   return { status: response.status, headers: response.headers, text, json };
 };
 
-const TOKEN_COMMAND = path.resolve(__dirname, '../../local/token.mjs');
+const TOKEN_COMMAND = require.resolve('@platform/local-runtime/token');
 const tokens = new Map<string, string>();
 
 /** A bearer token from the local dev issuer, made the way a user makes one (`npm run -s token`), once per email and scopes. */
