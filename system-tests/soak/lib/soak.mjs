@@ -322,7 +322,7 @@ export const judge = ({ workload, itemRows, orderRows: allOrderRows, notificatio
       if (reservation?.status === 'RESERVED') violations.push(`order ${id} REJECTED (${row.reason}) but its stock was reserved`);
     } else violations.push(`order ${id} has status ${row.status}`);
     // Deleted items: an order whose reservation was attempted after the DELETE's 204 is rejected ITEM_NOT_FOUND;
-    // one rejected ITEM_NOT_FOUND had its reservation attempted after the DELETE was sent.
+    // one rejected ITEM_NOT_FOUND was refused (its answer stamped) after the DELETE was sent.
     const item = ours.get(order.itemId);
     const reservedAt = reservation?.createdAt ? Date.parse(reservation.createdAt) : undefined;
     if (item?.deletedAt !== undefined && reservedAt !== undefined && reservedAt > item.deletedAt && !(row.status === 'REJECTED' && row.reason === 'ITEM_NOT_FOUND')) {

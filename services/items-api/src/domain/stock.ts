@@ -87,11 +87,13 @@ export class StockKeeper {
     const result = await this.store.reserve({ ...request, status: 'RESERVED', createdAt });
     if (result === 'RESERVED') return this.answered({ ...request, status: 'RESERVED', createdAt });
     if (result !== 'ALREADY_ANSWERED') {
+      // Stamped when the refusal is known, not when the attempt began: an item deleted
+      // while the attempt ran was deleted before the answer, and the answer says so.
       const rejection = {
         ...request,
         status: 'REJECTED',
         reason: result === 'NO_SUCH_ITEM' ? 'ITEM_NOT_FOUND' : 'OUT_OF_STOCK',
-        createdAt,
+        createdAt: this.now().toISOString(),
       } as const;
       if (await this.store.recordRejection(rejection)) return this.answered(rejection);
     }
