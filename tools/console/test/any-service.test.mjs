@@ -4,13 +4,10 @@
 // shows its hops in the flow of the work it took part in, with no change to
 // the console. Flows join on correlation ids and on the entity keys the event
 // contracts declare (libs/events EVENT_ENTITY_KEYS), never on names the
-// console knows. (Test data may name the domain; the console's code may not,
-// which the last test checks.)
+// console knows. (Test data may name the domain; the console's code may not:
+// tools/ci/test/platform-knows-no-domain.test.mjs checks.)
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createRecorder } from '@platform/local-runtime/stack/recorder';
 import { loadContracts } from '../lib/contracts.mjs';
@@ -135,23 +132,5 @@ describe('a service the console has never heard of', () => {
     const bare = recorder.hops().map(createHopViews({ services: SERVICES }).view);
     assert.deepEqual([...groupFlows(bare).keys()], ['flow-a', 'event:parcel.shipped:p-1', 'hop:3']);
     assert.deepEqual(keyNamesOf({ a: { x: 'x', y: 'y' }, b: { y: 'y' }, c: { y: 'y', x: 'x' } }), ['y', 'x'], "rows' keys: the most frequent subject first");
-  });
-});
-
-describe('the console names no domain', () => {
-  const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  // What AWS names (and the local runtime's recorder) may contain these letters; nothing else may.
-  const ALLOWED = /[rR]ecorder|ReportBatchItemFailures|batchItemFailures|batch item failure|itemIdentifier|GetItemCommand|ItemCount|\bItems?\b/g;
-  const DOMAIN = /order|item|stock|reservation/i;
-
-  it('in lib/ and public/', () => {
-    const files = ['lib', 'public'].flatMap((dir) => readdirSync(path.join(ROOT, dir)).filter((name) => /\.(mjs|js|html)$/.test(name)).map((name) => path.join(dir, name)));
-    assert.ok(files.length >= 10, files.join(', '));
-    const found = files.flatMap((file) =>
-      readFileSync(path.join(ROOT, file), 'utf8')
-        .split('\n')
-        .flatMap((line, index) => (DOMAIN.test(line.replace(ALLOWED, '')) ? [`${file}:${index + 1}: ${line.trim()}`] : [])),
-    );
-    assert.deepEqual(found, []);
   });
 });

@@ -54,8 +54,7 @@ export const readConfig = (env = process.env) => {
     // fault-injecting proxy there. Tools and provisioning always go straight in.
     runtimeDynamodbPort: port(env, 'LOCAL_RUNTIME_DYNAMODB_PORT', dynamodbPort),
     runtimeSnsSqsPort: port(env, 'LOCAL_RUNTIME_SNS_SQS_PORT', snsSqsPort),
-    // HTTP_PORT; ITEMS_API_PORT is its older name, still honoured.
-    httpPort: port(env, env.HTTP_PORT ? 'HTTP_PORT' : 'ITEMS_API_PORT', 3000),
+    httpPort: port(env, 'HTTP_PORT', 3000),
     lambdaPortBase: port(env, 'LAMBDA_PORT_BASE', 3002),
     // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
     retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CFN_LINT_CONFIG, CFN_LINT_INSTALL, cfnLint } from '../cfn-lint.mjs';
+import { lambda, role, template } from './fixtures.mjs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cfn-lint-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,27 +23,6 @@ const file = (name, template) => {
 /** "<rule> <path>" of each finding in `at`, sorted. */
 const found = (findings, at) => findings.filter((f) => f.file === at).map((f) => `${f.rule} ${f.path}`).sort();
 
-const template = (Resources, rest = {}) => ({ AWSTemplateFormatVersion: '2010-09-09', Resources, ...rest });
-const role = () => ({
-  Type: 'AWS::IAM::Role',
-  Properties: {
-    AssumeRolePolicyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
-    },
-  },
-});
-const lambda = (roleId, properties = {}) => ({
-  Type: 'AWS::Lambda::Function',
-  Properties: {
-    Code: { S3Bucket: 'bucket', S3Key: 'serverless/svc/dev/1/fn.zip' },
-    Handler: 'index.handler',
-    Runtime: 'nodejs22.x',
-    Timeout: 6,
-    Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
-    ...properties,
-  },
-});
 
 // What osls and our plugins emit: intrinsics everywhere a value may be, conditions, exports.
 const good = template(

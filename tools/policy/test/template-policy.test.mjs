@@ -14,6 +14,7 @@ import { before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { cfnLint, formatFinding } from '../cfn-lint.mjs';
+import { lambda, role, template } from './fixtures.mjs';
 import {
   EVENT_BUS_SERVICE,
   activeTracing,
@@ -94,28 +95,6 @@ const assertNone = (problems, service, rule) =>
 // ---------------------------------------------------------------------------
 // Small hand-made templates. `lambda(...)` is one function with its own role;
 // `template(...)` wraps resources.
-const template = (Resources) => ({ AWSTemplateFormatVersion: '2010-09-09', Resources });
-const role = (statements = []) => ({
-  Type: 'AWS::IAM::Role',
-  Properties: {
-    AssumeRolePolicyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
-    },
-    Policies: [{ PolicyName: 'fn', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
-  },
-});
-const lambda = (roleId, properties = {}) => ({
-  Type: 'AWS::Lambda::Function',
-  Properties: {
-    Code: { S3Bucket: 'bucket', S3Key: 'serverless/svc/dev/1/fn.zip' },
-    Handler: 'index.handler',
-    Runtime: 'nodejs22.x',
-    Timeout: 6,
-    Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
-    ...properties,
-  },
-});
 const allow = (Action, Resource) => ({ Effect: 'Allow', Action, Resource });
 const withStatements = (...statements) => template({ Fn: lambda('FnRole'), FnRole: role(statements) });
 const sqsFeeding = (queueProperties, functionTimeout) =>
