@@ -2,31 +2,13 @@
 // operate a stage: the alarm topic's name and export, the X-Ray resource
 // policy's name and the dashboard. Taken the way base.cjs is:
 //   ${file(../../infra/serverless/platform.cjs):alarmTopic.name}
-// The dashboard lists the health alarm of every service of the repository
-// that is built on the shared plugins (infra/serverless/plugins/observability.js
-// gives each of them one): a new service appears on it the next time the
-// platform stack is deployed.
+// Nothing here reads the services: the dashboard finds them by search
+// expressions (lib/dashboard.cjs), so a change to a service, or a new one,
+// changes nothing in the platform stack, and Nx deploys that service alone.
 'use strict';
 
-const { existsSync, readFileSync, readdirSync } = require('node:fs');
-const path = require('node:path');
 const { dashboardBody } = require('./lib/dashboard.cjs');
 const { EVENT_BUS_SERVICE, alarmTopicExportName, alarmTopicName, dashboardName, metricsNamespace } = require('./lib/names.cjs');
-
-const SERVICES_DIR = path.resolve(__dirname, '../../services');
-// A service on the shared plugins has the observability plugin, hence alarms and a health alarm.
-const ON_SHARED_PLUGINS = /^plugins:\s*\$\{file\(\.\.\/\.\.\/infra\/serverless\/base\.cjs\):plugins\}/m;
-
-/** The services (by their `service:` name) whose health alarm the dashboard lists, sorted. */
-const watchedServices = (servicesDir = SERVICES_DIR) =>
-  readdirSync(servicesDir)
-    .map((dir) => path.join(servicesDir, dir, 'serverless.yml'))
-    .filter((file) => existsSync(file))
-    .map((file) => readFileSync(file, 'utf8'))
-    .filter((config) => ON_SHARED_PLUGINS.test(config))
-    .map((config) => config.match(/^service:\s*['"]?([\w-]+)/m)?.[1])
-    .filter(/** @returns {service is string} */ (service) => Boolean(service) && service !== EVENT_BUS_SERVICE)
-    .sort();
 
 /**
  * The services whose functions may publish to the bus: the producers that
@@ -44,12 +26,11 @@ module.exports = async ({ resolveVariable }) => {
     // One X-Ray resource policy per stage lets SNS send the segments of the stage's
     // actively traced topics (X-Ray allows a few per account: one per stage).
     snsTracingPolicyName: `${EVENT_BUS_SERVICE}-${stage}-sns-active-tracing`,
-    dashboard: { name: dashboardName(stage), body: dashboardBody({ stage, services: watchedServices() }) },
+    dashboard: { name: dashboardName(stage), body: dashboardBody({ stage }) },
     // Role names as serverless-iam-roles-per-function gives them: <service>-<stage>-<function>-<region>-lambdaRole.
     domainEvents: {
       publisherRoleArns: EVENT_PRODUCER_SERVICES.map((service) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-*` })),
     },
   };
 };
-module.exports.watchedServices = watchedServices;
 module.exports.EVENT_PRODUCER_SERVICES = EVENT_PRODUCER_SERVICES;

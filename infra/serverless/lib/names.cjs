@@ -1,9 +1,9 @@
 // The names the platform stack (services/event-bus) and every service agree
 // on for operating the system, in one place: the alarm topic and its export,
 // the business metrics' namespace, each service's health alarm and the
-// dashboard. Names are deterministic, so the platform stack can list a
-// service's alarm by ARN without importing anything from it (README
-// "Operating it").
+// dashboard. Names are deterministic, so the platform stack's dashboard can
+// find every service's health alarm by name without knowing the services, and
+// a service imports only the alarm topic's export (docs/operating.md).
 'use strict';
 
 const EVENT_BUS_SERVICE = 'event-bus';
@@ -33,7 +33,7 @@ const metricsNamespace = (stage) => `Platform/${stage}`;
 
 /** Every alarm of a service is named `<service>-<stage>-<what>`. @param {string} service @param {string} stage */
 const alarmPrefix = (service, stage) => `${service}-${stage}-`;
-/** A service's composite alarm: ALARM when any of its alarms is. The dashboard lists these. @param {string} service @param {string} stage */
+/** A service's composite alarm: ALARM when any of its alarms is. The dashboard links to them all by the name's end, `-<stage>-health`. @param {string} service @param {string} stage */
 const healthAlarmName = (service, stage) => `${alarmPrefix(service, stage)}health`;
 
 /** The one dashboard of a stage, in the platform stack. @param {string} stage */

@@ -78,6 +78,8 @@ const hashOf = (folders) => {
 
 let dir;
 let platformAsCopied = '';
+/** What `nx g` printed for ${SERVICE}. */
+let generated = '';
 const run = (command, ...args) => {
   const result = spawnSync(command, args, { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
@@ -123,7 +125,8 @@ describe('consumer-service generator', () => {
   it(`generates services/${SERVICE}`, () => {
     const result = npx('nx', 'g', '@platform/generators:consumer-service', `--name=${SERVICE}`, '--events=order.confirmed', '--team=billing', '--no-interactive');
     assertSucceeds(result, 'nx g');
-    assert.match(result.output, /Next:/);
+    generated = result.output;
+    assert.match(result.output, /^Next/m);
     for (const file of [
       'serverless.yml',
       'project.json',
@@ -145,7 +148,8 @@ describe('consumer-service generator', () => {
     assert.deepEqual(project.targets, readJson('services/notifier/project.json').targets);
     assert.deepEqual(project.implicitDependencies, ['event-bus']);
     assert.ok(!project.implicitDependencies.includes('items-api'));
-    assert.equal(readJson(`services/${SERVICE}/package.json`).name, `@platform/${SERVICE}`);
+    // Its devDependency on the shared Serverless base, as notifier's: what tells Nx that a change to the base deploys it.
+    assert.deepEqual(readJson(`services/${SERVICE}/package.json`), { ...readJson('services/notifier/package.json'), name: `@platform/${SERVICE}` });
     assert.match(read(`services/${SERVICE}/src/handlers/handle-events.ts`), /export const ACCEPTED_EVENTS = \['order\.confirmed'\] as const;/);
     assert.match(read(`services/${SERVICE}/test/contract/consumes.contract.test.ts`), /^\s*\['order-processor', 'order\.confirmed'\],$/m);
   });
@@ -308,6 +312,59 @@ describe('consumer-service generator', () => {
     assertSucceeds(ownership, 'tools/ci/test/ownership.test.mjs');
     assert.match(ownership.output, /services\/billing-sync has one scope/);
     assert.match(ownership.output, /^# fail 0$/m);
+  });
+
+  // The README's promise, "`npm start` and CI pick it up without further
+  // wiring": what would otherwise be a hand edit is made by the generator, or
+  // found by Nx's tag or the tools' own look at services/*. npm start is
+  // proven above (the whole local stack); here the rest, from one Nx graph.
+  it('needs no hand edit beyond its domain code, its grants and its deploy', () => {
+    // The lockfile as `npm install` would write it (npm ci refuses one without the new workspace): npm
+    // changes nothing. npm runs on the manifests alone, in a folder without node_modules, as it
+    // would write its hidden lockfile into the copy's node_modules, links to this workspace's.
+    const lockfile = read('package-lock.json');
+    assert.match(lockfile, new RegExp(`"services/${SERVICE}": \\{`));
+    const manifests = mkdtempSync(path.join(os.tmpdir(), 'generators-lockfile-'));
+    try {
+      const workspaces = readJson('package.json').workspaces.flatMap((pattern) => (pattern.endsWith('/*') ? readdirSync(path.join(dir, pattern.slice(0, -2))).map((name) => `${pattern.slice(0, -1)}${name}`) : [pattern]));
+      for (const file of ['package.json', 'package-lock.json', ...workspaces.map((workspace) => `${workspace}/package.json`)]) {
+        if (existsSync(path.join(dir, file))) cpSync(path.join(dir, file), path.join(manifests, file));
+      }
+      const npm = spawnSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: manifests, env, encoding: 'utf8', timeout: 60_000 });
+      assertSucceeds({ status: npm.status, output: `${npm.stdout}${npm.stderr}` }, 'npm install --package-lock-only');
+      assert.ok(readFileSync(path.join(manifests, 'package-lock.json'), 'utf8') === lockfile, 'npm install --package-lock-only changed the package-lock.json the generator wrote');
+    } finally {
+      rmSync(manifests, { recursive: true, force: true });
+    }
+
+    const graphFile = path.join(dir, 'graph.json');
+    assertSucceeds(npx('nx', 'graph', `--file=${graphFile}`), 'nx graph');
+    /** @type {{ graph: { nodes: Record<string, { data: { targets?: Record<string, unknown> } }>, dependencies: Record<string, Array<{ target: string }>> } }} */
+    const { graph } = JSON.parse(readFileSync(graphFile, 'utf8'));
+    const dependenciesOf = (project) => graph.dependencies[project]?.map(({ target }) => target) ?? [];
+    const deployable = Object.keys(graph.nodes).filter((project) => graph.nodes[project]?.data.targets?.deploy);
+    // CI deploys it (nx affected -t deploy), after the bus, and when the shared base or libs/events change.
+    assert.ok(deployable.includes(SERVICE), deployable.join(', '));
+    for (const dependency of ['event-bus', 'serverless-base', 'events']) assert.ok(dependenciesOf(SERVICE).includes(dependency), `${SERVICE} depends on ${dependenciesOf(SERVICE).join(', ')}`);
+    // A change to it deploys only itself: no deployable project depends on it.
+    assert.deepEqual(deployable.filter((project) => dependenciesOf(project).includes(SERVICE)), []);
+    // The projects that work on every service re-run when it changes: each depends on it through tag:type:service.
+    for (const project of ['local-stack', 'system-tests', 'template-policy', 'ci-checks', 'openapi']) {
+      assert.ok(dependenciesOf(project).includes(SERVICE), `${project} depends on ${dependenciesOf(project).join(', ')}, not ${SERVICE}`);
+    }
+
+    // The docs that list services and who consumes what name it; their links resolve and the README stays short.
+    assert.match(read('README.md'), new RegExp(`^\\| \\[\`${SERVICE}\`\\]\\(services/${SERVICE}/\\) \\| billing \\|.* \\| \`order\\.confirmed\` \\| – \\|$`, 'm'));
+    assert.match(read('docs/architecture.md'), new RegExp(`^\\| \`order\\.confirmed\` \\| order-processor \\| notifier, ${SERVICE} \\|`, 'm'));
+    assert.match(read('docs/architecture.md'), /^\| `order\.rejected` \| order-processor \| notifier, catalog-mirror \|/m);
+    assertSucceeds(run('node', '--test', 'tools/ci/test/docs-links.test.mjs'), 'tools/ci/test/docs-links.test.mjs');
+
+    // So "Next" asks only what a person decides, in the service's own files.
+    const next = generated.slice(generated.search(/^Next/m)).split('\n\n')[0];
+    assert.deepEqual([...new Set(next.match(/[\w.@-]+(?:\/[\w.@-]+)+/g))].sort(), [`services/${SERVICE}/serverless.yml`, `services/${SERVICE}/src/domain/process-event.ts`], next);
+    assert.match(next, /iamRoleStatements/);
+    assert.match(next, new RegExp(`deploys ${SERVICE} alone`));
+    assert.doesNotMatch(next, /README|package-lock|project\.json|teams\.json|CODEOWNERS|affected|npm install|tools\//, next);
   });
 
   it('takes the valid event types from EVENT_TYPES in libs/events', async () => {

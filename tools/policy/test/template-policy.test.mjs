@@ -73,7 +73,7 @@ const { alarmsFor } = require('@platform/serverless-base/lib/alarms');
 const { dashboardBody } = require('@platform/serverless-base/lib/dashboard');
 const { alarmTopicArn: alarmTopicArnFor } = require('@platform/serverless-base/lib/names');
 const { resolveKnownConditions } = require('@platform/local-runtime/serverless-plugins/local-conditions');
-const { EVENT_PRODUCER_SERVICES, watchedServices } = require('@platform/serverless-base/platform');
+const { EVENT_PRODUCER_SERVICES } = require('@platform/serverless-base/platform');
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // Size budget for one function's zip (compressed, as uploaded). Measured on
@@ -462,7 +462,8 @@ describe('the rules fail what they should (hand-made templates)', () => {
   });
 
   it('platform stack: the alarm topic, its export, who may publish, its key, the email subscription, the SNS tracing policy and the dashboard are checked', () => {
-    const services = ['items-api', 'order-processor'];
+    // The platform's dashboard lists no service (it finds them by search): the rule is asked for none.
+    const services = [];
     const platform = () => {
       const t = template({
         Key: {
@@ -495,7 +496,7 @@ describe('the rules fail what they should (hand-made templates)', () => {
             PolicyDocument: { 'Fn::Sub': '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": ["xray:PutTraceSegments"], "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"}}}]}' },
           },
         },
-        Dashboard: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardName: 'event-bus-dev', DashboardBody: dashboardBody({ stage: 'dev', services }) } },
+        Dashboard: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardName: 'event-bus-dev', DashboardBody: dashboardBody({ stage: 'dev' }) } },
       });
       t.Conditions = { HasEmail: { 'Fn::Not': [{ 'Fn::Equals': ['ops@example.com', ''] }] } };
       t.Outputs = { AlarmTopicArn: { Value: { Ref: 'Alarms' }, Export: { Name: 'event-bus-dev-AlarmTopicArn' } } };
@@ -507,9 +508,17 @@ describe('the rules fail what they should (hand-made templates)', () => {
       return platformOperability(t, { stage: 'dev', services });
     };
     assert.deepEqual(check(), []);
-    // The dashboard body is JSON once CloudFormation has substituted its ${…}.
-    const body = JSON.parse(dashboardBody({ stage: 'dev', services })['Fn::Sub'].replace(/\$\{[^}]*\}/g, 'x'));
-    assert.deepEqual(body.widgets.find((w) => w.type === 'alarm').properties.alarms, ['arn:x:cloudwatch:x:x:alarm:items-api-dev-health', 'arn:x:cloudwatch:x:x:alarm:order-processor-dev-health']);
+    // The dashboard body is JSON once CloudFormation has substituted its ${…}. It names no
+    // service: the health alarms by a link to the alarm list searched for "-dev-health", the
+    // per-service graphs by search expressions over the namespace and the `service` dimension.
+    const text = dashboardBody({ stage: 'dev' })['Fn::Sub'];
+    const body = JSON.parse(text.replace(/\$\{[^}]*\}/g, 'x'));
+    assert.doesNotMatch(text, /items-api|order-processor|notifier/);
+    assert.equal(body.widgets.filter((w) => w.type === 'alarm').length, 0);
+    assert.match(body.widgets.find((w) => w.type === 'text' && /Service health/.test(w.properties.markdown)).properties.markdown, /#alarmsV2:\?~\(search~'-dev-health\)/);
+    const expressions = body.widgets.flatMap((w) => w.properties.metrics ?? []).map(([metric]) => metric.expression);
+    assert.ok(expressions.includes(`SEARCH('{Platform/dev,service} MetricName="RecordsFailed"', 'Sum', 300)`), expressions.join('\n'));
+    assert.ok(expressions.every((expression) => expression.startsWith('SEARCH(')), expressions.join('\n'));
 
     assert.deepEqual(check((t) => delete t.Resources.Alarms), ['template: no AWS::SNS::Topic named "event-bus-dev-alarms"']);
     assert.deepEqual(check((t) => (t.Outputs.AlarmTopicArn.Export.Name = 'event-bus-dev-Alarms')), ['Outputs: no export "event-bus-dev-AlarmTopicArn" of {"Ref": "Alarms"}']);
@@ -519,8 +528,9 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.deepEqual(check((t) => delete t.Resources.Email.Condition), ['Email: the email subscription must have a Condition (none when the stage has no address)']);
     assert.deepEqual(check((t) => delete t.Resources.Tracing), ['template: no AWS::XRay::ResourcePolicy lets sns.amazonaws.com xray:PutTraceSegments (active tracing on topics)']);
     assert.deepEqual(check((t) => delete t.Resources.Dashboard), ['template: no AWS::CloudWatch::Dashboard named "event-bus-dev"']);
+    // The rule still fails a dashboard that leaves out a health alarm it is asked for.
     assert.deepEqual(
-      platformOperability(platform(), { stage: 'dev', services: [...services, 'notifier'] }),
+      platformOperability(platform(), { stage: 'dev', services: ['notifier'] }),
       [`Dashboard: its body does not list notifier's health alarm "notifier-dev-health"`],
     );
   });
@@ -529,7 +539,9 @@ describe('the rules fail what they should (hand-made templates)', () => {
     const services = ['event-bus', 'items-api', 'notifier', 'order-processor'];
     const alarm = template({ A: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmActions: [ALARM_TOPIC], OKActions: ['arn:aws:sns:us-east-1:000000000000:event-bus-dev-alarms'] } } });
     assert.deepEqual(ownResourcesOnly(alarm, { service: 'notifier', stage: 'dev', services }), []);
-    const board = (Type) => template({ Board: { Type, Properties: { DashboardBody: dashboardBody({ stage: 'dev', services: ['items-api'] }) } } });
+    // A dashboard that shows items-api's health alarm in an alarm widget (ours links to the alarms by name instead).
+    const alarmWidget = { widgets: [{ type: 'alarm', x: 0, y: 0, width: 24, height: 3, properties: { alarms: ['arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:items-api-dev-health'] } }] };
+    const board = (Type) => template({ Board: { Type, Properties: { DashboardBody: { 'Fn::Sub': JSON.stringify(alarmWidget) } } } });
     assert.deepEqual(ownResourcesOnly(board('AWS::CloudWatch::Dashboard'), { service: 'event-bus', stage: 'dev', services }), []);
     // The same name anywhere else is another service's resource; the bus still imports nothing.
     assert.match(ownResourcesOnly(board('AWS::SSM::Parameter'), { service: 'event-bus', stage: 'dev', services })[0], /^Board: Properties\/DashboardBody: names items-api's resource/);
@@ -677,15 +689,20 @@ describe('packaged services keep the deployment rules', () => {
     });
   }
 
-  it('the event bus holds the alarm topic and its export, the SNS tracing policy and the dashboard of every service with alarms', () => {
+  it('the event bus holds the alarm topic and its export, the SNS tracing policy and a dashboard that needs nothing from the services', () => {
     const others = SERVICES.filter((service) => service !== EVENT_BUS_SERVICE);
-    // The dashboard lists the services infra/serverless/platform.cjs finds, and each of them has its health alarm.
-    assert.deepEqual(watchedServices(), others);
+    // Every service has alarms and the health alarm the dashboard links to by name ("-<stage>-health")...
     for (const service of others) {
       const alarms = Object.values(packaged[service].template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
       assert.ok(alarms.length > 0, `${service} has no alarm`);
+      assert.equal(packaged[service].template.Resources.ServiceHealthAlarm?.Properties.AlarmName, `${service}-${STAGE}-health`);
     }
-    assertNone(platformOperability(packaged[EVENT_BUS_SERVICE].template, { stage: STAGE, services: others }), EVENT_BUS_SERVICE, 'platform operability');
+    // ...and the bus's template names none of them, so no service's change (nor a new service) changes it.
+    const dashboard = Object.values(packaged[EVENT_BUS_SERVICE].template.Resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    assert.match(body, new RegExp(`-${STAGE}-health`));
+    for (const service of others) assert.ok(!body.includes(service), `the dashboard names ${service}`);
+    assertNone(platformOperability(packaged[EVENT_BUS_SERVICE].template, { stage: STAGE, services: [] }), EVENT_BUS_SERVICE, 'platform operability');
   });
 
   it('lets only the producers that libs/events names publish to the bus, which is encrypted', () => {

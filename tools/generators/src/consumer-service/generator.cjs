@@ -6,6 +6,16 @@
 // to a small domain module, a unit test, a contract test against the
 // producers' published samples, and its ownership (project tags,
 // tools/ownership/teams.json, .github/CODEOWNERS).
+//
+// It finishes its own wiring, so that its closing "Next" lists only what a
+// person decides (the domain logic, the grants, the deploy):
+// - the projects that work on every service (local stack, system tests,
+//   template policy, CI checks, OpenAPI) depend on `tag:type:service`, and
+//   `npm start` and the policy and CI tests find services/* themselves;
+// - package-lock.json gets the new workspace, as `npm install` would write it
+//   (`npm ci` refuses a lockfile that misses a workspace);
+// - the README's service table and docs/architecture.md's event table get
+//   their row and consumer.
 const path = require('node:path');
 const { generateFiles, getProjects, joinPathFragments, logger, names, updateJson, writeJson } = require('@nx/devkit');
 const ts = require('typescript');
@@ -13,6 +23,12 @@ const ts = require('typescript');
 const CONTRACTS_FILE = 'libs/events/src/contracts.ts';
 const TEAMS_FILE = 'tools/ownership/teams.json';
 const CODEOWNERS_FILE = '.github/CODEOWNERS';
+const LOCKFILE = 'package-lock.json';
+const README_FILE = 'README.md';
+const ARCHITECTURE_FILE = 'docs/architecture.md';
+// Every service's Serverless configuration reads infra/serverless (`${file(...)}`);
+// this devDependency is what tells Nx, so a change to the base deploys the service too.
+const SERVERLESS_BASE_PACKAGE = '@platform/serverless-base';
 // The stack that owns the bus: every consumer imports its topic ARN, so it deploys first.
 const EVENT_BUS_PROJECT = 'event-bus';
 
@@ -221,6 +237,79 @@ const addCodeOwner = (tree, { projectRoot, githubTeam }) => {
 };
 
 /**
+ * The new workspace in package-lock.json, as `npm install` writes it: the
+ * folder's entry (name, version, dependencies) and the link in node_modules,
+ * every key in npm's order. Without them `npm ci` refuses the lockfile. The
+ * link itself (node_modules/@platform/<name>) appears at the next `npm install`
+ * or `npm ci`; nothing needs it before (no one imports a service).
+ * @param {Tree} tree
+ * @param {string} projectRoot
+ * @param {{ name: string, version: string, devDependencies: Record<string, string> }} packageJson
+ */
+const addToLockfile = (tree, projectRoot, { name, version, devDependencies }) => {
+  if (!tree.exists(LOCKFILE)) return;
+  /** @type {{ packages?: Record<string, unknown> }} */
+  const lock = JSON.parse(/** @type {string} it exists */ (tree.read(LOCKFILE, 'utf-8')));
+  if (!lock.packages) return;
+  const entries = Object.entries(lock.packages).filter(([key]) => key !== projectRoot && key !== `node_modules/${name}`);
+  entries.push([projectRoot, { name, version, devDependencies }], [`node_modules/${name}`, { resolved: projectRoot, link: true }]);
+  // In npm's order: sorted, the root ('') first.
+  lock.packages = Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b, 'en')));
+  tree.write(LOCKFILE, `${JSON.stringify(lock, null, 2)}\n`);
+};
+
+/**
+ * Edits the markdown table whose header row is `header` in `file`: `edit`
+ * gets its rows (the header and the |---| line excluded) and returns them.
+ * A file or table that is not there is left alone.
+ * @param {Tree} tree
+ * @param {string} file
+ * @param {string} header
+ * @param {(rows: string[]) => string[]} edit
+ */
+const editTable = (tree, file, header, edit) => {
+  const lines = (tree.read(file, 'utf-8') ?? '').split('\n');
+  const start = lines.findIndex((line) => line.trim() === header);
+  if (start < 0 || !lines[start + 1]?.startsWith('|-')) return;
+  let end = start + 2;
+  while (lines[end]?.startsWith('|')) end += 1;
+  lines.splice(start + 2, end - start - 2, ...edit(lines.slice(start + 2, end)));
+  tree.write(file, lines.join('\n'));
+};
+
+/** The cells of a markdown table row, trimmed. @param {string} row */
+const cellsOf = (row) => row.trim().replace(/^\||\|$/g, '').split('|').map((cell) => cell.trim());
+
+/**
+ * The service's row in the README's service table, after the other services
+ * (the platform's event bus stays last), and the service among the consumers of
+ * each event it subscribes to in docs/architecture.md's event table.
+ * @param {Tree} tree
+ * @param {{ name: string, projectRoot: string, team: string, events: string[] }} options
+ */
+const addToDocs = (tree, { name, projectRoot, team, events }) => {
+  const link = `[\`${name}\`](${projectRoot}/)`;
+  editTable(tree, README_FILE, '| service | team | owns | HTTP | consumes | publishes |', (rows) => {
+    const row = `| ${link} | ${team} | its events queue and DLQ | – | ${events.map((type) => `\`${type}\``).join(', ')} | – |`;
+    const kept = rows.filter((line) => cellsOf(line)[0] !== link);
+    const bus = kept.findIndex((line) => cellsOf(line)[0]?.startsWith(`[\`${EVENT_BUS_PROJECT}\`]`));
+    kept.splice(bus >= 0 ? bus : kept.length, 0, row);
+    return kept;
+  });
+  editTable(tree, ARCHITECTURE_FILE, '| event | producer | consumers | `data` |', (rows) =>
+    rows.map((line) => {
+      const cells = cellsOf(line);
+      const type = /^`([^`]+)`$/.exec(cells[0] ?? '')?.[1];
+      if (!type || !events.includes(type) || cells.length < 3) return line;
+      const consumers = /** @type {string} length checked */ (cells[2]).split(',').map((consumer) => consumer.trim()).filter((consumer) => consumer && consumer !== '—' && consumer !== '–' && consumer !== '-');
+      if (!consumers.includes(name)) consumers.push(name);
+      cells[2] = consumers.join(', ');
+      return `| ${cells.join(' | ')} |`;
+    }),
+  );
+};
+
+/**
  * @param {Tree} tree
  * @param {RawOptions} rawOptions
  * @returns {Promise<() => void>} prints what was made and what to do next
@@ -246,7 +335,9 @@ module.exports = async function consumerServiceGenerator(tree, rawOptions) {
   generateFiles(tree, path.join(__dirname, 'files'), projectRoot, substitutions);
   if (samples.length > 0) generateFiles(tree, path.join(__dirname, 'contract-files'), projectRoot, substitutions);
 
-  writeJson(tree, joinPathFragments(projectRoot, 'package.json'), { name: `@platform/${name}`, version: '0.0.0', private: true });
+  const packageJson = { name: `@platform/${name}`, version: '0.0.0', private: true, devDependencies: { [SERVERLESS_BASE_PACKAGE]: '*' } };
+  writeJson(tree, joinPathFragments(projectRoot, 'package.json'), packageJson);
+  addToLockfile(tree, projectRoot, packageJson);
   writeJson(tree, joinPathFragments(projectRoot, 'project.json'), {
     $schema: '../../node_modules/nx/schemas/project-schema.json',
     name,
@@ -263,6 +354,9 @@ module.exports = async function consumerServiceGenerator(tree, rawOptions) {
     updateJson(tree, TEAMS_FILE, (teams) => ({ ...teams, scopes: { ...teams.scopes, [team]: githubTeam } }));
   }
   addCodeOwner(tree, options);
+  addToDocs(tree, options);
+  // What it changed outside the new folder, for the closing summary.
+  const wiredIn = [...new Set(tree.listChanges().map((change) => change.path).filter((file) => !file.startsWith(`${projectRoot}/`)))].sort();
 
   return () => {
     logger.info(
@@ -274,15 +368,16 @@ module.exports = async function consumerServiceGenerator(tree, rawOptions) {
           ? [`No producer publishes a sample of ${unpublished.join(', ')} yet (services/<producer>/contracts/<type>.json), so the contract test does not cover ${unpublished.length > 1 ? 'them' : 'it'}.`]
           : []),
         `Owner: scope:${team} → ${githubTeam}${options.teamIsNew ? ` (new in ${TEAMS_FILE})` : ''}, in ${CODEOWNERS_FILE} too.`,
+        `Also updated: ${wiredIn.join(', ')}.`,
+        '`npm start` finds it in services/, and the system tests and the CI and policy checks through its tag type:service: nothing else to wire.',
         '',
-        'Next:',
-        `  1. npm install --no-audit --no-fund        # links @platform/${name}; commit the updated package-lock.json (npm ci needs it)`,
-        `  2. put the service's work in ${projectRoot}/src/domain/process-event.ts (idempotent on event.id: SQS delivers at least once);`,
-        `     give handleEvents in ${projectRoot}/serverless.yml an iamRoleStatements entry for each resource it comes to use`,
-        `  3. npx nx run-many -t lint typecheck test package -p ${name}`,
-        `  4. list ${name} in tools/ci/test/affected.test.mjs (SERVICES), tools/ci/project.json and tools/policy/project.json (implicitDependencies),`,
-        `     tools/policy/test/template-policy.test.mjs (SERVICES), and in README.md's service and ownership tables`,
-        `  5. deploy after ${EVENT_BUS_PROJECT} exists in the stage: STAGE=dev npx nx run ${name}:deploy`,
+        'Next (yours to decide):',
+        `  1. Its work: ${projectRoot}/src/domain/process-event.ts, idempotent on event.id (SQS delivers at least once).`,
+        `  2. Its grants: one iamRoleStatements entry under functions.handleEvents in ${projectRoot}/serverless.yml`,
+        '     for each table, queue, topic or secret it comes to use (its role now has only its queue, logs and traces).',
+        `  3. Its deploy: commit it and the files above on a branch; its pull request lints, typechecks, tests and packages ${name},`,
+        `     and merging it to main deploys ${name} alone (${EVENT_BUS_PROJECT}, which it subscribes to, is already in the stage).`,
+        `     By hand: STAGE=dev npx nx run ${name}:deploy (after STAGE=dev npx nx run ${EVENT_BUS_PROJECT}:deploy, once per stage).`,
         '',
       ].join('\n'),
     );
