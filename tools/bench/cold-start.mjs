@@ -12,10 +12,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from './lib/stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// `nx package` packages into .serverless; `npm start` into
-// .serverless-local/<hash of the inputs> (and may reuse an earlier package).
-// Whichever holds the newest zips is the one closest to the source.
-const PACKAGE_DIRS = ['.serverless', '.serverless-local'];
+// `npm start` packages into .serverless-local/<hash of the inputs> (and may reuse
+// an earlier package); `nx package` into .serverless. The local stack's packages
+// come first, newest first: they are what a bench's stack just ran, and each is
+// written whole and kept, whereas .serverless is emptied and rewritten by any
+// `serverless package` run beside the bench (npm test runs several).
+const PACKAGE_DIRS = ['.serverless-local', '.serverless'];
 
 /** @param {string} dir */
 const zipsIn = (dir) => (existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.zip')) : []);
@@ -57,7 +59,9 @@ export const measureColdLoads = ({ runs = 15, root = ROOT, onProgress } = {}) =>
     const bareNodeMs = timeNode(['-e', '0'], work);
     const functions = [];
     for (const service of readdirSync(path.join(root, 'services')).sort()) {
-      const packaged = packageDirs(path.join(root, 'services', service)).sort((a, b) => newestZip(b) - newestZip(a))[0];
+      const dirs = packageDirs(path.join(root, 'services', service)).filter((dir) => zipsIn(dir).length > 0);
+      const local = dirs.filter((dir) => dir.includes(`${path.sep}.serverless-local`));
+      const packaged = (local.length > 0 ? local : dirs).sort((a, b) => newestZip(b) - newestZip(a))[0];
       if (!packaged) continue;
       for (const zip of zipsIn(packaged)) {
         const name = zip.replace('.zip', '');
