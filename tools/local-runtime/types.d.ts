@@ -2,7 +2,7 @@
 // and what provisioning gives it, the resolver of its intrinsics, a log line.
 // No runtime code: nothing loads this file.
 import type { CfnResource, CfnTemplate, Json } from '@platform/serverless-base/types';
-import type { InvokeResult } from './lambda/lambda-invoke.mjs';
+import type { InvokeOptions, InvokeResult } from './lambda/lambda-invoke.mjs';
 
 export type { CfnResource, CfnTemplate, InvokeResult, Json };
 
@@ -38,6 +38,8 @@ export type Resolve = (value: Json) => Json;
 export interface ProvisionedStack extends CompiledStack {
   physicalIds: PhysicalIds;
   resolve: Resolve;
+  /** Its tables that were there already (kept by LOCAL_PERSIST=1 from an earlier run). */
+  keptTables?: string[];
 }
 
 /**
@@ -45,7 +47,7 @@ export interface ProvisionedStack extends CompiledStack {
  * createInvoker): never rejects for what the function did.
  */
 export interface Invoke {
-  (functionName: string, event: unknown, options?: { signal?: AbortSignal }): Promise<InvokeResult>;
+  (functionName: string, event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** How many invocations of the function may run at once. */
   concurrencyOf?(functionName: string): number;
 }

@@ -128,6 +128,8 @@ const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {})
       LAMBDA_PORT_BASE: String(runBase),
       // Its own emulators, never ones a test run left in the environment.
       AWS_ENDPOINT_URL_DYNAMODB: '',
+      // Its own data, in memory: never the developer's kept data (.local-data/), which their own stack may be using.
+      LOCAL_PERSIST: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

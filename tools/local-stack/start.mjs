@@ -12,18 +12,25 @@
 //  3. one HTTP gateway serves every service's routes on one port, and one
 //     poller per event source mapping (SQS queues, DynamoDB streams) feeds
 //     its function; both invoke functions through one invoker that caps each
-//     function's concurrency.
+//     function's concurrency;
+//  4. once it says it is ready, the templates' schedules (EventBridge rules and
+//     schedules) start, and run their functions through the same invoker.
+// The data is in memory unless LOCAL_PERSIST=1 (DynamoDB Local's tables and the
+// stream pollers' checkpoints in .local-data/; the ready report says which).
 // Ctrl-C (SIGINT) or SIGTERM stops every child process it started.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import path from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApiDocs } from '@platform/local-runtime/gateway/api-docs';
 import { packageForLocal } from '@platform/local-runtime/cloudformation/compiled-stack';
 import { loadDevIssuer, serveJwks } from '@platform/local-runtime/gateway/dev-issuer';
 import { readConfig } from '@platform/local-runtime/stack/config';
-import { assertJava, startDynamoDbLocal } from '@platform/local-runtime/emulators/dynamodb-local';
+import { assertJava, claimDataDir, startDynamoDbLocal } from '@platform/local-runtime/emulators/dynamodb-local';
+import { createCheckpoints } from '@platform/local-runtime/event-sources/checkpoints';
 import { startEventSources } from '@platform/local-runtime/event-sources/event-sources';
+import { scheduleSources } from '@platform/local-runtime/event-sources/schedule-event-source';
 import { routesFromTemplate, startHttpGateway } from '@platform/local-runtime/gateway/http-gateway';
 import { startLocalIam } from '@platform/local-runtime/iam/local-iam';
 import { createJwtAuthorizer, createKeyResolver } from '@platform/local-runtime/gateway/jwt-authorizer';
@@ -41,6 +48,12 @@ import { startConsole } from '@platform/console/lib/server';
 const startedAt = performance.now();
 /** @type {ReturnType<typeof startEventSources>} */
 const pollers = [];
+/** @type {ReturnType<typeof scheduleSources>} */
+const schedules = [];
+/** @type {import('@platform/local-runtime/event-sources/checkpoints').Checkpoints | undefined} */
+let checkpoints;
+/** Gives LOCAL_PERSIST's data folder back. @type {(() => void) | undefined} */
+let releaseDataDir;
 /** @type {Awaited<ReturnType<typeof startSnsSqs>> | undefined} */
 let snsSqs;
 /** @type {Awaited<ReturnType<typeof startHttpGateway>> | undefined} */
@@ -53,11 +66,13 @@ const shutdown = async (exitCode) => {
   if (stopping) return;
   stopping = true;
   console.log('Stopping the local stack…');
-  await Promise.all(pollers.map((poller) => poller.stop()));
+  await Promise.all([...schedules, ...pollers].map((source) => source.stop()));
+  checkpoints?.flush();
   await gateway?.close();
   await consoleServer?.close();
   await stopAll();
   await snsSqs?.stop();
+  releaseDataDir?.();
   removeOfflineWorkFolders(discoverServices());
   process.exit(exitCode);
 };
@@ -91,10 +106,10 @@ const assertPortsFree = async (config, internalPorts) => {
 /**
  * Starts a service's serverless-offline, if it declares functions, while its
  * template is compiled (or reused): the two do not depend on each other.
- * @param {import('@platform/local-runtime/types').Service} service @param {InternalPorts} ports @param {Record<string, string>} awsEnv
+ * @param {import('@platform/local-runtime/types').Service} service @param {InternalPorts} ports @param {Record<string, string>} awsEnv @param {boolean} showDebug
  */
-const prepareService = async (service, ports, awsEnv) => {
-  const child = declaresFunctions(service) ? startOffline(service, ports, awsEnv) : undefined;
+const prepareService = async (service, ports, awsEnv, showDebug) => {
+  const child = declaresFunctions(service) ? startOffline(service, ports, awsEnv, { showDebug }) : undefined;
   child?.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`${service.name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the local stack.`);
@@ -114,6 +129,11 @@ const main = async () => {
     services.map((service, index) => [service.name, { lambda: config.lambdaPortBase + 2 * index, http: config.lambdaPortBase + 2 * index + 1 }]),
   );
   await assertPortsFree(config, internalPorts);
+  // LOCAL_PERSIST=1: DynamoDB Local keeps its tables in the data folder, and the stream pollers their checkpoints.
+  if (config.persistDir) {
+    releaseDataDir = claimDataDir(config.persistDir);
+    checkpoints = createCheckpoints({ file: path.join(config.persistDir, 'stream-checkpoints.json'), log: (line) => log(`[event-source] ${line}`) });
+  }
 
   Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort }));
   // What the functions run with: the emulators as the Lambda side of the stack reaches them, through the IAM layer.
@@ -123,9 +143,9 @@ const main = async () => {
   log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and ${services.map((s) => s.name).join(', ')}…`);
   const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
     loadDevIssuer(),
-    startDynamoDbLocal(config.dynamodbPort),
+    startDynamoDbLocal(config.dynamodbPort, { dataDir: config.persistDir && path.join(config.persistDir, 'dynamodb') }),
     startSnsSqs(config.snsSqsPort),
-    ...services.map((service) => prepareService(service, /** @type {InternalPorts} */ (internalPorts.get(service.name)), awsEnv)),
+    ...services.map((service) => prepareService(service, /** @type {InternalPorts} */ (internalPorts.get(service.name)), awsEnv, config.showDebug)),
   ]);
   snsSqs = emulator;
   const offline = prepared.flatMap(({ offline: running }) => (running ? [running] : []));
@@ -169,6 +189,9 @@ const main = async () => {
     extras: [serveJwks(issuer.jwks), apiDocs.handle],
     log: (line) => log(`[gateway] ${line}`),
     recorder,
+    // A request whose function timed out or crashed says what it wrote, as the IAM layer saw its calls.
+    writesOf: iam.writesOf,
+    failureHint: config.showDebug ? undefined : 'trace: LOCAL_LOG_LEVEL=debug',
   });
   for (const { service } of offline) {
     pollers.push(
@@ -182,8 +205,11 @@ const main = async () => {
         failEvery: config.consumerFaultEvery,
         log: (line) => log(`[event-source] ${line}`),
         recorder,
+        checkpoints,
       }),
     );
+    // Made (and their expressions read, loudly if one cannot be) now; started once the stack is ready.
+    schedules.push(...scheduleSources({ ...stackOf(service.name), invoke, region: config.region, log: (line) => log(`[schedule] ${line}`), recorder }));
   }
 
   if (recorder && config.consolePort !== undefined) {
@@ -200,7 +226,10 @@ const main = async () => {
   }
 
   const reusedTemplates = stacks.filter((stack) => stack.reused).map((stack) => stack.name);
-  readyReport({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url }).forEach((line) => log(line));
+  const keptTables = stacks.reduce((count, stack) => count + (stack.keptTables?.length ?? 0), 0);
+  readyReport({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url, schedules, keptTables }).forEach((line) => log(line));
+  // Nothing scheduled runs before this point: the tables, queues, roles and pollers are all there.
+  if (config.schedules && !stopping) schedules.forEach((schedule) => schedule.start());
 };
 
 main().catch(async (error) => {

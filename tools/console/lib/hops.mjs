@@ -15,7 +15,10 @@
 // A flow is one correlation id. A hop that carries none (an event published by
 // hand, a message whose sender left it out, a row written outside any request)
 // joins the flow of the first correlated hop that named its subject; else its
-// subject (`<key name>:<value>`), else its event id, makes its flow.
+// subject (`<key name>:<value>`), else its event id, makes its flow. A scheduled
+// run (the schedule's hop and the invocation it started) is a flow of its own,
+// `schedule:<run id>`. A batch carries several flows' things: it shows in each of
+// those flows, but a flow's header names only its own entities (summarizeFlow).
 //
 // Events are not recorded where they are published (that happens inside the
 // functions, whose code the console never touches): an event appears when a
@@ -44,10 +47,17 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  */
 
 /**
+ * What the contracts say an entity's data looks like, per event type (its zod
+ * data schema), to name the entity an answer holds when no attribute of it is
+ * named like a key (an answer that is the entity itself, its key in `id`).
+ * @typedef {Record<string, { safeParse: (value: unknown) => { success: boolean }, shape?: Record<string, unknown> } | undefined>} DataSchemas
+ */
+
+/**
  * @typedef {object} HopView
  * @property {number} seq
  * @property {number} at
- * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay'} kind
+ * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule'} kind
  * @property {string | undefined} service
  * @property {string | undefined} function   the function's short name (handleEvents)
  * @property {string} title                  one line for a human
@@ -57,6 +67,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  * @property {EventRef[]} events             the events this hop carried
  * @property {Record<string, string[]>} entityKeys  the entities it names: key name → values
  * @property {EntityRef[][]} entityRefs     per thing it carried (message, record, answer), the entities that names, its subject first
+ * @property {Array<string | undefined>} refFlows  per thing of entityRefs, the correlation id it carried (a batch carries several flows' things)
+ * @property {string | undefined} flowKey    the flow of a hop that carries no correlation id nor entity (a scheduled run: `schedule:<run id>`)
  * @property {string | undefined} rowStatus  a row's `status` attribute after a table write
  * @property {Record<string, unknown>} [facts]  kind-specific fields the page and the tests read
  * @property {string} terms                  what search looks in, lower case
@@ -64,7 +76,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /**
  * A flow's entry: a hop's view, or an event on the bus between two hops.
- * @typedef {Omit<HopView, 'kind' | 'terms' | 'entityRefs'> & { kind: HopView['kind'] | 'event', terms?: string, entityRefs?: EntityRef[][], nextEvents?: string[] }} FlowEntry
+ * @typedef {Omit<HopView, 'kind' | 'terms' | 'entityRefs' | 'refFlows' | 'flowKey'> & { kind: HopView['kind'] | 'event', terms?: string, entityRefs?: EntityRef[][], refFlows?: Array<string | undefined>, flowKey?: string, nextEvents?: string[] }} FlowEntry
  */
 
 /** @param {unknown} text @returns {any} */
@@ -135,6 +147,11 @@ const keysText = (keys) =>
  */
 const outcomeOf = (result, trigger) => {
   if (!result) return { failed: true, text: 'no result' };
+  // What API Gateway answers for a failed invocation (gateway/http-api-response.mjs): the client saw that, never the cause.
+  if (!result.ok && trigger === 'http') {
+    const statusCode = result.kind === 'throttled' ? 429 : 500;
+    return { failed: true, text: `${statusCode} (${result.kind})`, statusCode };
+  }
   if (!result.ok) return { failed: true, text: `${result.kind}: ${result.error}` };
   const payload = result.payload;
   if (trigger === 'http') {
@@ -154,16 +171,20 @@ const sqsAttributes = (messageAttributes, valueKey) =>
   Object.fromEntries(Object.entries(messageAttributes ?? {}).map(([name, value]) => [name, value?.[valueKey]]));
 
 /**
- * @typedef {Omit<HopView, 'seq' | 'at' | 'kind' | 'terms' | 'entityKeys' | 'rowStatus'> & { rowStatus?: string, search: unknown[] }} Described
+ * @typedef {Omit<HopView, 'seq' | 'at' | 'kind' | 'terms' | 'entityKeys' | 'rowStatus' | 'refFlows' | 'flowKey'> & { rowStatus?: string, refFlows?: Array<string | undefined>, flowKey?: string, search: unknown[] }} Described
  */
 
 /**
- * @param {{ services: string[], stage?: string, entityKeys?: EntityKeys }} options
- *   the services' names, to tell whose a function is; the contracts' entity keys (contracts.mjs)
+ * @param {{ services: string[], stage?: string, entityKeys?: EntityKeys, dataSchemas?: DataSchemas }} options
+ *   the services' names, to tell whose a function is; the contracts' entity keys and data schemas (contracts.mjs)
  */
-export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) => {
+export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dataSchemas = {} }) => {
   const byLength = [...services].sort((a, b) => b.length - a.length);
   const rowKeyNames = keyNamesOf(entityKeys);
+  // The event types whose data an answer can be, most fields first; a one-field shape (`{id}`) would fit any answer.
+  const shapes = Object.entries(dataSchemas)
+    .flatMap(([type, schema]) => (schema && Object.hasOwn(entityKeys, type) && Object.keys(schema.shape ?? {}).length >= 2 ? [{ type, schema, size: Object.keys(schema.shape ?? {}).length }] : []))
+    .sort((a, b) => b.size - a.size);
 
   /** @param {unknown} functionName @returns {{ service: string | undefined, function: string | undefined }} */
   const owner = (functionName) => {
@@ -187,6 +208,19 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
    * @param {any} row @returns {EntityRef[]}
    */
   const refsOfRow = (row) => (row && typeof row === 'object' ? rowKeyNames.flatMap((name) => (isText(row[name]) ? [/** @type {EntityRef} */ ([name, row[name]])] : [])) : []);
+
+  /**
+   * The entities an HTTP answer names: its attributes named like a key; else, when
+   * the answer is an entity's data as a contract declares it (an entity with its
+   * key in `id`), that entity, by the contract's key for it.
+   * @param {any} answer @returns {EntityRef[]}
+   */
+  const refsOfAnswer = (answer) => {
+    const named = refsOfRow(answer);
+    if (named.length > 0 || !answer || typeof answer !== 'object' || Array.isArray(answer)) return named;
+    const shape = shapes.find(({ schema }) => schema.safeParse(answer).success);
+    return shape ? refsOfEvent(shape.type, answer).slice(0, 1) : [];
+  };
 
   /**
    * What one SQS message carries: its event (from the SNS attributes the bus
@@ -229,19 +263,23 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
   const describeHttp = (hop) => {
     const path = String(hop.path ?? '');
     const failed = typeof hop.status !== 'number' || hop.status >= 500;
+    // What the client got, and, when the function failed, how (the gateway's `failure`: timeout, function-error, …).
+    const got = `${hop.status}${hop.failure ? ` ${hop.failure}` : ''}`;
     return {
       service: hop.service,
       function: owner(hop.functionName).function,
-      title: `${hop.method} ${path} → ${hop.status} (${hop.durationMs} ms)`,
+      title: `${hop.method} ${path} → ${got} (${hop.durationMs} ms)`,
       details: [
         ['request id', String(hop.requestId)],
         ['route', hop.service ? `${hop.service}${hop.functionName ? ` / ${owner(hop.functionName).function}` : ''}` : 'no route'],
+        ...(hop.why ? [[hop.failure ? 'why' : 'note', String(hop.why)]] : []),
+        ...(hop.writes ? [['writes', String(hop.writes)]] : []),
       ],
       failed,
       correlationIds: unique([hop.requestId]),
       events: [],
       entityRefs: [],
-      facts: { method: hop.method, path, status: hop.status, requestId: hop.requestId, durationMs: hop.durationMs },
+      facts: { method: hop.method, path, status: hop.status, requestId: hop.requestId, durationMs: hop.durationMs, failure: hop.failure, writes: hop.writes },
       search: [hop.requestId, path],
     };
   };
@@ -252,26 +290,54 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
     const event = hop.event ?? {};
     /** @type {any[]} */
     const records = Array.isArray(event.Records) ? event.Records : [];
-    const trigger = event.requestContext ? 'http' : records[0]?.eventSource === 'aws:sqs' ? 'sqs' : records[0]?.eventSource === 'aws:dynamodb' ? 'stream' : 'direct';
+    const trigger = hop.trigger?.kind === 'schedule'
+      ? 'schedule'
+      : event.requestContext
+        ? 'http'
+        : records[0]?.eventSource === 'aws:sqs'
+          ? 'sqs'
+          : records[0]?.eventSource === 'aws:dynamodb'
+            ? 'stream'
+            : 'direct';
     const outcome = outcomeOf(hop.result, trigger);
     const base = { service: who.service, function: who.function, failed: outcome.failed };
     if (trigger === 'http') {
       const requestId = event.requestContext?.requestId;
       const answer = hop.result?.ok ? parseJson(hop.result.payload?.body) : undefined;
+      const failure = hop.result && !hop.result.ok ? hop.result : undefined;
       return {
         ...base,
         title: `invoked by ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}: ${outcome.text} (${hop.durationMs} ms)`,
         details: [
           ['trigger', `HTTP ${event.routeKey ?? ''}`],
           ['duration', `${hop.durationMs} ms`],
-          ['result', outcome.text],
+          ['result', failure ? `the client got ${outcome.statusCode}` : outcome.text],
+          ...(failure ? [['why', `${failure.kind}: ${failure.error}`]] : []),
         ],
         correlationIds: unique([requestId]),
         events: [],
-        // The answer names the entities its attributes of a declared key's name hold.
-        entityRefs: [refsOfRow(answer)],
-        facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, statusCode: outcome.statusCode },
+        // The answer names the entities its attributes of a declared key's name hold (or the entity it is).
+        entityRefs: [refsOfAnswer(answer)],
+        refFlows: [requestId],
+        facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, statusCode: outcome.statusCode, ...(failure && { failure: failure.kind }) },
         search: [requestId, hop.functionName],
+      };
+    }
+    if (trigger === 'schedule') {
+      return {
+        ...base,
+        title: `invoked by a schedule: ${outcome.text} (${hop.durationMs} ms)`,
+        details: [
+          ['trigger', 'schedule'],
+          ['duration', `${hop.durationMs} ms`],
+          ['result', outcome.text],
+        ],
+        correlationIds: [],
+        events: [],
+        entityRefs: [],
+        flowKey: `schedule:${hop.trigger.id}`,
+        facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text },
+        search: [hop.functionName, hop.trigger.id],
       };
     }
     if (trigger === 'sqs') {
@@ -293,6 +359,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
         correlationIds: unique(read.map((r) => r.correlationId)),
         events: read.flatMap((r) => (r.event ? [r.event] : [])),
         entityRefs: read.map((r) => r.refs),
+        refFlows: read.map((r) => r.correlationId),
         facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, batchSize: records.length, batchItemFailures: outcome.batchItemFailures ?? [] },
         search: [hop.functionName, ...records.map((record) => record.messageId)],
       };
@@ -311,6 +378,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
         correlationIds: unique(read.map((r) => r.correlationId)),
         events: [],
         entityRefs: read.map((r) => r.refs),
+        refFlows: read.map((r) => r.correlationId),
         facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, batchSize: records.length, batchItemFailures: outcome.batchItemFailures ?? [] },
         search: [hop.functionName],
       };
@@ -352,6 +420,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
       correlationIds: unique([read.correlationId]),
       events: read.event ? [read.event] : [],
       entityRefs: [read.refs],
+      refFlows: [read.correlationId],
       facts: { queue, receiveCount, messageId: message.MessageId, retry: Boolean(hop.retry), eventId: read.event?.id, eventType: read.event?.type },
       search: [message.MessageId, queue],
     };
@@ -382,6 +451,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
       correlationIds: unique([read.correlationId]),
       events: [],
       entityRefs: [read.refs],
+      refFlows: [read.correlationId],
       rowStatus: read.rowStatus,
       facts: { table, eventName: read.eventName, keys: read.keys, rowStatus: read.rowStatus },
       search: [table, keyText],
@@ -403,13 +473,37 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
       correlationIds: unique([event.correlationId]),
       events: [{ id: event.id, type: event.type, source: event.source, correlationId: event.correlationId }],
       entityRefs: [refsOfEvent(event.type, event.data)],
+      refFlows: [isText(event.correlationId) ? event.correlationId : undefined],
       facts: { eventId: event.id, eventType: event.type, edited: Boolean(hop.edited) },
       search: [String(hop.messageId ?? '')],
     };
   };
 
+  /** @param {any} hop @returns {Described} */
+  const describeSchedule = (hop) => {
+    const who = owner(hop.functionName);
+    return {
+      service: who.service,
+      function: who.function,
+      title: `schedule ${hop.expression} started a run${hop.attempt > 1 ? ` (attempt ${hop.attempt})` : ''}`,
+      details: [
+        ['schedule', String(hop.name)],
+        ['expression', String(hop.expression)],
+        ['target', String(hop.functionName)],
+        ...(hop.attempt > 1 ? [['attempt', `${hop.attempt}: the earlier one failed, and Lambda retries an asynchronous invocation`]] : []),
+      ],
+      failed: false,
+      correlationIds: [],
+      events: [],
+      entityRefs: [],
+      flowKey: `schedule:${hop.runId}`,
+      facts: { name: hop.name, expression: hop.expression, runId: hop.runId, attempt: hop.attempt },
+      search: [hop.name, hop.runId, hop.functionName],
+    };
+  };
+
   /** @type {Record<string, (hop: any) => Described>} */
-  const DESCRIBE = { http: describeHttp, invoke: describeInvoke, sqs: describeSqs, stream: describeStream, replay: describeReplay };
+  const DESCRIBE = { http: describeHttp, invoke: describeInvoke, sqs: describeSqs, stream: describeStream, replay: describeReplay, schedule: describeSchedule };
 
   /** @type {WeakMap<Hop, HopView>} */
   const memo = new WeakMap();
@@ -423,8 +517,10 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
     const described = describe
       ? describe(hop)
       : { service: undefined, function: undefined, title: String(hop.kind), details: [], failed: false, correlationIds: [], events: [], entityRefs: [], search: [] };
-    const { search, rowStatus, ...rest } = described;
-    const entityRefs = rest.entityRefs.filter((refs) => refs.length > 0);
+    const { search, rowStatus, refFlows: flowsOfRefs = [], flowKey, ...rest } = described;
+    const kept = rest.entityRefs.flatMap((refs, i) => (refs.length > 0 ? [i] : []));
+    const entityRefs = kept.map((i) => /** @type {EntityRef[]} */ (rest.entityRefs[i]));
+    const refFlows = kept.map((i) => flowsOfRefs[i]);
     const keys = keysOf(entityRefs);
     /** @type {HopView} */
     const result = {
@@ -434,6 +530,8 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {} }) =
       ...rest,
       details: Object.keys(keys).length > 0 ? [...rest.details, ['entity keys', keysText(keys)]] : rest.details,
       entityRefs,
+      refFlows,
+      flowKey,
       entityKeys: keys,
       rowStatus,
       terms: [...search, ...rest.correlationIds, ...Object.values(keys).flat(), ...rest.events.map((e) => e.id), rest.service, rest.function]
@@ -473,6 +571,7 @@ export const groupFlows = (views) => {
     // Uncorrelated: each thing it carried joins its subject's flow, else makes one of its subject.
     if (keys.length === 0) keys = view.entityRefs.flatMap(([subject]) => (subject ? [flowOfEntity.get(refId(subject)) ?? `${subject[0]}:${subject[1]}`] : []));
     if (keys.length === 0) keys = view.events.map((event) => `event:${event.id}`);
+    if (keys.length === 0 && view.flowKey) keys = [view.flowKey];
     if (keys.length === 0) keys = [`hop:${view.seq}`];
     for (const key of new Set(keys)) {
       const list = flows.get(key) ?? [];
@@ -489,9 +588,53 @@ const statusOf = (hops) => hops.findLast((hop) => hop.rowStatus)?.rowStatus;
 // Hops of one moment as they happen, one after another: a request, then the table write a
 // poller read, the event, its delivery, and the invocation those started.
 /** @type {Record<string, number>} */
-const RANK = { http: 0, replay: 0, stream: 1, event: 2, sqs: 3, invoke: 4 };
+const RANK = { http: 0, replay: 0, schedule: 0, stream: 1, event: 2, sqs: 3, invoke: 4 };
 /** @param {{ at: number, kind: string, seq: number }} a @param {{ at: number, kind: string, seq: number }} b */
 const byTime = (a, b) => a.at - b.at || (RANK[a.kind] ?? 5) - (RANK[b.kind] ?? 5) || a.seq - b.seq;
+
+/**
+ * The entities that are the flow's own: what the things of its hops that carry
+ * its correlation id name, and what uncorrelated things name when they joined
+ * it by an entity it already names (or by their subject, or are all their hop
+ * carried). A batch that also carried other flows' records adds nothing of theirs.
+ * @param {string} id @param {HopView[]} hops
+ * @returns {EntityRef[]}
+ */
+const ownRefs = (id, hops) => {
+  /** @type {EntityRef[]} */
+  const own = [];
+  /** @type {Array<{ refs: EntityRef[], alone: boolean }>} */
+  const uncorrelated = [];
+  for (const hop of hops) {
+    hop.entityRefs.forEach((refs, i) => {
+      const flow = hop.refFlows?.[i];
+      if (flow === id) own.push(...refs);
+      else if (flow === undefined) uncorrelated.push({ refs, alone: hop.entityRefs.length === 1 });
+    });
+  }
+  const named = new Set(own.map(refId));
+  for (const { refs, alone } of uncorrelated) {
+    const [subject] = refs;
+    if (alone || (subject && (named.has(refId(subject)) || `${subject[0]}:${subject[1]}` === id))) own.push(...refs);
+  }
+  return own;
+};
+
+/**
+ * The entity the flow's request created: the first entity its answer names, when
+ * it was a POST or PUT that succeeded ("created <key name> <value>", in the list).
+ * @param {string} id @param {HopView[]} sorted
+ * @returns {{ name: string, value: string } | undefined}
+ */
+const createdBy = (id, sorted) => {
+  const request = sorted.find((hop) => hop.kind === 'http' && hop.correlationIds.includes(id));
+  const method = String(request?.facts?.method ?? '');
+  const status = Number(request?.facts?.status);
+  if (!request || !['POST', 'PUT'].includes(method) || !(status >= 200 && status < 300)) return undefined;
+  const answer = sorted.find((hop) => hop.kind === 'invoke' && hop.facts?.trigger === 'http' && hop.correlationIds.includes(id));
+  const first = answer?.entityRefs[0]?.[0];
+  return first ? { name: first[0], value: first[1] } : undefined;
+};
 
 /**
  * @param {string} id @param {HopView[]} hops
@@ -501,6 +644,7 @@ export const summarizeFlow = (id, hops) => {
   const first = sorted[0];
   const http = sorted.find((hop) => hop.kind === 'http');
   const firstEvent = sorted.find((hop) => hop.events.length > 0)?.events[0];
+  const created = createdBy(id, sorted);
   return {
     id,
     startedAt: first?.at,
@@ -508,8 +652,13 @@ export const summarizeFlow = (id, hops) => {
     hopCount: sorted.length,
     failedCount: sorted.filter((hop) => hop.failed).length,
     services: unique(sorted.map((hop) => hop.service)),
-    title: http ? `${http.facts?.method} ${http.facts?.path} → ${http.facts?.status}` : firstEvent ? `${firstEvent.type} ${firstEvent.id}` : (first?.title ?? id),
-    entityKeys: keysOf(sorted.map((hop) => hop.entityRefs.flat())),
+    title: http
+      ? `${http.facts?.method} ${http.facts?.path} → ${http.facts?.status}${http.facts?.failure ? ` ${http.facts.failure}` : ''}`
+      : firstEvent
+        ? `${firstEvent.type} ${firstEvent.id}`
+        : (first?.title ?? id),
+    ...(created && { created }),
+    entityKeys: keysOf([ownRefs(id, sorted)]),
     status: statusOf(sorted),
     lastSeq: Math.max(...sorted.map((hop) => hop.seq)),
   };

@@ -69,6 +69,8 @@ const forPage = (entry) => {
   const shown = { ...entry };
   delete shown.terms;
   delete shown.entityRefs;
+  delete shown.refFlows;
+  delete shown.flowKey;
   return shown;
 };
 
@@ -82,14 +84,18 @@ const forPage = (entry) => {
 export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0.0.1', recorder, stacks, dynamodbEndpoint, snsSqsEndpoint, inspectQueue, log = console.log }) => {
   const services = stacks.map((stack) => stack.name);
   // Flows join on the entity keys the event contracts declare; without them, on correlation ids alone.
-  const entityKeys = await loadContracts().then(
-    (contracts) => contracts.EVENT_ENTITY_KEYS,
+  const { entityKeys, dataSchemas } = await loadContracts().then(
+    (contracts) => ({
+      entityKeys: contracts.EVENT_ENTITY_KEYS,
+      // Each type's data schema, to name the entity an answer is (hops.mjs).
+      dataSchemas: Object.fromEntries(Object.entries(contracts.EventSchemas).map(([type, schema]) => [type, /** @type {any} */ (schema).shape?.data])),
+    }),
     (error) => {
       log(`console: cannot load the event contracts (libs/events/src/contracts.ts), so flows join by correlation id only: ${error?.message ?? error}`);
-      return {};
+      return { entityKeys: {}, dataSchemas: {} };
     },
   );
-  const views = createHopViews({ services, entityKeys });
+  const views = createHopViews({ services, entityKeys, dataSchemas });
   const queues = createQueues({ snsSqsEndpoint, services, inspectQueue });
   const tables = createTables({ stacks, endpoint: dynamodbEndpoint });
   const replay = createReplay({ stacks, snsSqsEndpoint });

@@ -71,7 +71,7 @@ export const messageOf = (error) => (error instanceof Error ? error.message : St
  * What the console's server answers (tools/console/lib/server.mjs), as far as the page reads it.
  * @typedef {{ services: string[], entityKeyNames: string[], busTopicArn?: string, capacity: number, recorded: number }} Overview
  * @typedef {{ id: string, startedAt: number, lastAt: number, hopCount: number, failedCount: number, services: string[], title: string,
- *   entityKeys: Record<string, string[]>, status?: string, lastSeq: number }} FlowSummary
+ *   created?: { name: string, value: string }, entityKeys: Record<string, string[]>, status?: string, lastSeq: number }} FlowSummary
  * @typedef {{ id: string, type: string, source?: string, correlationId?: string }} EventRef
  * @typedef {{ kind: string, seq: number, at: number, service?: string, function?: string, title: string, details?: string[][],
  *   failed: boolean, events: EventRef[], nextEvents?: string[] }} FlowEntry

@@ -5,7 +5,7 @@ import { api, clock, debounce, fill, h, messageOf, throttle } from './dom.js';
 /** @typedef {import('./dom.js').FlowSummary} FlowSummary @typedef {import('./dom.js').FlowEntry} FlowEntry */
 
 /** @type {Record<string, string>} */
-const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay' };
+const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay', schedule: 'schedule' };
 
 /** A flow's entity keys as text (`<key> <value>, <value> · <key> <value>`), whatever keys the contracts declare. @param {Record<string, string[]>} keys */
 const keysText = (keys) =>
@@ -53,7 +53,13 @@ export const mountFlows = (panel, context) => {
               'aria-current': String(flow.id === selected),
               onclick: () => open(flow.id),
             },
-            h('div', { class: 'title' }, flow.title),
+            h(
+              'div',
+              { class: 'title' },
+              flow.title,
+              // The entity its request created, by the key name the contracts give it.
+              flow.created ? h('span', { class: 'created', 'data-testid': 'flow-created' }, ` · created ${flow.created.name} ${flow.created.value}`) : '',
+            ),
             h(
               'div',
               { class: 'meta' },

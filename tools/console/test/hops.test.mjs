@@ -6,10 +6,10 @@ import { describe, it } from 'node:test';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createRecorder } from '@platform/local-runtime/stack/recorder';
 import { loadContracts } from '../lib/contracts.mjs';
-import { createHopViews, flowEntries, groupFlows, searchFlows } from '../lib/hops.mjs';
+import { createHopViews, flowEntries, groupFlows, searchFlows, summarizeFlow } from '../lib/hops.mjs';
 
-// The entity keys libs/events declares, as the console loads them.
-const { EVENT_ENTITY_KEYS } = await loadContracts();
+// The entity keys libs/events declares, and its schemas, as the console loads them.
+const { EVENT_ENTITY_KEYS, EventSchemas } = await loadContracts();
 
 const SERVICES = ['event-bus', 'items-api', 'notifier', 'order-processor'];
 const ORDER = '0d6f6a3e-order';
@@ -140,5 +140,108 @@ describe('hop views and flows', () => {
     assert.deepEqual(view?.facts?.batchItemFailures, ['a']);
     assert.equal(view?.function, 'reserveStock');
     assert.equal(view?.service, 'items-api');
+  });
+});
+
+describe('what the flow list and header say', () => {
+  const dataSchemas = Object.fromEntries(Object.entries(EventSchemas).map(([type, schema]) => [type, schema.shape?.data]));
+  const record = (hops) => {
+    const recorder = createRecorder();
+    for (const hop of hops) recorder.record(hop);
+    const { view } = createHopViews({ services: SERVICES, entityKeys: EVENT_ENTITY_KEYS, dataSchemas });
+    return recorder.hops().map(view);
+  };
+  const summaryOf = (views, id) => summarizeFlow(id, /** @type {any} */ (groupFlows(views).get(id)));
+
+  it('names the entity a POST created, by the key name the contracts give it', () => {
+    const views = record(orderHops());
+    assert.deepEqual(summaryOf(views, FLOW).created, { name: 'orderId', value: ORDER });
+  });
+
+  it('names the entity an answer is, when the answer holds it under `id` as its contract’s data does', () => {
+    const ITEM_FLOW = 'item-flow-request';
+    const item = { id: 'item-42', name: 'pen', priceCents: 120, stock: 5, version: 1, createdAt: 'x', updatedAt: 'x' };
+    const views = record([
+      { kind: 'http', at: 1, requestId: ITEM_FLOW, method: 'POST', path: '/items', status: 201, durationMs: 9, service: 'items-api', functionName: 'items-api-local-createItem' },
+      {
+        kind: 'invoke',
+        at: 2,
+        functionName: 'items-api-local-createItem',
+        durationMs: 7,
+        event: { requestContext: { requestId: ITEM_FLOW, http: { method: 'POST' } }, rawPath: '/items', routeKey: 'POST /items' },
+        result: { ok: true, payload: { statusCode: 201, body: JSON.stringify(item) } },
+      },
+    ]);
+    assert.deepEqual(summaryOf(views, ITEM_FLOW).created, { name: 'itemId', value: 'item-42' });
+  });
+
+  it('names nothing a GET or a failed POST created', () => {
+    const [http, invoke] = orderHops();
+    const get = record([{ ...http, method: 'GET', path: `/orders/${ORDER}`, status: 200 }, invoke]);
+    assert.equal(summaryOf(get, FLOW).created, undefined);
+    const failed = record([{ ...http, status: 500, failure: 'timeout' }, { ...invoke, result: { ok: false, kind: 'timeout', error: 'the function ran past its timeout of 6 s' } }]);
+    assert.equal(summaryOf(failed, FLOW).created, undefined);
+  });
+
+  it("lists in a flow's header only its own ids, not those of other flows a shared batch carried", () => {
+    const OTHER = 'other-flow';
+    const THIRD = 'third-flow';
+    const record3 = (orderId, correlationId) => ({
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:order-processor-local-stock-answers',
+      messageId: `m-${orderId}`,
+      body: JSON.stringify({ id: `stock.reserved:${orderId}`, type: 'stock.reserved', source: 'items-api', correlationId, data: { orderId, itemId: 'item-1', quantity: 1 } }),
+      messageAttributes: { correlationId: { stringValue: correlationId } },
+    });
+    const views = record([
+      ...orderHops(),
+      {
+        kind: 'invoke',
+        at: 1100,
+        functionName: 'order-processor-local-settleOrders',
+        durationMs: 12,
+        event: { Records: [record3(ORDER, FLOW), record3('order-2', OTHER), record3('order-3', THIRD)] },
+        result: { ok: true, payload: { batchItemFailures: [] } },
+      },
+    ]);
+    const flows = groupFlows(views);
+    // The batch's invocation shows in each of the three flows...
+    for (const id of [FLOW, OTHER, THIRD]) assert.ok(flows.get(id)?.some((hop) => hop.function === 'settleOrders'), id);
+    // ...but each flow's header names only its own order.
+    assert.deepEqual(summaryOf(views, FLOW).entityKeys, { orderId: [ORDER], itemId: ['item-1'] });
+    assert.deepEqual(summaryOf(views, OTHER).entityKeys, { orderId: ['order-2'], itemId: ['item-1'] });
+  });
+
+  it('shows what the client got when the function timed out: a 500, timeout; never serverless-offline’s [504]', () => {
+    const [http, invoke] = orderHops();
+    const views = record([
+      { ...http, status: 500, durationMs: 6012, failure: 'timeout', why: 'order-processor-local-placeOrder timed out (the function ran past its timeout of 6 s)', writes: 'wrote nothing' },
+      { ...invoke, durationMs: 6010, result: { ok: false, kind: 'timeout', error: 'the function ran past its timeout of 6 s' } },
+    ]);
+    const [request, invocation] = views;
+    assert.equal(request?.title, 'POST /orders → 500 timeout (6012 ms)');
+    assert.deepEqual(request?.details.slice(2), [
+      ['why', 'order-processor-local-placeOrder timed out (the function ran past its timeout of 6 s)'],
+      ['writes', 'wrote nothing'],
+    ]);
+    assert.equal(invocation?.title, 'invoked by POST /orders: 500 (timeout) (6010 ms)');
+    assert.deepEqual(invocation?.details.find(([term]) => term === 'result'), ['result', 'the client got 500']);
+    assert.ok(!JSON.stringify(views).includes('[504]'));
+    assert.equal(summaryOf(views, FLOW).title, 'POST /orders → 500 timeout');
+  });
+
+  it('shows a scheduled run as a flow of its own: the schedule, then the invocation it started', () => {
+    const views = record([
+      { kind: 'schedule', at: 5, functionName: 'order-processor-local-findStuckOrders', name: 'order-processor-local-FindStuckOrdersEventsRuleSchedule1', expression: 'rate(5 minutes)', runId: 'run-1', attempt: 1, event: {} },
+      { kind: 'invoke', at: 6, functionName: 'order-processor-local-findStuckOrders', durationMs: 30, event: { 'detail-type': 'Scheduled Event', id: 'run-1' }, trigger: { kind: 'schedule', id: 'run-1' }, result: { ok: true, payload: { stuck: 0 } } },
+    ]);
+    const flows = groupFlows(views);
+    assert.deepEqual([...flows.keys()], ['schedule:run-1']);
+    const entries = flowEntries(/** @type {any} */ (flows.get('schedule:run-1')));
+    assert.deepEqual(
+      entries.map((entry) => `${entry.kind} ${entry.function}: ${entry.title}`),
+      ['schedule findStuckOrders: schedule rate(5 minutes) started a run', 'invoke findStuckOrders: invoked by a schedule: ok (30 ms)'],
+    );
+    assert.equal(summaryOf(views, 'schedule:run-1').title, 'schedule rate(5 minutes) started a run');
   });
 });

@@ -1,9 +1,11 @@
 // Creates in the emulators what the services' compiled templates declare:
 // tables, topics and queues first, so that every topic exists before any
-// subscription names it, then the subscriptions.
+// subscription names it, then the subscriptions. What exists already (tables
+// kept by LOCAL_PERSIST=1) is taken as it is: provisioning twice changes nothing.
 import { createResolver } from './cfn.mjs';
 import { createTables } from './dynamodb-tables.mjs';
 import { registerFunctions } from '../event-sources/event-sources.mjs';
+import { LOCAL_DATA_DIR } from '../stack/config.mjs';
 import { LOCAL_STAGE } from '../stack/services.mjs';
 import { createQueues, createSubscriptions, createTopics } from './sns-sqs-resources.mjs';
 
@@ -20,6 +22,7 @@ export const provisionStacks = async (stacks, { clients, region, log }) => {
   for (const compiled of stacks) {
     /** @type {import('@platform/local-runtime/types').PhysicalIds} */
     const physicalIds = new Map();
+    /** @type {import('@platform/local-runtime/types').ProvisionedStack} */
     const stack = Object.assign(compiled, { physicalIds, resolve: createResolver({ region, stackName: `${compiled.name}-${LOCAL_STAGE}`, physicalIds }) });
     provisioned.push(stack);
     const context = { ...stack, client: clients.dynamodb, sns: clients.sns, sqs: clients.sqs, region };
@@ -27,7 +30,11 @@ export const provisionStacks = async (stacks, { clients, region, log }) => {
     const topics = await createTopics(context);
     const queues = await createQueues(context);
     registerFunctions(context);
-    if (tables.length > 0) log(`${stack.name}: tables ${tables.join(', ')}`);
+    stack.keptTables = tables.filter((table) => table.existed).map((table) => table.name);
+    if (tables.length > 0) log(`${stack.name}: tables ${tables.map((table) => `${table.name}${table.existed ? ' (kept from an earlier run)' : ''}`).join(', ')}`);
+    for (const table of tables) {
+      if (table.drift) log(`!!! ${stack.name}: table ${table.name}, kept from an earlier run, differs from its template: ${table.drift}. Delete ${LOCAL_DATA_DIR}/ or start without LOCAL_PERSIST to have it as the template says.`);
+    }
     if (topics.length > 0) log(`${stack.name}: topics ${topics.join(', ')}`);
     for (const queue of queues) log(`${stack.name}: queue ${queue.name} ${JSON.stringify(queue.attributes)}`);
   }

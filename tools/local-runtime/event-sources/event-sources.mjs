@@ -1,5 +1,6 @@
 // Starts one local poller per AWS::Lambda::EventSourceMapping of a compiled
 // template: SQS queues and DynamoDB streams, with the mapping's own settings.
+// (Schedules, which are EventBridge's and not mappings: schedule-event-source.mjs.)
 import { LOCAL_ACCOUNT_ID, resourcesOfType } from '../cloudformation/cfn.mjs';
 import { startSqsEventSource } from './sqs-event-source.mjs';
 import { startStreamEventSource } from './stream-event-source.mjs';
@@ -23,10 +24,12 @@ export const registerFunctions = ({ template, resolve, physicalIds, region }) =>
  * One poller per event source mapping of the stack's template.
  * @param {Stack & { invoke: import('@platform/local-runtime/types').Invoke, sqs: import('@aws-sdk/client-sqs').SQSClient,
  *   streams: import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient, region: string, retryVisibilitySeconds?: number,
- *   failEvery?: number, log: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder }} options
+ *   failEvery?: number, log: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder,
+ *   checkpoints?: import('./checkpoints.mjs').Checkpoints }} options
+ *   checkpoints: where each stream mapping got to, kept across restarts with the tables (LOCAL_PERSIST=1)
  * @returns {Array<{ stop(): Promise<void>, description: string }>}
  */
-export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, failEvery, log, recorder }) =>
+export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, failEvery, log, recorder, checkpoints }) =>
   resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
     const mapping = resolve(resource.Properties);
     const functionName = /** @type {string} */ (String(mapping.FunctionName).split(':function:').pop());
@@ -74,6 +77,7 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
         maximumRetryAttempts: mapping.MaximumRetryAttempts ?? -1,
         log,
         recorder,
+        checkpoints,
       });
       return { ...poller, description: `stream of ${arn.split('/')[1]} → ${functionName} (batch ${mapping.BatchSize ?? 100})` };
     }

@@ -79,7 +79,7 @@ const toLambdaRecord = (message, queueArn, region) => ({
  * @returns {{ failed: string[], reason?: string }}
  */
 export const failedMessageIds = (result, batchIds, reportBatchItemFailures) => {
-  if (!result.ok) return { failed: batchIds, reason: `function error: ${result.error}` };
+  if (!result.ok) return { failed: batchIds, reason: `${result.kind}: ${result.error}` };
   if (!reportBatchItemFailures) return { failed: [] };
   const payload = /** @type {{ batchItemFailures?: unknown } | null | undefined} */ (result.payload);
   const failures = payload?.batchItemFailures;

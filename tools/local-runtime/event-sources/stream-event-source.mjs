@@ -6,6 +6,9 @@
 // Each shard keeps a checkpoint (the last record fully processed, or the
 // first record of a batch being retried); an iterator that goes stale is
 // renewed from it. One shard's errors never stop another shard's reading.
+// With `checkpoints` (checkpoints.mjs, LOCAL_PERSIST=1), each shard's checkpoint
+// outlives the stack: a restarted stack resumes just after the last record its
+// mapping processed, as a mapping in AWS does, instead of at its starting position.
 import {
   DescribeStreamCommand,
   GetRecordsCommand,
@@ -17,7 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * @typedef {import('@aws-sdk/client-dynamodb-streams')._Record & { dynamodb: import('@aws-sdk/client-dynamodb-streams').StreamRecord & { SequenceNumber: string } }} StreamRecord
  *   a record as GetRecords gives it: DynamoDB Streams always sets its sequence number
  * @typedef {{ iterator: string | null | undefined, startType?: import('@aws-sdk/client-dynamodb-streams').ShardIteratorType,
- *   attempts: number, lastSequence?: string, retryFrom?: string, notBefore: number }} ShardState
+ *   attempts: number, lastSequence?: string, retryFrom?: string, notBefore: number, saved?: boolean }} ShardState
+ *   saved: lastSequence came from a checkpoint an earlier stack kept
  */
 
 /** @param {StreamRecord} record @param {string} streamArn */
@@ -67,6 +71,7 @@ export const resumeSequenceNumber = (result, records, reportBatchItemFailures) =
  *   streams: import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient, streamArn: string, functionName: string, invoke: import('@platform/local-runtime/types').Invoke,
  *   batchSize?: number, startingPosition?: import('@aws-sdk/client-dynamodb-streams').ShardIteratorType, reportBatchItemFailures?: boolean,
  *   maximumRetryAttempts?: number, retryDelayMs?: number, log?: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder,
+ *   checkpoints?: import('./checkpoints.mjs').Checkpoints,
  * }} options
  */
 export const startStreamEventSource = ({
@@ -81,6 +86,7 @@ export const startStreamEventSource = ({
   retryDelayMs = 1000,
   log = console.log,
   recorder,
+  checkpoints,
 }) => {
   let stopped = false;
   // shardId → { iterator (null: take one from the checkpoint), startType (until the first iterator),
@@ -90,6 +96,10 @@ export const startStreamEventSource = ({
   const shards = new Map();
   /** @type {Set<string>} */
   const finished = new Set();
+  // Whether an earlier stack's checkpoints say where this mapping got to: then a shard it never read holds only newer records.
+  const resumed = Boolean(checkpoints && checkpoints.size() > 0);
+  /** The checkpoint of a shard moved: kept, when the stack keeps them. @param {string} shardId @param {string} sequenceNumber */
+  const checkpoint = (shardId, sequenceNumber) => checkpoints?.set(functionName, streamArn, shardId, sequenceNumber);
 
   /**
    * A shard iterator of `type`; AT_/AFTER_SEQUENCE_NUMBER take `sequenceNumber`.
@@ -112,8 +122,14 @@ export const startStreamEventSource = ({
       if (shards.has(shardId) || finished.has(shardId)) continue;
       const parent = shard.ParentShardId;
       if (parent && described.has(parent) && !finished.has(parent)) continue;
+      // A shard this mapping read before the stack restarted resumes after its checkpoint.
+      const saved = checkpoints?.get(functionName, streamArn, shardId);
+      if (saved) {
+        shards.set(shardId, { iterator: null, attempts: 0, notBefore: 0, lastSequence: saved, saved: true });
+        continue;
+      }
       // Shards that appear after start-up hold only new records: read them from the beginning.
-      const type = shards.size === 0 && finished.size === 0 ? startingPosition : 'TRIM_HORIZON';
+      const type = shards.size === 0 && finished.size === 0 && !resumed ? startingPosition : 'TRIM_HORIZON';
       // The iterator is taken on the shard's first poll, so a failure there is that shard's alone.
       shards.set(shardId, { iterator: null, startType: type, attempts: 0, notBefore: 0 });
     }
@@ -135,6 +151,16 @@ export const startStreamEventSource = ({
       return first;
     }
     if (state.retryFrom) return iterator(shardId, 'AT_SEQUENCE_NUMBER', state.retryFrom);
+    if (state.lastSequence && state.saved) {
+      // An earlier stack's checkpoint: if the stream no longer has that record, read what it has.
+      state.saved = false;
+      try {
+        return await iterator(shardId, 'AFTER_SEQUENCE_NUMBER', state.lastSequence);
+      } catch (error) {
+        log(`${functionName}: shard ${shardId}: cannot resume after the kept checkpoint ${state.lastSequence} (${/** @type {Error} */ (error).name}), reading it from its oldest record`);
+        return iterator(shardId, 'TRIM_HORIZON');
+      }
+    }
     if (state.lastSequence) return iterator(shardId, 'AFTER_SEQUENCE_NUMBER', state.lastSequence);
     return iterator(shardId, 'TRIM_HORIZON');
   };
@@ -184,6 +210,7 @@ export const startStreamEventSource = ({
       state.attempts = 0;
       state.retryFrom = undefined;
       state.lastSequence = last.dynamodb.SequenceNumber;
+      checkpoint(shardId, state.lastSequence);
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
       log(`${functionName}: ${Records.length} stream record(s) done${flowNote(flowsOf(Records))}`);
@@ -195,6 +222,7 @@ export const startStreamEventSource = ({
       state.attempts = 0;
       state.retryFrom = undefined;
       state.lastSequence = last.dynamodb.SequenceNumber;
+      checkpoint(shardId, state.lastSequence);
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
       return true;
@@ -205,6 +233,7 @@ export const startStreamEventSource = ({
     if (resumeAt !== first.dynamodb.SequenceNumber) {
       const lastDone = /** @type {StreamRecord} */ (Records[Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt) - 1]);
       state.lastSequence = lastDone.dynamodb.SequenceNumber;
+      checkpoint(shardId, state.lastSequence);
     }
     state.retryFrom = resumeAt;
     state.iterator = null;
@@ -248,6 +277,7 @@ export const startStreamEventSource = ({
     async stop() {
       stopped = true;
       await running;
+      checkpoints?.flush();
     },
   };
 };

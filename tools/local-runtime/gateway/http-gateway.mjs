@@ -10,6 +10,7 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from './cors.mjs';
 import { newRequestId, toHttpApiEvent } from './http-api-event.mjs';
 import { INTERNAL_SERVER_ERROR, REQUEST_TOO_LARGE, SERVICE_UNAVAILABLE, toHttpResponse } from './http-api-response.mjs';
 import { createRouter } from './http-routes.mjs';
+import { describeWrites } from '../iam/write-log.mjs';
 import { listen } from '../stack/listen.mjs';
 
 export { createRouter, routesFromTemplate } from './http-routes.mjs';
@@ -24,6 +25,7 @@ const RETRY_AFTER_SECONDS = 1;
  * @typedef {import('@platform/local-runtime/types').Route} Route
  * @typedef {import('@platform/local-runtime/types').Log} Log
  * @typedef {ReturnType<typeof createRouter>} Router
+ * @typedef {import('../iam/local-iam.mjs').WritesOf} WritesOf
  */
 
 /** @param {string} code @param {string} message */
@@ -110,38 +112,56 @@ const corsRouteFor = (router, req, pathname) => {
 /**
  * Runs the route's authorizer: the payload 2.0 `requestContext.authorizer` when
  * the caller may go on (undefined on a public route), or false once the
- * refusal has been sent.
- * @param {{ route: Route, req: http.IncomingMessage, res: http.ServerResponse, authorize: import('@platform/local-runtime/types').Authorize, requestId: string, log: Log }} request
+ * refusal has been sent, with why in `note`.
+ * @param {{ route: Route, req: http.IncomingMessage, res: http.ServerResponse, authorize: import('@platform/local-runtime/types').Authorize, note: (why: string) => void }} request
  * @returns {Promise<Record<string, unknown> | undefined | false>}
  */
-const authorizeRequest = async ({ route, req, res, authorize, requestId, log }) => {
+const authorizeRequest = async ({ route, req, res, authorize, note }) => {
   if (!route.auth) return undefined;
   /** @type {import('@platform/local-runtime/types').AuthVerdict} */
   let verdict;
   try {
     verdict = await authorize(route.auth, req.headers);
   } catch (error) {
-    log(`${requestId} ${route.routeKey}: the authorizer failed, answered 500: ${/** @type {any} */ (error)?.message ?? error}`);
+    note(`the authorizer of ${route.routeKey} failed: ${/** @type {any} */ (error)?.message ?? error}`);
     send(res, INTERNAL_SERVER_ERROR());
     return false;
   }
   if (verdict.ok) return verdict.context;
-  log(`${requestId} ${route.routeKey}: ${verdict.statusCode} ${verdict.reason}`);
+  note(verdict.reason);
   sendJson(res, verdict.statusCode, errorBody(verdict.code, verdict.message), { 'www-authenticate': verdict.wwwAuthenticate });
   return false;
 };
 
+/** What the client got, in words: `500 {"message":"Internal Server Error"}`. @param {http.ServerResponse} res @param {string | undefined} body */
+const answered = (res, body) => `${res.statusCode}${body ? ` ${body}` : ''}`;
+
+/**
+ * Why an invocation failed, in words, starting with the function's name.
+ * @param {string} functionName @param {{ kind: string, error: string }} failure
+ */
+const failureText = (functionName, { kind, error }) => {
+  if (kind === 'timeout') return `${functionName} timed out (${error})`;
+  if (kind === 'unreachable') return `${functionName} could not be invoked (${error})`;
+  if (kind === 'malformed') return `${functionName} answered a malformed response (${error})`;
+  if (/^its runtime exited/.test(error)) return `${functionName} crashed (${error})`;
+  return `${functionName} failed (${error})`;
+};
+
 /**
  * handle(req, res) for one request: route, authorize, invoke, answer. `log`
- * gets one line per request, and the full cause of every refused or failed
- * invocation with the request id, which the client only sees as apigw-requestid.
+ * gets one line per request: the request, the service, the status and the
+ * request id (which the client sees as apigw-requestid) and, when the request
+ * was refused or failed, why, in the same line. When the function timed out,
+ * crashed or failed, the line also says what the client got and, when
+ * `writesOf` can tell (iam/write-log.mjs), whether the function wrote anything.
  * `extras` answer the gateway's own paths (the API document, the dev
  * issuer's keys) before any service route.
  * @param {{ router: Router, invoke: import('@platform/local-runtime/types').Invoke, authorize: import('@platform/local-runtime/types').Authorize, extras: import('@platform/local-runtime/types').GatewayExtra[], log: Log,
- *   recorder?: import('@platform/local-runtime/types').HopRecorder }} gateway
+ *   recorder?: import('@platform/local-runtime/types').HopRecorder, writesOf?: WritesOf, failureHint?: string }} gateway
  * @returns {(req: http.IncomingMessage, res: http.ServerResponse) => Promise<unknown>}
  */
-const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => async (req, res) => {
+const createHandler = ({ router, invoke, authorize, extras, log, recorder, writesOf, failureHint }) => async (req, res) => {
   const started = performance.now();
   const receivedAt = Date.now();
   const requestId = newRequestId();
@@ -158,11 +178,27 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
   const found = pathname === undefined ? undefined : router.match(req.method ?? 'GET', pathname);
   const preflight = pathname === undefined ? undefined : corsRouteFor(router, req, pathname);
   const route = preflight ?? found?.route;
-  res.once('close', () => {
+  /** Why the request was refused or failed, for its one line. @type {string | undefined} */
+  let why;
+  /** How the invocation failed, when it did: its kind, for the console. @type {string | undefined} */
+  let failure;
+  /** When the function ran and failed: what it wrote, once the emulators have answered. @type {Promise<string> | undefined} */
+  let writes;
+  /** The body the gateway itself answered, when short (an error of its own). @type {string | undefined} */
+  let body;
+  /** @param {string} text */
+  const note = (text) => {
+    why = text;
+  };
+  res.once('close', async () => {
     const target = route ? `${route.service}${preflight ? ' (CORS preflight)' : ''}` : 'no route';
     const outcome = res.writableFinished ? String(res.statusCode) : 'client closed';
     const durationMs = Math.round(performance.now() - started);
-    log(`${req.method} ${shorten(pathname ?? url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}`);
+    const wrote = await writes;
+    const tail = why
+      ? `: ${why}${failure && res.writableFinished ? `, so the client got ${answered(res, body)}` : ''}${wrote ? `; ${wrote}` : ''}${failure && failureHint ? ` (${failureHint})` : ''}`
+      : '';
+    log(`${req.method} ${shorten(pathname ?? url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}${tail}`);
     // For the local console (recorder.mjs).
     recorder?.record({
       kind: 'http',
@@ -174,6 +210,9 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
       durationMs,
       service: route?.service,
       functionName: preflight ? undefined : route?.functionName,
+      ...(why && { why }),
+      ...(failure && { failure }),
+      ...(wrote && { writes: wrote }),
     });
   });
 
@@ -182,17 +221,18 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
   }
   if (!route) return sendJson(res, 404, notFoundBody(req.method, pathname ?? url));
 
-  const authorizer = await authorizeRequest({ route, req, res, authorize, requestId, log });
+  const authorizer = await authorizeRequest({ route, req, res, authorize, note });
   if (authorizer === false) return undefined;
 
   /** @type {Buffer} */
-  let body;
+  let requestBody;
   try {
-    body = await readBody(req, MAX_REQUEST_BYTES);
+    requestBody = await readBody(req, MAX_REQUEST_BYTES);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) return undefined;
     // The rest of the body is never read: the connection cannot carry another request.
     res.setHeader('connection', 'close');
+    note(`the request body is over ${MAX_REQUEST_BYTES} bytes`);
     return send(res, REQUEST_TOO_LARGE());
   }
 
@@ -200,7 +240,7 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
     method: /** @type {string} */ (req.method),
     url,
     rawHeaders: req.rawHeaders,
-    body,
+    body: requestBody,
     sourceIp: sourceIpOf(req),
     route,
     params: found?.params ?? {},
@@ -212,9 +252,17 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
   res.once('close', () => clientGone.abort());
   const integrationTimeout = AbortSignal.timeout(route.timeoutMs);
   const stop = AbortSignal.any([clientGone.signal, integrationTimeout]);
+  /** When the function ran: its invocation's time and whether it ran alone (the invoker tells). @type {import('../lambda/lambda-invoke.mjs').Run | undefined} */
+  let ran;
+  /** What the function wrote, in words: asked only when it failed. */
+  const askWrites = () => {
+    if (!writesOf || !ran) return undefined;
+    const { startedAt, endedAt, alone } = ran;
+    return writesOf({ functionName: route.functionName, marker: requestId, startedAt, endedAt, alone }).then(describeWrites, () => 'writes unknown');
+  };
   // invoke rejects only with `stop`'s reason; any other rejection is answered as a failed invocation, never left hanging.
   const invoked = Promise.resolve()
-    .then(() => invoke(route.functionName, event, { signal: stop }))
+    .then(() => invoke(route.functionName, event, { signal: stop, onRun: (run) => (ran = run) }))
     .catch((error) =>
       stop.aborted ? undefined : { ok: /** @type {const} */ (false), kind: /** @type {const} */ ('function-error'), error: `invoke failed: ${error?.message ?? error}` },
     );
@@ -222,18 +270,32 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder }) => 
 
   if (result === undefined) {
     if (!integrationTimeout.aborted) return undefined;
-    log(`${requestId} ${route.functionName}: no answer within the integration timeout of ${route.timeoutMs} ms`);
-    return send(res, SERVICE_UNAVAILABLE());
+    note(`${route.functionName} gave no answer within the integration timeout of ${route.timeoutMs} ms`);
+    failure = 'integration-timeout';
+    if (writesOf) writes = Promise.resolve('its writes are not known yet: it may still be running');
+    const answer = SERVICE_UNAVAILABLE();
+    body = answer.body.toString();
+    return send(res, answer);
   }
   if (!result.ok && result.kind === 'throttled') {
-    log(`${requestId} ${route.functionName}: ${result.error}`);
+    note(`${result.error}: not run`);
     res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
     return sendJson(res, 429, tooManyRequestsBody());
   }
   const { response, problem } = toHttpResponse(result);
-  if (problem) log(`${requestId} ${route.functionName} failed, answered ${response.statusCode}: ${problem}`);
+  if (problem) {
+    failure = result.ok ? 'malformed' : result.kind;
+    note(failureText(route.functionName, result.ok ? { kind: 'malformed', error: problem.replace(/^(malformed response|function-error): /, '') } : result));
+    body = response.body.toString();
+    writes = askWrites();
+  }
   const refused = send(res, { ...response, headers: withCorsHeaders(route.cors, req.headers, response.headers) });
-  if (refused) log(`${requestId} ${route.functionName} failed, answered 500: ${refused}`);
+  if (refused) {
+    failure = 'malformed';
+    note(failureText(route.functionName, { kind: 'malformed', error: refused.replace(/^malformed response: /, '') }));
+    body = INTERNAL_SERVER_ERROR().body.toString();
+    writes = askWrites();
+  }
   return undefined;
 };
 
@@ -266,13 +328,16 @@ const noAuthorizer = async () => {
 
 /**
  * @param {{ port: number, host?: string, routes: Route[], invoke: import('@platform/local-runtime/types').Invoke, log?: Log,
- *   authorize?: import('@platform/local-runtime/types').Authorize, extras?: import('@platform/local-runtime/types').GatewayExtra[], recorder?: import('@platform/local-runtime/types').HopRecorder }} options
+ *   authorize?: import('@platform/local-runtime/types').Authorize, extras?: import('@platform/local-runtime/types').GatewayExtra[], recorder?: import('@platform/local-runtime/types').HopRecorder,
+ *   writesOf?: WritesOf, failureHint?: string }} options
  *   authorize: the JWT authorizer (jwt-authorizer.mjs); without one, a route that has an authorizer answers 500, never runs unchecked.
  *   recorder: gets one `http` hop per request (recorder.mjs), for the local console.
+ *   writesOf: what a function wrote (the local IAM layer's, iam/local-iam.mjs); without it, a failed request's line says nothing of its writes.
+ *   failureHint: added to the line of a request whose function failed (where to find more).
  */
-export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, authorize = noAuthorizer, extras = [], log = console.log, recorder }) => {
+export const startHttpGateway = async ({ port, host = '127.0.0.1', routes, invoke, authorize = noAuthorizer, extras = [], log = console.log, recorder, writesOf, failureHint }) => {
   const router = createRouter(routes);
-  const handle = createHandler({ router, invoke, authorize, extras, log, recorder });
+  const handle = createHandler({ router, invoke, authorize, extras, log, recorder, writesOf, failureHint });
   // A bug in the gateway itself still answers, as a 500, rather than leave the client hanging.
   const server = http.createServer((req, res) =>
     handle(req, res).catch((error) => {

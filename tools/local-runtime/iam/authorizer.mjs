@@ -16,19 +16,23 @@ export const KNOWN_CONDITION_KEYS = new Set([
 ]);
 
 /**
+ * `writes` (write-log.mjs), when given, is told of each write a function's role allowed, and of the emulator's answer to it.
  * @param {{
  *   roles: Map<string, import('./policy-from-template.mjs').FunctionRole>,
  *   region: string,
  *   hashKeys?: Map<string, string>,
  *   log: (line: string) => void,
+ *   writes?: ReturnType<typeof import('./write-log.mjs').createWriteLog>,
  * }} options
  * @returns {import('./enforcing-proxy.mjs').Authorizer}
  */
-export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log }) => {
+export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, writes }) => {
   const byAccessKey = new Map([...roles.values()].map((role) => [functionAccessKeyId(role.functionName), role]));
   const where = { region, accountId: LOCAL_ACCOUNT_ID, hashKeyOf: (/** @type {string} */ tableName) => hashKeys.get(tableName) };
   /** @type {Set<string>} */
   const said = new Set();
+  /** The writes forwarded, by the request the proxy handed over, until the emulator answers. @type {WeakMap<object, import('./write-log.mjs').Write>} */
+  const forwarded = new WeakMap();
   /** @param {string} line */
   const once = (line) => {
     if (said.has(line)) return;
@@ -39,7 +43,10 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log }) =
   return {
     passesThrough: (authorization) => signerOf(authorization)?.accessKeyId === LOCAL_CREDENTIALS.accessKeyId,
 
-    authorize: ({ headers, path, body }) => {
+    answered: (call, status) => forwarded.get(call)?.settle(status),
+
+    authorize: (call) => {
+      const { headers, path, body } = call;
       const signer = signerOf(headers.authorization);
       /** @type {import('./aws-request.mjs').AwsRequest | undefined} */
       let request;
@@ -77,6 +84,8 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log }) =
         const message = accessDeniedMessage({ principalArn: assumedRoleArn(role), action: check.action, resource: check.resource, explicit, service: request.service });
         return errorResponse(request, 'AccessDenied', message);
       }
+      const write = writes?.begin({ functionName: role.functionName, operation: request.operation, checks: request.checks, body });
+      if (write) forwarded.set(call, write);
       return undefined;
     },
   };

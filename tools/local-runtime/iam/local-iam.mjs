@@ -12,6 +12,7 @@ import { createAuthorizer, KNOWN_CONDITION_KEYS } from './authorizer.mjs';
 import { evaluate } from './evaluate.mjs';
 import { startEnforcingProxy } from './enforcing-proxy.mjs';
 import { eventSourceMappingChecks, functionRoles, tableHashKeys } from './policy-from-template.mjs';
+import { createWriteLog } from './write-log.mjs';
 
 /** @param {NodeJS.ProcessEnv} env */
 const enforcementWanted = (env) => {
@@ -53,12 +54,20 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
       dynamodbPort: config.runtimeDynamodbPort,
       snsSqsPort: config.runtimeSnsSqsPort,
       enforce: () => NOT_ENFORCED.forEach((line) => console.error(`[iam] ${line}`)),
+      /** @type {WritesOf} */
+      writesOf: async () => ({ known: false, reason: 'LOCAL_IAM=off: the functions reach the emulators directly, unseen' }),
       close: async () => {},
     };
   }
-  let authorizer = createAuthorizer({ roles: new Map(), region: config.region, log: say });
+  // What the functions wrote, kept across `enforce` (which replaces the authorizer).
+  const writes = createWriteLog();
+  let authorizer = createAuthorizer({ roles: new Map(), region: config.region, log: say, writes });
   /** @type {import('./enforcing-proxy.mjs').Authorizer} */
-  const current = { passesThrough: (header) => authorizer.passesThrough(header), authorize: (request) => authorizer.authorize(request) };
+  const current = {
+    passesThrough: (header) => authorizer.passesThrough(header),
+    authorize: (request) => authorizer.authorize(request),
+    answered: (request, status) => authorizer.answered?.(request, status),
+  };
   const [dynamodb, snsSqs] = await Promise.all([
     startEnforcingProxy({ upstreamPort: config.runtimeDynamodbPort, authorizer: current }),
     startEnforcingProxy({ upstreamPort: config.runtimeSnsSqsPort, authorizer: current }),
@@ -75,11 +84,17 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
       const roles = functionRoles(stacks, { warn: (line) => say(`warning: ${line}`) });
       const problems = eventSourceMappingProblems(stacks, roles);
       if (problems.length > 0) throw new Error(`AWS would refuse these event source mappings:\n  ${problems.join('\n  ')}`);
-      authorizer = createAuthorizer({ roles, region: config.region, hashKeys: tableHashKeys(stacks), log: say });
+      authorizer = createAuthorizer({ roles, region: config.region, hashKeys: tableHashKeys(stacks), log: say, writes });
       say(`enforcing the roles of ${roles.size} functions (DynamoDB via port ${dynamodb.port}, SNS/SQS via port ${snsSqs.port}); LOCAL_IAM=off turns it off`);
     },
+    /** What an invocation wrote, as the proxies saw it (write-log.mjs). @type {WritesOf} */
+    writesOf: (invocation) => writes.writesOf(invocation),
     close: async () => {
       await Promise.all([dynamodb.close(), snsSqs.close()]);
     },
   };
 };
+
+/**
+ * @typedef {(invocation: { functionName: string, marker?: string, startedAt: number, endedAt: number, alone: boolean }) => Promise<import('./write-log.mjs').Writes>} WritesOf
+ */

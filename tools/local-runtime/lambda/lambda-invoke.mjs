@@ -13,12 +13,21 @@ export const DEFAULT_QUEUE_LIMIT = 1_000;
 // serverless-offline enforces the function's own timeout; this margin only
 // catches a serverless-offline that stopped answering altogether.
 const NO_ANSWER_GRACE_MS = 5_000;
+// How serverless-offline 14 words a function that ran past its timeout (it then
+// stops the worker), and one whose runtime exited (an uncaught exception on some
+// paths, process.exit): said here as Lambda would, not as its internals do.
 const SERVERLESS_OFFLINE_TIMEOUT = /Lambda timeout/;
+const SERVERLESS_OFFLINE_WORKER_EXIT = /^Worker stopped with exit code (\d+)/;
 
 /**
  * @typedef {{ ok: true, payload: unknown, text: string }
  *   | { ok: false, kind: 'throttled' | 'timeout' | 'function-error' | 'unreachable', error: string }} InvokeResult
  * @typedef {{ name: string, lambdaPort: number, timeoutSeconds: number, reservedConcurrency?: number }} LocalFunction
+ * @typedef {{ startedAt: number, endedAt: number, alone: boolean }} Run
+ *   when an invocation ran (epoch ms), and whether no other invocation of its function ran at any moment of it
+ * @typedef {{ signal?: AbortSignal, trigger?: { kind: string, id: string }, onRun?: (run: Run) => void }} InvokeOptions
+ *   trigger: what started it, when its event does not say (a scheduled run), for the recorder;
+ *   onRun: told when an invocation that ran ends
  */
 
 /** The cap of one function: its reserved concurrency when set, never more than the machine's default. @param {LocalFunction} fn @param {number} defaultConcurrency */
@@ -98,8 +107,11 @@ const callInvokeApi = async (fn, event) => {
     } catch {
       detail = undefined;
     }
-    const message = detail?.errorMessage ?? detail?.Message ?? `HTTP ${response.status} ${text.slice(0, 200)}`;
-    return failure(SERVERLESS_OFFLINE_TIMEOUT.test(message) ? 'timeout' : 'function-error', message);
+    const message = String(detail?.errorMessage ?? detail?.Message ?? `HTTP ${response.status} ${text.slice(0, 200)}`);
+    if (SERVERLESS_OFFLINE_TIMEOUT.test(message)) return failure('timeout', `the function ran past its timeout of ${fn.timeoutSeconds} s`);
+    const exited = SERVERLESS_OFFLINE_WORKER_EXIT.exec(message);
+    if (exited) return failure('function-error', `its runtime exited (exit code ${exited[1]})`);
+    return failure('function-error', message);
   }
   try {
     return parsePayload(text);
@@ -115,28 +127,46 @@ const callInvokeApi = async (fn, event) => {
  * still waited for a slot. Once started, an invocation runs to its end and
  * holds its slot until then, as a Lambda invocation does after API Gateway
  * stopped waiting for it.
- * `recorder` (recorder.mjs), when given, gets one `invoke` hop per invocation that ran, for the local console.
+ * `recorder` (recorder.mjs), when given, gets one `invoke` hop per invocation that ran, for the local console,
+ * with the `trigger` the caller gave. `onRun` is told when it ran and whether
+ * it ran alone (which tells whose a function's writes were: iam/write-log.mjs).
  * @param {{ functions: LocalFunction[], defaultConcurrency?: number, queueLimit?: number, recorder?: import('@platform/local-runtime/types').HopRecorder }} options
  */
 export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRENCY, queueLimit = DEFAULT_QUEUE_LIMIT, recorder }) => {
   const byName = new Map(
-    functions.map((fn) => [fn.name, { fn, limit: createConcurrencyLimit({ name: fn.name, limit: concurrencyOf(fn, defaultConcurrency), queueLimit }) }]),
+    functions.map((fn) => [
+      fn.name,
+      {
+        fn,
+        limit: createConcurrencyLimit({ name: fn.name, limit: concurrencyOf(fn, defaultConcurrency), queueLimit }),
+        /** The invocations running now, each marked once another ran beside it. @type {Set<{ alone: boolean }>} */
+        running: new Set(),
+      },
+    ]),
   );
 
   /**
-   * @param {string} functionName @param {unknown} event @param {{ signal?: AbortSignal }} [options]
+   * @param {string} functionName @param {unknown} event @param {InvokeOptions} [options]
    * @returns {Promise<InvokeResult>}
    */
-  const invoke = async (functionName, event, { signal } = {}) => {
+  const invoke = async (functionName, event, { signal, trigger, onRun } = {}) => {
     const entry = byName.get(functionName);
     if (!entry) return failure('function-error', `no local function named ${functionName}`);
     try {
-      if (!recorder) return await entry.limit.run(() => callInvokeApi(entry.fn, event), signal);
       return await entry.limit.run(async () => {
         const at = Date.now();
         const started = performance.now();
-        const result = await callInvokeApi(entry.fn, event);
-        recorder.record({ kind: 'invoke', at, functionName, durationMs: Math.round(performance.now() - started), event, result });
+        const run = { alone: entry.running.size === 0 };
+        for (const other of entry.running) other.alone = false;
+        entry.running.add(run);
+        let result;
+        try {
+          result = await callInvokeApi(entry.fn, event);
+        } finally {
+          entry.running.delete(run);
+        }
+        recorder?.record({ kind: 'invoke', at, functionName, durationMs: Math.round(performance.now() - started), event, result, ...(trigger && { trigger }) });
+        onRun?.({ startedAt: at, endedAt: Date.now(), alone: run.alone });
         return result;
       }, signal);
     } catch (error) {

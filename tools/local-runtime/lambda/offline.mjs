@@ -32,18 +32,57 @@ export const localFunctions = (template, lambdaPort) =>
  * @param {{ name: string, dir: string }} service
  * @param {{ lambda: number, http: number }} ports
  * @param {Record<string, string>} env
+ * @param {{ showDebug?: boolean }} [options]  showDebug: print its debug lines too (offlineDebugLines)
  */
 // --noAuth concerns only serverless-offline's own HTTP server, which gets no traffic: the
 // gateway verifies every token (jwt-authorizer.mjs). serverless-offline 14 never checks a JWT's
 // signature (it needs --ignoreJWTSignature to use an authorizer at all) and, without it, fails
 // to set up a route that names one.
-export const startOffline = (service, ports, env) =>
+export const startOffline = (service, ports, env, { showDebug = false } = {}) =>
   startChild(service.name, SERVERLESS_BIN, ['offline', 'start', '--stage', LOCAL_STAGE, '--noAuth', '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
     cwd: service.dir,
     // Its notices (a banner, a line per invocation) repeat what the gateway and the
     // pollers log, through one more pipe per line; its warnings and errors stay.
     env: { SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL || 'warning', ESBUILD_WORK_FOLDER: offlineWorkFolder(), ...env },
+    debugLines: offlineDebugLines,
+    showDebug,
   });
+
+// eslint-disable-next-line no-control-regex -- an escape sequence is what it matches
+const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;
+/** A line as printed, without its colours. @param {string} line */
+export const withoutColours = (line) => line.replace(ANSI_ESCAPE, '');
+
+/**
+ * Which of serverless-offline's lines are debug detail: the block it prints for
+ * every invocation that threw, crashed or timed out (`× Unhandled exception in
+ * handler '…'.`, the error with its stack trace, among them serverless-offline's
+ * own frames for a worker it stopped, `workerDied: true }`, and `× Unhandled
+ * Lambda Error during invoke of '…': …`). The caller already says, in one
+ * line with the request id, what failed and what the client got
+ * (gateway/http-gateway.mjs, the pollers); the block shows with LOG_LEVEL=DEBUG.
+ * One per output stream: a block's lines come on the same stream.
+ * @returns {(line: string) => boolean}
+ */
+export const offlineDebugLines = () => {
+  let inBlock = false;
+  return (raw) => {
+    // Coloured when the stack runs with FORCE_COLOR (as Nx runs its tasks): read without the colours.
+    const line = withoutColours(raw);
+    if (line.startsWith("× Unhandled exception in handler '")) {
+      inBlock = true;
+      return true;
+    }
+    if (!inBlock) return false;
+    if (line.startsWith("× Unhandled Lambda Error during invoke of '")) {
+      inBlock = false;
+      return true;
+    }
+    if (/^(×|\s)/.test(line)) return true;
+    inBlock = false;
+    return false;
+  };
+};
 
 /**
  * Where this stack's serverless-offline processes bundle the functions. Each

@@ -9,6 +9,14 @@
 // injection included) stay in the emulator (event-sources/), never in a function.
 // Packaging and deploying are untouched: Lambda reserves these variables, and
 // in AWS a function signs with its role's session.
+//
+// It also takes the `schedule` events out of what serverless-offline sees:
+// serverless-offline would run them itself, on the wall clock, from the moment
+// it starts (before the stack's tables and IAM roles exist) and outside the
+// invoker's concurrency cap. The local runtime runs them instead, from the
+// compiled template's AWS::Events::Rule / AWS::Scheduler::Schedule resources,
+// once the stack is ready (event-sources/schedule-event-source.mjs). The
+// compiled template, made by `serverless package`, keeps them.
 'use strict';
 
 const { functionAccessKeyId } = require('../aws.cjs');
@@ -33,6 +41,7 @@ class LocalFunctionCredentials {
         AWS_ACCESS_KEY_ID: functionAccessKeyId(definition.name),
         AWS_SECRET_ACCESS_KEY: 'local',
       };
+      if (Array.isArray(definition.events)) definition.events = definition.events.filter((event) => !event?.schedule);
     }
   }
 }

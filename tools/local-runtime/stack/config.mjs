@@ -1,7 +1,12 @@
 // `npm start`'s settings, all from environment variables, checked up front
 // so that a typo fails at once with the variable's name.
+import path from 'node:path';
 import { DEFAULT_CONCURRENCY } from '../lambda/lambda-invoke.mjs';
 import { DEFAULT_REGION } from '../aws.cjs';
+import { ROOT } from './services.mjs';
+
+/** Where LOCAL_PERSIST=1 keeps the emulators' data: git-ignored. */
+export const LOCAL_DATA_DIR = '.local-data';
 
 /** @param {NodeJS.ProcessEnv} env @param {string} variable @param {number} fallback */
 const port = (env, variable, fallback) => {
@@ -18,11 +23,34 @@ const optionalInteger = (env, variable, min, max) => {
   return value;
 };
 
-/** @param {NodeJS.ProcessEnv} env */
-const consoleEnabled = (env) => {
-  const value = (env.LOCAL_CONSOLE ?? '').toLowerCase();
-  if (!['', 'on', 'off'].includes(value)) throw new Error(`LOCAL_CONSOLE must be on or off, got ${env.LOCAL_CONSOLE}`);
+/** An on/off switch, on unless set to off. @param {NodeJS.ProcessEnv} env @param {string} variable */
+const onUnlessOff = (env, variable) => {
+  const value = (env[variable] ?? '').toLowerCase();
+  if (!['', 'on', 'off'].includes(value)) throw new Error(`${variable} must be on or off, got ${env[variable]}`);
   return value !== 'off';
+};
+
+/** @param {NodeJS.ProcessEnv} env */
+const consoleEnabled = (env) => onUnlessOff(env, 'LOCAL_CONSOLE');
+
+/** LOCAL_PERSIST=1 (or on, true): where the data is kept; unset, 0, off or false: undefined, in memory. @param {NodeJS.ProcessEnv} env */
+const persistDir = (env) => {
+  const value = (env.LOCAL_PERSIST ?? '').toLowerCase();
+  if (['', '0', 'off', 'false'].includes(value)) return undefined;
+  if (['1', 'on', 'true'].includes(value)) return path.join(ROOT, LOCAL_DATA_DIR);
+  throw new Error(`LOCAL_PERSIST must be 1 (keep the data in ${LOCAL_DATA_DIR}/) or 0, got ${env.LOCAL_PERSIST}`);
+};
+
+/**
+ * Whether the local runtime prints its debug lines (serverless-offline's trace of a
+ * failed invocation): LOCAL_LOG_LEVEL=debug, or LOG_LEVEL=DEBUG, which also sets the
+ * functions' own log level (and so recompiles the templates).
+ * @param {NodeJS.ProcessEnv} env
+ */
+const debugWanted = (env) => {
+  const local = (env.LOCAL_LOG_LEVEL ?? '').toLowerCase();
+  if (!['', 'debug', 'info'].includes(local)) throw new Error(`LOCAL_LOG_LEVEL must be debug or info, got ${env.LOCAL_LOG_LEVEL}`);
+  return local === 'debug' || (local === '' && (env.LOG_LEVEL ?? '').toLowerCase() === 'debug');
 };
 
 /**
@@ -39,6 +67,9 @@ const consoleEnabled = (env) => {
  * @property {number | undefined} consumerFaultEvery  `npm run faults`: every Nth record an SQS event source takes fails by injection (undefined: never)
  * @property {number | undefined} consolePort  the local console's port (tools/console); undefined when LOCAL_CONSOLE=off
  * @property {boolean} consolePortChosen  CONSOLE_PORT was set: the console must get that port, never another
+ * @property {string | undefined} persistDir  LOCAL_PERSIST=1: where DynamoDB Local's data (and the stream pollers' checkpoints) are kept; undefined: in memory
+ * @property {boolean} schedules  LOCAL_SCHEDULES: whether the templates' schedules run (on unless off)
+ * @property {boolean} showDebug  LOCAL_LOG_LEVEL=debug (or LOG_LEVEL=DEBUG): the local runtime's debug lines are printed
  */
 
 /** @param {NodeJS.ProcessEnv} [env] @returns {LocalConfig} */
@@ -66,5 +97,8 @@ export const readConfig = (env = process.env) => {
     // The local console and the hop recorder behind it; LOCAL_CONSOLE=off runs the stack without both.
     consolePort: consoleEnabled(env) ? port(env, 'CONSOLE_PORT', 3100) : undefined,
     consolePortChosen: Boolean(env.CONSOLE_PORT),
+    persistDir: persistDir(env),
+    schedules: onUnlessOff(env, 'LOCAL_SCHEDULES'),
+    showDebug: debugWanted(env),
   };
 };

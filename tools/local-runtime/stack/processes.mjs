@@ -5,7 +5,9 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number }} ChildOptions
+ * @typedef {() => (line: string) => boolean} DebugLines  makes, for each output stream, what tells a debug line (true) from the rest
+ * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number, debugLines?: DebugLines, showDebug?: boolean }} ChildOptions
+ *   debugLines: which of its lines are debug detail, printed only with showDebug (always kept for recentOutput)
  * @typedef {import('node:child_process').ChildProcess & { recentOutput?: () => string }} TrackedChild
  */
 
@@ -16,16 +18,16 @@ const children = new Set();
  * Spawns a long-running child in its own process group and tracks it.
  * @param {string} name @param {string} command @param {string[]} args @param {ChildOptions} [options]
  */
-export const startChild = (name, command, args, { cwd, env, quiet = false } = {}) =>
-  track(name, spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), { quiet });
+export const startChild = (name, command, args, { cwd, env, quiet = false, debugLines, showDebug = false } = {}) =>
+  track(name, spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), { quiet, debugLines, showDebug });
 
 /**
  * Tracks a child spawned elsewhere (detached, with piped output) so stopAll
  * stops it, and prefixes each of its output lines with its name.
- * @param {string} name @param {import('node:child_process').ChildProcess} spawned @param {{ quiet?: boolean }} [options]
+ * @param {string} name @param {import('node:child_process').ChildProcess} spawned @param {{ quiet?: boolean, debugLines?: DebugLines, showDebug?: boolean }} [options]
  * @returns {TrackedChild}
  */
-export const track = (name, spawned, { quiet = false } = {}) => {
+export const track = (name, spawned, { quiet = false, debugLines, showDebug = false } = {}) => {
   /** @type {TrackedChild} */
   const child = spawned;
   children.add(child);
@@ -34,6 +36,7 @@ export const track = (name, spawned, { quiet = false } = {}) => {
   const lines = [];
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
+    const isDebug = debugLines?.();
     stream?.setEncoding('utf8');
     stream?.on('data', (/** @type {string} */ chunk) => {
       buffered += chunk;
@@ -42,7 +45,9 @@ export const track = (name, spawned, { quiet = false } = {}) => {
       for (const line of parts) {
         lines.push(line);
         if (lines.length > 200) lines.shift();
-        if (!quiet) process.stdout.write(`[${name}] ${line}\n`);
+        if (quiet) continue;
+        if (!isDebug?.(line)) process.stdout.write(`[${name}] ${line}\n`);
+        else if (showDebug) process.stdout.write(`[${name}] (debug) ${line}\n`);
       }
     });
   }

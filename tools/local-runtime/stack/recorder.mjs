@@ -1,5 +1,5 @@
-// The local runtime's flight recorder: what the gateway, the invoker and the
-// event-source pollers saw, hop by hop, for the local console (tools/console).
+// The local runtime's flight recorder: what the gateway, the invoker, the
+// event-source pollers and the schedules saw, hop by hop, for the local console (tools/console).
 // Only the local runtime records, never a service's code or bundle, and
 // nothing of it exists in AWS.
 //
@@ -12,8 +12,11 @@
 //
 // Hop kinds and what their callers put in (besides `kind`):
 //   http    gateway         at (request received, epoch ms), requestId, method, path, status (number, or 'client closed'),
-//                           durationMs, service?, functionName?
-//   invoke  invoker         at (invocation started), functionName, durationMs, event, result (the InvokeResult)
+//                           durationMs, service?, functionName?, why? (refused or failed: why), failure? (how the
+//                           invocation failed: timeout, function-error, …), writes? (what the function wrote, in words)
+//   invoke  invoker         at (invocation started), functionName, durationMs, event, result (the InvokeResult),
+//                           trigger? (what started it when its event does not say: { kind: 'schedule', id })
+//   schedule schedule source at (run started), functionName, name (the rule or schedule), expression, runId, attempt, event
 //   sqs     SQS poller      at (batch received), functionName, queueArn, message (as ReceiveMessage gave it),
 //                           retry (left on the queue for another receive), reason?
 //   stream  stream poller   at (records read), functionName, streamArn, record (as GetRecords gave it), retry
@@ -25,7 +28,7 @@ import { EventEmitter } from 'node:events';
 export const DEFAULT_CAPACITY = 10_000;
 
 /**
- * @typedef {{ kind: 'http' | 'invoke' | 'sqs' | 'stream' | 'replay', at: number, seq?: number, [field: string]: unknown }} Hop
+ * @typedef {{ kind: 'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule', at: number, seq?: number, [field: string]: unknown }} Hop
  * @typedef {ReturnType<typeof createRecorder>} Recorder
  */
 

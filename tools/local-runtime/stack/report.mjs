@@ -1,5 +1,8 @@
 // What `npm start` prints once everything is up: where each part listens,
-// which routes go where, and what each event source feeds.
+// which routes go where, what each event source feeds, which schedules run
+// when, and where the data lives (in memory, or kept by LOCAL_PERSIST=1).
+import path from 'node:path';
+import { ROOT } from './services.mjs';
 
 /** @param {{ auth?: { scopes: string[] } }} route */
 const accessOf = (route) => (!route.auth ? 'public' : route.auth.scopes.length > 0 ? `token with ${route.auth.scopes.join(' or ')}` : 'token');
@@ -14,12 +17,32 @@ const tryCurl = (port, routes) => {
 };
 
 /**
+ * Where the data lives, in one line: in memory, or which of it LOCAL_PERSIST=1 keeps (and which it cannot).
+ * @param {{ persistDir?: string }} config @param {number} keptTables  tables found from an earlier run
+ */
+export const dataLine = ({ persistDir }, keptTables) =>
+  persistDir
+    ? `  Data             tables kept in ${path.relative(ROOT, persistDir) || persistDir}/ (LOCAL_PERSIST=1; ${keptTables} found from an earlier run); ` +
+      'queues in memory: fauxqs 1.9.2 cannot keep them, so messages still queued at Ctrl-C are lost'
+    : '  Data             in memory: every table and queue starts empty and is gone after Ctrl-C (LOCAL_PERSIST=1 keeps the tables)';
+
+/**
+ * The schedules of the templates: what runs when, or why one does not.
+ * @param {{ schedules: boolean }} config @param {Array<{ description: string }>} schedules
+ */
+const scheduleLines = ({ schedules: on }, schedules) => {
+  if (schedules.length === 0) return [];
+  if (!on) return [`  Schedules        off (LOCAL_SCHEDULES=off): ${schedules.length} schedule(s) of the templates never run`];
+  return ['  Schedules        run once the stack is ready, through the invoker (LOCAL_SCHEDULES=off turns them off):', ...schedules.map(({ description }) => `    ${description}`)];
+};
+
+/**
  * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string, auth?: { scopes: string[] } }>,
  *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, pollers: Array<{ description: string }>,
- *   startedAt: number, reusedTemplates: string[], consoleUrl?: string }} state
+ *   startedAt: number, reusedTemplates: string[], consoleUrl?: string, schedules?: Array<{ description: string }>, keptTables?: number }} state
  * @returns {string[]}
  */
-export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl }) => [
+export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl, schedules = [], keptTables = 0 }) => [
   '',
   `  HTTP gateway     http://localhost:${config.httpPort}${tryCurl(config.httpPort, routes)}`,
   ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service.padEnd(16)} ${accessOf(route)}`),
@@ -31,6 +54,11 @@ export const readyReport = ({ config, routes, offline, pollers, startedAt, reuse
   ...offline.map(({ service, ports }) => `  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`),
   `  Each function runs at most ${config.concurrency} invocations at once (LOCAL_LAMBDA_CONCURRENCY); more wait their turn.`,
   ...pollers.map((poller) => `  ${poller.description}`),
+  ...scheduleLines(config, schedules),
+  dataLine(config, keptTables),
+  config.showDebug
+    ? '  Logs             debug lines on (LOCAL_LOG_LEVEL=debug): serverless-offline\'s trace of each failed invocation is printed, marked (debug)'
+    : '  Logs             a failed invocation is one line, with its request id; LOCAL_LOG_LEVEL=debug adds serverless-offline\'s stack traces',
   ...(config.consumerFaultEvery
     ? [`  Fault injection  1 record in ${config.consumerFaultEvery} each SQS event source takes fails, alternately before and after its handling (LOCAL_FAULT_CONSUMER_THROW_EVERY)`]
     : []),

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startHttpGateway } from '../gateway/http-gateway.mjs';
 import { createInvoker } from '../lambda/lambda-invoke.mjs';
+import { offlineDebugLines, withoutColours } from '../lambda/offline.mjs';
 import { freePort, startChild, stopAll, waitForPort } from '../stack/processes.mjs';
 import { SERVERLESS_BIN } from '../stack/services.mjs';
 
@@ -21,10 +22,11 @@ describe('a local function that fails, behind the gateway', { timeout: 120_000 }
   const lines = [];
   let gateway;
   let base;
+  let offline;
 
   before(async () => {
     const [lambdaPort, httpPort] = [await freePort(), await freePort()];
-    const offline = startChild('faulty', SERVERLESS_BIN, ['offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort)], {
+    offline = startChild('faulty', SERVERLESS_BIN, ['offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort)], {
       cwd: SERVICE_DIR,
       quiet: true,
     });
@@ -67,24 +69,48 @@ describe('a local function that fails, behind the gateway', { timeout: 120_000 }
   });
 
   for (const [name, cause] of [
-    ['throws', /function-error: secret detail from/],
-    ['timesOut', /timeout: \[504\] - Lambda timeout/],
-    ['malformed', /malformed response: statusCode "teapot"/],
-    ['crashes', /function-error: uncaught in/],
-    ['exits', /function-error: Worker stopped with exit code 1/],
+    ['throws', /failed \(secret detail from /],
+    ['timesOut', /timed out \(the function ran past its timeout of 1 s\)/],
+    ['malformed', /answered a malformed response \(statusCode "teapot" is not an HTTP status\)/],
+    ['crashes', /failed \(uncaught in /],
+    ['exits', /crashed \(its runtime exited \(exit code 1\)\)/],
   ]) {
-    it(`answers a function that ${name} with 500 {"message":"Internal Server Error"} and logs the cause, then serves the next request`, async () => {
+    it(`answers a function that ${name} with 500 {"message":"Internal Server Error"} and logs the cause in one line, then serves the next request`, async () => {
       const failed = await get(name);
       assert.equal(failed.status, 500);
       assert.deepEqual(JSON.parse(failed.text), INTERNAL_SERVER_ERROR);
       assert.doesNotMatch(failed.text, /handler\.js|\/work\/|\bat\s|Error:/);
-      const logged = lines.find((line) => line.startsWith(`${failed.requestId} faulty-local-${name} failed, answered 500:`));
-      assert.ok(logged, lines.join('\n'));
-      assert.match(logged, cause);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const logged = lines.filter((line) => line.includes(failed.requestId));
+      assert.equal(logged.length, 1, lines.join('\n'));
+      assert.ok(logged[0].startsWith(`GET /${name} → faulty 500 (`), logged[0]);
+      assert.ok(logged[0].includes(`${failed.requestId}: faulty-local-${name} `), logged[0]);
+      assert.match(logged[0], cause);
+      assert.ok(logged[0].endsWith(', so the client got 500 {"message":"Internal Server Error"}'), logged[0]);
 
       assert.equal((await get('ok')).status, 200);
     });
   }
+
+  it("takes serverless-offline's trace of each failed invocation for debug detail, and nothing else it printed", () => {
+    // As printed (coloured under FORCE_COLOR, as Nx runs tests), classified; then read without the colours.
+    const isDebug = offlineDebugLines();
+    const classified = offline
+      .recentOutput()
+      .split('\n')
+      .map((line) => [withoutColours(line), isDebug(line)]);
+    const debug = classified.filter(([, yes]) => yes).map(([line]) => line);
+    const shown = classified.filter(([, yes]) => !yes).map(([line]) => line);
+    // The blocks of the failures above: each opens, and closes with the invocation's error.
+    for (const name of ['throws', 'timesOut', 'crashes', 'exits']) {
+      assert.ok(debug.includes(`× Unhandled exception in handler '${name}'.`), debug.join('\n'));
+      assert.ok(debug.some((line) => line.startsWith(`× Unhandled Lambda Error during invoke of 'faulty-local-${name}'`)), debug.join('\n'));
+    }
+    assert.ok(debug.some((line) => line.trim() === 'workerDied: true }'));
+    assert.ok(debug.some((line) => /^\s+at /.test(line)));
+    // What is left is what serverless-offline says otherwise (its start-up), never a trace.
+    assert.ok(shown.every((line) => !/^\s+at |workerDied|Unhandled/.test(line)), shown.join('\n'));
+  });
 
   it('serves a function again after it timed out, however often (serverless-offline #1896)', async () => {
     for (let round = 0; round < 3; round += 1) {

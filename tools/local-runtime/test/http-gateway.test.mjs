@@ -392,9 +392,10 @@ describe('startHttpGateway', () => {
     await gateway.close();
   });
 
-  /** The request's access log line, once written: `METHOD /path → target OUTCOME (N ms) REQUESTID`. */
-  const accessLine = (requestId) => waitFor(() => lines.find((line) => line.includes(' → ') && line.endsWith(` ${requestId}`)));
-  const logged = (requestId) => lines.filter((line) => line.startsWith(`${requestId} `));
+  /** The request's one log line, once written: `METHOD /path → target OUTCOME (N ms) REQUESTID[: why]`. */
+  const accessLine = (requestId) => waitFor(() => lines.find((line) => line.includes(' → ') && (line.endsWith(` ${requestId}`) || line.includes(` ${requestId}: `))));
+  /** Lines other than the request's one line that name it: there are none. */
+  const logged = (requestId) => lines.filter((line) => line.includes(requestId) && !line.includes(' → '));
 
   describe('the payload 2.0 event the function gets', () => {
     it('carries the path, query, headers, cookies, path parameters, body and request context', async () => {
@@ -554,19 +555,23 @@ describe('startHttpGateway', () => {
 
   describe('failures', () => {
     for (const name of Object.keys(FAILURES)) {
-      it(`answers ${name} with exactly 500 {"message":"Internal Server Error"} and logs the cause with the request id`, async () => {
+      it(`answers ${name} with exactly 500 {"message":"Internal Server Error"} and logs the cause with the request id, in one line`, async () => {
         const response = await fetch(`${base}/${name}`);
         assert.equal(response.status, 500);
         assert.equal(response.headers.get('content-type'), 'application/json');
         const text = await response.text();
         assert.equal(text, INTERNAL_SERVER_ERROR);
         const requestId = response.headers.get('apigw-requestid');
-        const [cause] = logged(requestId);
-        assert.ok(cause?.startsWith(`${requestId} ${name} failed, answered 500: `), lines.join('\n'));
-        if (name === 'malformed') assert.match(cause, /malformed response: statusCode "teapot"/);
-        else if (name === 'string-status') assert.match(cause, /malformed response: statusCode "200"/);
-        else assert.ok(cause.includes(ANSWERS[name].kind) && cause.includes(SECRET), cause);
-        assert.match(await accessLine(requestId), new RegExp(`^GET /${name} → items-api 500 \\(\\d+ ms\\) `));
+        const line = await accessLine(requestId);
+        const [head, cause] = [line.slice(0, line.indexOf(`${requestId}: `)), line.slice(line.indexOf(`${requestId}: `) + requestId.length + 2)];
+        assert.match(head, new RegExp(`^GET /${name} → items-api 500 \\(\\d+ ms\\) $`));
+        const verb = { malformed: 'answered a malformed response', 'string-status': 'answered a malformed response', 'times-out': 'timed out', unreachable: 'could not be invoked', throws: 'failed' }[name];
+        assert.ok(cause.startsWith(`${name} ${verb} (`), line);
+        assert.ok(cause.endsWith(`), so the client got 500 ${INTERNAL_SERVER_ERROR}`), line);
+        if (name === 'malformed') assert.match(cause, /\(statusCode "teapot" is not an HTTP status\)/);
+        else if (name === 'string-status') assert.match(cause, /\(statusCode "200" is not an HTTP status\)/);
+        else assert.ok(cause.includes(SECRET), cause);
+        assert.deepEqual(logged(requestId), []);
       });
     }
 
@@ -579,7 +584,8 @@ describe('startHttpGateway', () => {
       assert.equal(typeof error.message, 'string');
       assert.ok(!error.message.includes('1000 waiting'));
       const requestId = response.headers.get('apigw-requestid');
-      assert.deepEqual(logged(requestId), [`${requestId} throttled: ${ANSWERS.throttled.error}`]);
+      assert.match(await accessLine(requestId), new RegExp(`^GET /throttled → items-api 429 \\(\\d+ ms\\) ${escapeRegExp(requestId)}: ${escapeRegExp(ANSWERS.throttled.error)}: not run$`));
+      assert.deepEqual(logged(requestId), []);
     });
 
     it("answers 503 {\"message\":\"Service Unavailable\"} once the route's integration timeout passes, the invocation still pending", async () => {
@@ -593,8 +599,11 @@ describe('startHttpGateway', () => {
       const [call] = invoke.calls.filter((entry) => entry.event.requestContext.requestId === requestId);
       assert.equal(call.signal.aborted, true);
       assert.equal(call.signal.reason.name, 'TimeoutError');
-      assert.deepEqual(logged(requestId), [`${requestId} never: no answer within the integration timeout of 100 ms`]);
-      assert.match(await accessLine(requestId), /^GET \/slow → items-api 503 \(\d+ ms\) /);
+      assert.match(
+        await accessLine(requestId),
+        new RegExp(`^GET /slow → items-api 503 \\(\\d+ ms\\) ${escapeRegExp(requestId)}: never gave no answer within the integration timeout of 100 ms, so the client got 503 \\{"message":"Service Unavailable"\\}$`),
+      );
+      assert.deepEqual(logged(requestId), []);
     });
 
     it('answers 500 when invoke itself rejects, rather than leaving the client waiting', async () => {
@@ -602,7 +611,7 @@ describe('startHttpGateway', () => {
       assert.equal(response.status, 500);
       assert.equal(await response.text(), INTERNAL_SERVER_ERROR);
       const requestId = response.headers.get('apigw-requestid');
-      assert.deepEqual(logged(requestId), [`${requestId} rejects failed, answered 500: function-error: invoke failed: the invoker broke: ${SECRET}`]);
+      assert.ok((await accessLine(requestId)).endsWith(`${requestId}: rejects failed (invoke failed: the invoker broke: ${SECRET}), so the client got 500 ${INTERNAL_SERVER_ERROR}`));
     });
 
     it('answers a keep-alive client the 500 of an unsendable response, then serves it again on the same connection', async () => {
@@ -636,7 +645,7 @@ describe('startHttpGateway', () => {
         const contentLength = response.headers.find(([header]) => header === 'content-length')?.[1];
         assert.ok(contentLength === undefined || Number(contentLength) === INTERNAL_SERVER_ERROR.length, `content-length ${contentLength}`);
         const requestId = Object.fromEntries(response.headers)['apigw-requestid'];
-        assert.match(logged(requestId).join('\n'), new RegExp(`^${escapeRegExp(requestId)} ${name} failed, answered 500: malformed response: `));
+        assert.match(await accessLine(requestId), new RegExp(`${escapeRegExp(requestId)}: ${name} answered a malformed response \\(.+\\), so the client got 500 ${escapeRegExp(INTERNAL_SERVER_ERROR)}$`));
       });
     }
   });
@@ -782,6 +791,77 @@ describe('startHttpGateway', () => {
       await waitFor(() => lines.some((line) => line.startsWith('PUT /items/1 → items-api client closed')));
       assert.equal((await fetch(`${base}/items/9`)).status, 200);
     });
+  });
+});
+
+describe('the one line of a request whose function failed', () => {
+  // The invoker tells when the invocation ran and whether alone; the IAM layer's write log what it wrote.
+  const ran = { startedAt: 1_000, endedAt: 7_000, alone: true };
+  const invoke = async (functionName, _event, { onRun } = {}) => {
+    if (functionName === 'busy') return { ok: false, kind: 'throttled', error: 'busy is throttled: 4 invocations running and 1000 waiting' };
+    onRun?.(ran);
+    if (functionName === 'fine') return structured({ statusCode: 201, body: '{}' });
+    if (functionName === 'crashes') return { ok: false, kind: 'function-error', error: 'its runtime exited (exit code 1)' };
+    return { ok: false, kind: 'timeout', error: 'the function ran past its timeout of 6 s' };
+  };
+  const write = (operation, targets, status = 200) => ({ operation, targets, status });
+  const asked = [];
+  const WRITES = {
+    slow: { known: true, wrote: [write('TransactWriteItems', ['svc-local-things'])], refused: [], pending: [], ambiguous: [] },
+    crashes: { known: true, wrote: [], refused: [], pending: [], ambiguous: [] },
+    shared: { known: true, wrote: [], refused: [], pending: [], ambiguous: [write('PutItem', ['svc-local-things'])] },
+  };
+  const writesOf = async (invocation) => {
+    asked.push(invocation);
+    return WRITES[invocation.functionName] ?? { known: false, reason: 'LOCAL_IAM=off: the functions reach the emulators directly, unseen' };
+  };
+  const lines = [];
+  let gateway;
+  before(async () => {
+    const routes = ['slow', 'crashes', 'shared', 'unseen', 'fine', 'busy'].map((name) => gatewayRoute('svc', 'POST', `/${name}`, name));
+    gateway = await startHttpGateway({ port: 0, routes, invoke, writesOf, failureHint: 'trace: LOCAL_LOG_LEVEL=debug', log: (line) => lines.push(line) });
+  });
+  after(() => gateway.close());
+
+  const post = async (name) => {
+    const response = await fetch(`http://127.0.0.1:${gateway.port}/${name}`, { method: 'POST', body: '{}' });
+    await response.text();
+    const requestId = response.headers.get('apigw-requestid');
+    return { status: response.status, requestId, line: await waitFor(() => lines.find((line) => line.includes(requestId))) };
+  };
+
+  it('says, for a timeout, the request id, what the client got and what the function wrote, all in one line', async () => {
+    const { status, requestId, line } = await post('slow');
+    assert.equal(status, 500);
+    assert.match(line, /^POST \/slow → svc 500 \(\d+ ms\) /);
+    assert.ok(
+      line.endsWith(
+        `${requestId}: slow timed out (the function ran past its timeout of 6 s), so the client got 500 ${INTERNAL_SERVER_ERROR}; wrote: TransactWriteItems on svc-local-things (trace: LOCAL_LOG_LEVEL=debug)`,
+      ),
+      line,
+    );
+    assert.equal(lines.filter((one) => one.includes(requestId)).length, 1);
+    assert.deepEqual(asked.at(-1), { functionName: 'slow', marker: requestId, ...ran });
+  });
+
+  it('says a crash, and that it wrote nothing', async () => {
+    const { requestId, line } = await post('crashes');
+    assert.ok(line.endsWith(`${requestId}: crashes crashed (its runtime exited (exit code 1)), so the client got 500 ${INTERNAL_SERVER_ERROR}; wrote nothing (trace: LOCAL_LOG_LEVEL=debug)`), line);
+  });
+
+  it('says "unknown" when the local layer cannot tell', async () => {
+    assert.match((await post('shared')).line, /; writes unknown \(1 write\(s\) by this function while other invocations of it ran, none carrying this request's id\) \(trace/);
+    assert.match((await post('unseen')).line, /; writes unknown \(LOCAL_IAM=off: the functions reach the emulators directly, unseen\) \(trace/);
+  });
+
+  it('asks nothing of a request that succeeded, or of a function that never ran', async () => {
+    const before = asked.length;
+    const fine = await post('fine');
+    assert.match(fine.line, new RegExp(`^POST /fine → svc 201 \\(\\d+ ms\\) ${escapeRegExp(fine.requestId)}$`));
+    const busy = await post('busy');
+    assert.equal(busy.status, 429);
+    assert.ok(busy.line.endsWith(`${busy.requestId}: busy is throttled: 4 invocations running and 1000 waiting: not run`), busy.line);
+    assert.equal(asked.length, before);
   });
 });
 

@@ -16,6 +16,7 @@ import { functionAccessKeyId, localAwsEnv, localClientConfig } from '../aws.cjs'
 import { packageForLocal } from '../cloudformation/compiled-stack.mjs';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
 import { startLocalIam } from '../iam/local-iam.mjs';
+import { describeWrites } from '../iam/write-log.mjs';
 import { startOffline } from '../lambda/offline.mjs';
 import { freePort, stopAll, waitForPort } from '../stack/processes.mjs';
 import { provisionStacks } from '../cloudformation/provision.mjs';
@@ -114,6 +115,15 @@ describe('a function calling outside its role, locally', { timeout: 240_000 }, (
     assert.equal(answer.error, 'AccessDenied');
     assert.equal(answer.status, 403);
     assert.match(answer.message, /sqs:sendmessage on resource: arn:aws:sqs:us-east-1:000000000000:iamfix-local-other /);
+  });
+
+  it('tells what a function wrote, as the proxies saw it pass: what its role allowed and the emulator answered, never what IAM refused', async () => {
+    const startedAt = Date.now();
+    await invoke({ call: 'put', pk: 'seen' });
+    await invoke({ call: 'publish', topic: 'ALLOWED_TOPIC_ARN' });
+    await invoke({ call: 'transact', pk: 'kept' });
+    const writes = await iam.writesOf({ functionName: FUNCTION, startedAt, endedAt: Date.now(), alone: true });
+    assert.equal(describeWrites(writes), `wrote: PutItem on ${TABLE}; Publish on iamfix-local-allowed`);
   });
 
   it('lets the admin key through unchecked, and refuses a key no function has', async () => {

@@ -253,8 +253,8 @@ describe('the JWT authorizer through the local gateway', () => {
     const expired = await issuer.sign({ email: 'ada@example.com', expiresInSeconds: -60 });
     log.length = 0;
     await call('POST', '/orders', `Bearer ${expired}`);
-    const reason = log.find((line) => line.includes('POST /orders: 401'));
-    assert.match(reason, /^\S+ POST \/orders: 401 invalid_token \(the token has expired\)$/);
+    const reason = log.find((line) => line.startsWith('POST /orders → '));
+    assert.match(reason, /^POST \/orders → shop 401 \(\d+ ms\) \S+: invalid_token \(the token has expired\)$/);
     assert.ok(!log.join('\n').includes(expired.split('.')[1]));
   });
 

@@ -38,6 +38,8 @@ const BEHAVIOURS = {
     res.end();
   },
   throws: (res) => json(res, 200, { errorMessage: 'secret detail', errorType: 'Error', trace }, { 'x-amz-function-error': 'Unhandled' }),
+  exits: (res) =>
+    json(res, 200, { errorMessage: 'Worker stopped with exit code 1', errorType: 'Error', trace: ['Error: Worker stopped with exit code 1'] }, { 'x-amz-function-error': 'Unhandled' }),
   'times-out': (res) =>
     json(res, 200, { errorMessage: '[504] - Lambda timeout.', errorType: 'Error', trace: ['Error: [504] - Lambda timeout.'] }, { 'x-amz-function-error': 'Unhandled' }),
   unknown: (res, _event, name) =>
@@ -125,8 +127,25 @@ describe('createInvoker', () => {
     assert.deepEqual(await invoke('throws', {}), { ok: false, kind: 'function-error', error: 'secret detail' });
   });
 
-  it("answers serverless-offline's Lambda timeout as kind 'timeout'", async () => {
-    assert.deepEqual(await invoke('times-out', {}), { ok: false, kind: 'timeout', error: '[504] - Lambda timeout.' });
+  it("answers serverless-offline's Lambda timeout as kind 'timeout', in Lambda's terms rather than its [504]", async () => {
+    assert.deepEqual(await invoke('times-out', {}), { ok: false, kind: 'timeout', error: 'the function ran past its timeout of 3 s' });
+  });
+
+  it("answers a worker serverless-offline saw exit as a function error: its runtime exited", async () => {
+    assert.deepEqual(await invoke('exits', {}), { ok: false, kind: 'function-error', error: 'its runtime exited (exit code 1)' });
+  });
+
+  it('records each invocation with the trigger its caller named, and tells the caller when it ran', async () => {
+    const hops = [];
+    const runs = [];
+    const recorded = createInvoker({ functions: [fn('ok')], recorder: { record: (hop) => hops.push(hop) } });
+    const before = Date.now();
+    await recorded('ok', { n: 1 }, { trigger: { kind: 'schedule', id: 'run-1' }, onRun: (run) => runs.push(run) });
+    assert.equal(hops.length, 1);
+    assert.deepEqual(hops[0].trigger, { kind: 'schedule', id: 'run-1' });
+    assert.equal(runs.length, 1);
+    assert.ok(runs[0].startedAt >= before && runs[0].endedAt >= runs[0].startedAt);
+    assert.equal(runs[0].alone, true);
   });
 
   it('answers a 404 ResourceNotFound, a 500 and an answer that is not JSON as function errors', async () => {
@@ -202,6 +221,16 @@ describe('createInvoker concurrency', () => {
     assert.equal(lambda.maxInFlight.get('slow-a'), 2);
     assert.equal(lambda.maxInFlight.get('slow-b'), 2);
     assert.deepEqual(invoke.stats(), { 'slow-a': { running: 0, waiting: 0 }, 'slow-b': { running: 0, waiting: 0 } });
+  });
+
+  it('tells whether an invocation ran alone: not when another invocation of its function ran at any moment of it', async () => {
+    const invoke = createInvoker({ functions: [fn('slow-alone'), fn('slow-other')], defaultConcurrency: 2 });
+    const runs = {};
+    const call = (name, n) => invoke(name, { n }, { onRun: (run) => (runs[`${name} ${n}`] = run.alone) });
+    await call('slow-alone', 1);
+    // Two at once overlap; a third waits for a slot and runs beside the one still running.
+    await Promise.all([call('slow-alone', 2), call('slow-alone', 3), call('slow-other', 1)]);
+    assert.deepEqual(runs, { 'slow-alone 1': true, 'slow-alone 2': false, 'slow-alone 3': false, 'slow-other 1': true });
   });
 
   it('lets a reserved concurrency lower than the default win, never a higher one', async () => {
