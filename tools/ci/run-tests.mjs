@@ -12,9 +12,8 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, useLocalCredentials } from '@platform/local-runtime/aws';
-import { startDynamoDbLocal } from '@platform/local-runtime/emulators/dynamodb-local';
-import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
+import { useLocalCredentials } from '@platform/local-runtime/aws';
+import { startTestEmulators } from '@platform/local-runtime/emulators/test-emulators';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGETS = ['lint', 'lint-workflows', 'typecheck', 'test', 'e2e'];
@@ -22,11 +21,7 @@ const PROFILE = path.join(ROOT, '.nx/test-times.json');
 
 const main = async () => {
   useLocalCredentials();
-  const [dynamodb, snsSqs] = await Promise.all([startDynamoDbLocal(await freePort()), startSnsSqs(0)]);
-  const stopEmulators = async () => {
-    await snsSqs.stop();
-    if (dynamodb.process.exitCode === null && dynamodb.process.pid) process.kill(-dynamodb.process.pid, 'SIGTERM');
-  };
+  const emulators = await startTestEmulators();
   rmSync(PROFILE, { force: true });
   const nx = spawn(path.join(ROOT, 'node_modules/.bin/nx'), ['run-many', '-t', ...TARGETS, '--parallel=2', '--outputStyle=stream', ...process.argv.slice(2)], {
     cwd: ROOT,
@@ -34,15 +29,13 @@ const main = async () => {
     env: {
       ...process.env,
       NX_PROFILE: path.relative(ROOT, PROFILE),
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SQS: snsSqs.endpoint,
-      AWS_ENDPOINT_URL_SNS: snsSqs.endpoint,
+      ...emulators.env,
     },
   });
   // Ctrl-C reaches Nx through the terminal; the emulators stop when it has.
   process.on('SIGINT', () => {});
   const code = await new Promise((resolve) => nx.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
-  await stopEmulators();
+  await emulators.stop();
   const times = spawn(process.execPath, [path.join(ROOT, 'tools/ci/task-times.mjs'), PROFILE], { stdio: 'inherit' });
   await new Promise((resolve) => times.on('exit', resolve));
   process.exit(code);

@@ -206,25 +206,24 @@ export const startStreamEventSource = ({
         recorder.record({ kind: 'stream', at: readAt, functionName, streamArn, record, retry: retryFrom !== undefined && BigInt(record.dynamodb.SequenceNumber) >= retryFrom });
       }
     }
-    if (resumeAt === null) {
+    // The batch is behind the shard: done, or given up on.
+    const moveOn = () => {
       state.attempts = 0;
       state.retryFrom = undefined;
       state.lastSequence = last.dynamodb.SequenceNumber;
       checkpoint(shardId, state.lastSequence);
       state.iterator = NextShardIterator;
       if (!NextShardIterator) endShard(shardId);
+    };
+    if (resumeAt === null) {
+      moveOn();
       log(`${functionName}: ${Records.length} stream record(s) done${flowNote(flowsOf(Records))}`);
       return true;
     }
     state.attempts += 1;
     if (maximumRetryAttempts >= 0 && state.attempts > maximumRetryAttempts) {
       log(`${functionName}: giving up on a batch after ${state.attempts} attempts (on-failure destination in AWS)`);
-      state.attempts = 0;
-      state.retryFrom = undefined;
-      state.lastSequence = last.dynamodb.SequenceNumber;
-      checkpoint(shardId, state.lastSequence);
-      state.iterator = NextShardIterator;
-      if (!NextShardIterator) endShard(shardId);
+      moveOn();
       return true;
     }
     log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}${flowNote(flowsOf(Records))}`);
