@@ -37,8 +37,6 @@ const main = async () => {
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number above 0, not ${values.runs}`);
   if (seed !== undefined && (!Number.isInteger(seed) || seed < -0x80000000 || seed > 0xffffffff)) throw new UsageError(`--seed must be a 32-bit integer, not ${values.seed}`);
   if (values.path !== undefined && seed === undefined) throw new UsageError('--path replays a counterexample of a seed: give --seed too');
-  // The SDK's Node.js-version notice would be printed in the middle of the report.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const result = await runFuzz({
     scenario,
     runs,

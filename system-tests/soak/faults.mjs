@@ -13,7 +13,6 @@ import { startLocalStack } from '@platform/local-stack/process';
 import { localClientConfig } from '@platform/local-runtime/aws';
 import { startFaultProxy } from '@platform/local-runtime/faults/fault-proxy';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const usage = 'usage: npm run faults -- [--orders 200] [--only dynamodb-stall,...] [--seed S] [--outage-seconds 20]';
 
 /** The functions' timeout (serverless.yml) and the gateway's integration timeout, in ms. */

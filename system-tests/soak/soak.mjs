@@ -9,7 +9,6 @@
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '@platform/local-stack/process';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const usage = 'usage: npm run soak -- [--orders 1000] [--items 50] [--seed S]';
 
 const main = async () => {

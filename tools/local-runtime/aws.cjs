@@ -32,7 +32,6 @@ const localAwsEnv = ({ region = DEFAULT_REGION, dynamodbPort, snsSqsPort } = {})
   AWS_REGION: region,
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   ...(dynamodbPort !== undefined && {
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbPort}`,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: `http://127.0.0.1:${dynamodbPort}`,
@@ -58,7 +57,6 @@ const localClientConfig = (endpoint) => ({ endpoint, region: DEFAULT_REGION, cre
  */
 const useLocalCredentials = (env = process.env) => {
   for (const [name, value] of Object.entries(localAwsEnv({ region: env.AWS_REGION }))) env[name] ??= value;
-  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 };
 
 /** @param {number} port @returns {Promise<net.Server | undefined>} */

@@ -36,7 +36,7 @@ import { startLocalIam } from '@platform/local-runtime/iam/local-iam';
 import { createJwtAuthorizer, createKeyResolver } from '@platform/local-runtime/gateway/jwt-authorizer';
 import { createInvoker } from '@platform/local-runtime/lambda/lambda-invoke';
 import { localAwsEnv } from '@platform/local-runtime/aws';
-import { declaresFunctions, hasFunctions, localFunctions, removeOfflineWorkFolders, startOffline } from '@platform/local-runtime/lambda/offline';
+import { declaresFunctions, hasFunctions, localFunctions, removeOfflineWorkFolders, reportedNode, startOffline } from '@platform/local-runtime/lambda/offline';
 import { assertPortFree, stopAll, waitForPort } from '@platform/local-runtime/stack/processes';
 import { provisionStacks } from '@platform/local-runtime/cloudformation/provision';
 import { createRecorder } from '@platform/local-runtime/stack/recorder';
@@ -172,8 +172,9 @@ const main = async () => {
   const stackOf = (name) => /** @type {import('@platform/local-runtime/types').ProvisionedStack} */ (byName.get(name));
   // What the local console shows: the gateway, the invoker and the pollers record each hop here.
   const recorder = config.consolePort === undefined ? undefined : createRecorder();
+  const functions = offline.flatMap(({ service, child, ports }) => localFunctions(stackOf(service.name).template, ports.lambda, reportedNode(child)));
   const invoke = createInvoker({
-    functions: offline.flatMap(({ service, ports }) => localFunctions(stackOf(service.name).template, ports.lambda)),
+    functions,
     defaultConcurrency: config.concurrency,
     recorder,
   });
@@ -227,7 +228,7 @@ const main = async () => {
 
   const reusedTemplates = stacks.filter((stack) => stack.reused).map((stack) => stack.name);
   const keptTables = stacks.reduce((count, stack) => count + (stack.keptTables?.length ?? 0), 0);
-  readyReport({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url, schedules, keptTables }).forEach((line) => log(line));
+  readyReport({ config, routes, offline, functions, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url, schedules, keptTables }).forEach((line) => log(line));
   // Nothing scheduled runs before this point: the tables, queues, roles and pollers are all there.
   if (config.schedules && !stopping) schedules.forEach((schedule) => schedule.start());
 };

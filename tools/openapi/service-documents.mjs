@@ -41,7 +41,7 @@ export const importTypeScript = async (entry, tsconfig) => {
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     write: false,
     logLevel: 'silent',
     // A CommonJS dependency's require() of a Node builtin needs a require in ESM.

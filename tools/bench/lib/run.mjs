@@ -191,8 +191,6 @@ export const runBench = async ({ scenario, argv = process.argv.slice(2) }) => {
   const phases = selected;
   const runs = (/** @type {string} */ name) => phases.includes(name);
 
-  // The SDK's notice about future Node versions would land in the middle of the progress line.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   /** @type {'smoke' | 'full'} */
   const mode = values.smoke ? 'smoke' : 'full';
   const config = { mode, ...MODES[mode], ...scenario.modes[mode], only: values.only, ...options, phases };

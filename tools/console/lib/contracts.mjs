@@ -29,7 +29,7 @@ export const loadContracts = () => {
     const dir = path.join(ROOT, 'node_modules/.cache/platform-console');
     mkdirSync(dir, { recursive: true });
     const outfile = path.join(dir, `event-contracts.${process.pid}.${Date.now()}.mjs`);
-    await build({ entryPoints: [CONTRACTS], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent' });
+    await build({ entryPoints: [CONTRACTS], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node22', packages: 'external', logLevel: 'silent' });
     try {
       return await import(pathToFileURL(outfile).href);
     } finally {

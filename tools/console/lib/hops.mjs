@@ -502,8 +502,23 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
     };
   };
 
+  /**
+   * An invocation with the runtime it ran on, as its serverless-offline reported it, beside the one it deploys to.
+   * @param {any} hop @returns {Described}
+   */
+  const describeInvokeWithRuntime = (hop) => {
+    const described = describeInvoke(hop);
+    if (!hop.runtime) return described;
+    const { node, deployed } = hop.runtime;
+    return {
+      ...described,
+      details: [...described.details, ['runtime', `node ${node ?? 'unknown'}${deployed ? ` (deploys to ${deployed})` : ''}`]],
+      facts: { ...described.facts, runtime: { node, deployed } },
+    };
+  };
+
   /** @type {Record<string, (hop: any) => Described>} */
-  const DESCRIBE = { http: describeHttp, invoke: describeInvoke, sqs: describeSqs, stream: describeStream, replay: describeReplay, schedule: describeSchedule };
+  const DESCRIBE = { http: describeHttp, invoke: describeInvokeWithRuntime, sqs: describeSqs, stream: describeStream, replay: describeReplay, schedule: describeSchedule };
 
   /** @type {WeakMap<Hop, HopView>} */
   const memo = new WeakMap();

@@ -141,6 +141,14 @@ describe('hop views and flows', () => {
     assert.equal(view?.function, 'reserveStock');
     assert.equal(view?.service, 'items-api');
   });
+
+  it('shows the Node an invocation ran on beside the runtime it deploys to', () => {
+    const [, invoked] = record(orderHops().slice(0, 2).map((hop) => (hop.kind === 'invoke' ? { ...hop, runtime: { node: 'v22.23.2', deployed: 'nodejs22.x' } } : hop)));
+    assert.deepEqual(invoked?.details.find(([label]) => label === 'runtime'), ['runtime', 'node v22.23.2 (deploys to nodejs22.x)']);
+    assert.deepEqual(invoked?.facts?.runtime, { node: 'v22.23.2', deployed: 'nodejs22.x' });
+    const [, unreported] = record(orderHops().slice(0, 2));
+    assert.equal(unreported?.details.find(([label]) => label === 'runtime'), undefined);
+  });
 });
 
 describe('what the flow list and header say', () => {

@@ -24,7 +24,6 @@ export const isolatedEnv = (extra = {}) => {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
   return {
     ...env,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
     AWS_CONFIG_FILE: '/nonexistent/config',

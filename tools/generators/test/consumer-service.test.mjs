@@ -13,7 +13,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort } from '@platform/local-runtime/aws';
 import { dataProtection } from '@platform/policy/template-policy';
 
 
@@ -46,6 +45,36 @@ const copyWorkspace = () => {
     symlinkSync(readlinkSync(path.join(modules, '@platform', entry)), path.join(dir, 'node_modules/@platform', entry));
   }
   return dir;
+};
+
+/** Every file under `dir`, relative to it. @param {string} dir @returns {string[]} */
+const filesIn = (dir) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+
+/**
+ * Copies a service's compiled local templates (.serverless-local/<inputs hash>/)
+ * into the copy, each only if it was whole: other tasks of `npm test` run
+ * stacks in this workspace meanwhile, which compile (into *.tmp folders) and
+ * prune (folders of other inputs) while this copies. A folder that lost a file
+ * during its copy is dropped, and the copy's stack compiles that one itself.
+ * @param {string} from  a service folder of this workspace @param {string} to  the same in the copy
+ */
+const copyCompiledTemplates = (from, to) => {
+  const source = path.join(from, '.serverless-local');
+  if (!existsSync(source)) return;
+  for (const name of readdirSync(source)) {
+    if (name.endsWith('.tmp')) continue;
+    const target = path.join(to, '.serverless-local', name);
+    try {
+      cpSync(path.join(source, name), target, { recursive: true });
+      if (filesIn(target).every((file) => existsSync(path.join(source, name, file)))) continue;
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+    }
+    rmSync(target, { recursive: true, force: true });
+  }
 };
 
 // Nothing of an outer Nx run (NX_TASK_*…) or of this test runner (NODE_TEST_CONTEXT) leaks into the copy's commands.
@@ -172,15 +201,14 @@ describe('consumer-service generator', () => {
   it(`shows ${SERVICE}'s hops in the local console's flow of an order, with no change to the platform's code`, async (t) => {
     assert.equal(hashOf(PLATFORM), platformAsCopied, `the generator changed something under ${PLATFORM.join(', ')}`);
     // Templates compiled by this workspace's own stack are reused where their inputs (hashed) are the copy's too.
-    for (const service of readdirSync(path.join(ROOT, 'services'))) {
-      const compiled = path.join(ROOT, 'services', service, '.serverless-local');
-      if (existsSync(compiled)) cpSync(compiled, path.join(dir, 'services', service, '.serverless-local'), { recursive: true });
-    }
+    for (const service of readdirSync(path.join(ROOT, 'services'))) copyCompiledTemplates(path.join(ROOT, 'services', service), path.join(dir, 'services', service));
     const { startLocalStack } = createRequire(import.meta.url)(path.join(dir, 'tools/local-stack/process.cjs'));
-    const consoleUrl = `http://localhost:${await freePort()}`;
-    const stack = await startLocalStack({ env: { CONSOLE_PORT: new URL(consoleUrl).port, LOCAL_SQS_RETRY_SECONDS: '2' } });
+    // The console takes its usual port, or any free one if that is taken (as beside a developer's npm start).
+    const stack = await startLocalStack({ env: { LOCAL_SQS_RETRY_SECONDS: '2' } });
     const started = Date.now();
     try {
+      const consoleUrl = stack.consoleUrl;
+      assert.ok(consoleUrl, 'the ready report names no console');
       t.diagnostic(`local stack ready in ${(stack.readyMs / 1000).toFixed(1)} s; ${stack.output().match(/Compiled templates reused.*|Every template compiled afresh\./)?.[0]}`);
       assert.match(stack.output(), new RegExp(`${SERVICE}-local-events`), 'the generated service runs in the local stack');
       const { loadDevIssuer } = await import(pathToFileURL(path.join(dir, 'tools/local-runtime/gateway/dev-issuer.mjs')).href);
@@ -207,6 +235,9 @@ describe('consumer-service generator', () => {
       const hops = flow.entries.filter((entry) => entry.service === SERVICE);
       assert.deepEqual(hops.map((entry) => `${entry.kind} ${entry.function}`), ['sqs handleEvents', 'invoke handleEvents']);
       assert.ok(hops.every((entry) => !entry.failed), JSON.stringify(hops, null, 1));
+      // It ran on the major version of the runtime its compiled template deploys it to (the Node of .nvmrc runs the stack).
+      const { node, deployed } = hops[1].facts.runtime;
+      assert.equal(`nodejs${node.match(/^v(\d+)\./)[1]}.x`, deployed, `${SERVICE} ran on node ${node}, deploys to ${deployed}`);
       assert.deepEqual(hops[0].events.map((event) => [event.type, event.correlationId]), [['order.confirmed', flowId]]);
       assert.ok(flow.flow.services.includes(SERVICE), flow.flow.services.join(', '));
       assert.deepEqual(flow.flow.entityKeys.orderId, [orderId]);

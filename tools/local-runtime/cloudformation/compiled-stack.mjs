@@ -61,7 +61,7 @@ const compile = async (service, env, inputs) => {
   /** @param {string} dir */
   const relative = (dir) => path.relative(service.dir, dir);
   rmSync(scratch, { recursive: true, force: true });
-  await run(SERVERLESS_BIN, ['package', '--stage', LOCAL_STAGE, '--package', relative(scratch)], {
+  await run(process.execPath, [SERVERLESS_BIN, 'package', '--stage', LOCAL_STAGE, '--package', relative(scratch)], {
     cwd: service.dir,
     env: { ...env, ESBUILD_WORK_FOLDER: `.esbuild-package-${process.pid}` },
     timeoutMs: 180_000,

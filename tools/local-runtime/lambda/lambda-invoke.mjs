@@ -22,7 +22,9 @@ const SERVERLESS_OFFLINE_WORKER_EXIT = /^Worker stopped with exit code (\d+)/;
 /**
  * @typedef {{ ok: true, payload: unknown, text: string }
  *   | { ok: false, kind: 'throttled' | 'timeout' | 'function-error' | 'unreachable', error: string }} InvokeResult
- * @typedef {{ name: string, lambdaPort: number, timeoutSeconds: number, reservedConcurrency?: number }} LocalFunction
+ * @typedef {{ name: string, lambdaPort: number, timeoutSeconds: number, reservedConcurrency?: number, runtime?: FunctionRuntime }} LocalFunction
+ * @typedef {{ node?: string, deployed?: string }} FunctionRuntime
+ *   node: the Node version its serverless-offline runs it on (its worker threads share the process's); deployed: its template's Runtime
  * @typedef {{ startedAt: number, endedAt: number, alone: boolean }} Run
  *   when an invocation ran (epoch ms), and whether no other invocation of its function ran at any moment of it
  * @typedef {{ signal?: AbortSignal, trigger?: { kind: string, id: string }, onRun?: (run: Run) => void }} InvokeOptions
@@ -165,7 +167,7 @@ export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRE
         } finally {
           entry.running.delete(run);
         }
-        recorder?.record({ kind: 'invoke', at, functionName, durationMs: Math.round(performance.now() - started), event, result, ...(trigger && { trigger }) });
+        recorder?.record({ kind: 'invoke', at, functionName, durationMs: Math.round(performance.now() - started), event, result, ...(trigger && { trigger }), ...(entry.fn.runtime && { runtime: entry.fn.runtime }) });
         onRun?.({ startedAt: at, endedAt: Date.now(), alone: run.alone });
         return result;
       }, signal);

@@ -16,15 +16,33 @@ export const hasFunctions = (template) => resourcesOfType(template, 'AWS::Lambda
 /**
  * What the invoker needs to know of each function of a compiled template.
  * @param {import('@platform/local-runtime/types').CfnTemplate} template @param {number} lambdaPort
+ * @param {string} [node]  the Node version its serverless-offline reported (reportedNode)
  * @returns {import('./lambda-invoke.mjs').LocalFunction[]}
  */
-export const localFunctions = (template, lambdaPort) =>
+export const localFunctions = (template, lambdaPort, node) =>
   resourcesOfType(template, 'AWS::Lambda::Function').map(([, { Properties = {} }]) => ({
     name: Properties.FunctionName,
     lambdaPort,
     timeoutSeconds: Properties.Timeout ?? 6,
     reservedConcurrency: Properties.ReservedConcurrentExecutions,
+    runtime: { node, deployed: Properties.Runtime },
   }));
+
+// Printed by the local plugin in serverless-offline's process (serverless-plugins/local-function-credentials.js).
+const RUNTIME_LINE = /^local-runtime: functions run on node (v\d+\.\d+\.\d+)$/;
+
+/**
+ * The Node version a serverless-offline runs its functions on, as it said at start (undefined if it did not).
+ * @param {{ recentOutput?: () => string }} child
+ */
+export const reportedNode = (child) =>
+  child.recentOutput?.().split('\n').map((line) => withoutColours(line).match(RUNTIME_LINE)?.[1]).find(Boolean);
+
+/**
+ * Whether the Node a function runs on locally is the major version of the runtime it deploys to.
+ * @param {string | undefined} node  e.g. v22.23.2 @param {string | undefined} deployed  e.g. nodejs22.x
+ */
+export const sameMajor = (node, deployed) => Boolean(node && deployed && node.match(/^v(\d+)\./)?.[1] === deployed.match(/^nodejs(\d+)\.x$/)?.[1]);
 
 /**
  * Starts serverless-offline for one service. Its own HTTP server gets a port
@@ -39,7 +57,7 @@ export const localFunctions = (template, lambdaPort) =>
 // signature (it needs --ignoreJWTSignature to use an authorizer at all) and, without it, fails
 // to set up a route that names one.
 export const startOffline = (service, ports, env, { showDebug = false } = {}) =>
-  startChild(service.name, SERVERLESS_BIN, ['offline', 'start', '--stage', LOCAL_STAGE, '--noAuth', '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
+  startChild(service.name, process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', LOCAL_STAGE, '--noAuth', '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
     cwd: service.dir,
     // Its notices (a banner, a line per invocation) repeat what the gateway and the
     // pollers log, through one more pipe per line; its warnings and errors stay.
@@ -69,6 +87,7 @@ export const offlineDebugLines = () => {
   return (raw) => {
     // Coloured when the stack runs with FORCE_COLOR (as Nx runs its tasks): read without the colours.
     const line = withoutColours(raw);
+    if (RUNTIME_LINE.test(line)) return true; // said once in the ready report instead
     if (line.startsWith("× Unhandled exception in handler '")) {
       inBlock = true;
       return true;

@@ -17,6 +17,10 @@
 // compiled template's AWS::Events::Rule / AWS::Scheduler::Schedule resources,
 // once the stack is ready (event-sources/schedule-event-source.mjs). The
 // compiled template, made by `serverless package`, keeps them.
+//
+// And it says, in one line the local stack reads (lambda/offline.mjs), which
+// Node the functions run on: serverless-offline runs them in worker threads of
+// this process, so its process.version is theirs.
 'use strict';
 
 const { functionAccessKeyId } = require('../aws.cjs');
@@ -34,6 +38,7 @@ class LocalFunctionCredentials {
   apply() {
     const { service } = this.serverless;
     if (this.serverless.getProvider('aws').getStage() !== LOCAL_STAGE) return;
+    process.stdout.write(`local-runtime: functions run on node ${process.version}\n`);
     for (const key of service.getAllFunctions()) {
       const definition = service.getFunction(key);
       definition.environment = {

@@ -2,6 +2,7 @@
 // which routes go where, what each event source feeds, which schedules run
 // when, and where the data lives (in memory, or kept by LOCAL_PERSIST=1).
 import path from 'node:path';
+import { sameMajor } from '../lambda/offline.mjs';
 import { ROOT } from './services.mjs';
 
 /** @param {{ auth?: { scopes: string[] } }} route */
@@ -27,6 +28,22 @@ export const dataLine = ({ persistDir }, keptTables) =>
     : '  Data             in memory: every table and queue starts empty and is gone after Ctrl-C (LOCAL_PERSIST=1 keeps the tables)';
 
 /**
+ * Which Node the functions run on, beside the runtime they deploy to; loudly when the major versions differ.
+ * @param {Array<{ name: string, runtime?: { node?: string, deployed?: string } }>} functions
+ */
+export const runtimeLines = (functions) => {
+  const pairs = [...new Set(functions.map(({ runtime }) => `${runtime?.node ?? 'an unreported version'}\0${runtime?.deployed ?? 'an unnamed runtime'}`))].map((pair) => pair.split('\0'));
+  if (pairs.length === 0) return [];
+  if (pairs.length === 1 && sameMajor(...pairs[0])) return [`  Runtime          functions run on node ${pairs[0][0]}; they deploy to ${pairs[0][1]}`];
+  return pairs.map(([node, deployed]) => {
+    const names = functions.filter(({ runtime }) => (runtime?.node ?? 'an unreported version') === node && (runtime?.deployed ?? 'an unnamed runtime') === deployed).map(({ name }) => name);
+    return sameMajor(node, deployed)
+      ? `  Runtime          node ${node} (deploys to ${deployed}): ${names.join(', ')}`
+      : `  Runtime          WARNING: node ${node}, but they deploy to ${deployed}: ${names.join(', ')}. Start through npm (npm start), which runs the Node of .nvmrc`;
+  });
+};
+
+/**
  * The schedules of the templates: what runs when, or why one does not.
  * @param {{ schedules: boolean }} config @param {Array<{ description: string }>} schedules
  */
@@ -38,11 +55,11 @@ const scheduleLines = ({ schedules: on }, schedules) => {
 
 /**
  * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string, auth?: { scopes: string[] } }>,
- *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, pollers: Array<{ description: string }>,
+ *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, functions?: Array<{ name: string, runtime?: { node?: string, deployed?: string } }>, pollers: Array<{ description: string }>,
  *   startedAt: number, reusedTemplates: string[], consoleUrl?: string, schedules?: Array<{ description: string }>, keptTables?: number }} state
  * @returns {string[]}
  */
-export const readyReport = ({ config, routes, offline, pollers, startedAt, reusedTemplates, consoleUrl, schedules = [], keptTables = 0 }) => [
+export const readyReport = ({ config, routes, offline, functions = [], pollers, startedAt, reusedTemplates, consoleUrl, schedules = [], keptTables = 0 }) => [
   '',
   `  HTTP gateway     http://localhost:${config.httpPort}${tryCurl(config.httpPort, routes)}`,
   ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service.padEnd(16)} ${accessOf(route)}`),
@@ -52,6 +69,7 @@ export const readyReport = ({ config, routes, offline, pollers, startedAt, reuse
   `  DynamoDB Local   http://localhost:${config.dynamodbPort}`,
   `  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`,
   ...offline.map(({ service, ports }) => `  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`),
+  ...runtimeLines(functions),
   `  Each function runs at most ${config.concurrency} invocations at once (LOCAL_LAMBDA_CONCURRENCY); more wait their turn.`,
   ...pollers.map((poller) => `  ${poller.description}`),
   ...scheduleLines(config, schedules),

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SERVERLESS_BIN = path.join(ROOT, 'node_modules/.bin/serverless');
+// Run with process.execPath, so the functions run on the Node that runs the stack (the pinned one).
+export const SERVERLESS_BIN = path.join(ROOT, 'node_modules/serverless/bin/serverless.js');
 export const LOCAL_STAGE = 'local';
 
 export const discoverServices = () => {

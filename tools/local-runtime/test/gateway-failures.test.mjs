@@ -26,7 +26,7 @@ describe('a local function that fails, behind the gateway', { timeout: 120_000 }
 
   before(async () => {
     const [lambdaPort, httpPort] = [await freePort(), await freePort()];
-    offline = startChild('faulty', SERVERLESS_BIN, ['offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort)], {
+    offline = startChild('faulty', process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort)], {
       cwd: SERVICE_DIR,
       quiet: true,
     });

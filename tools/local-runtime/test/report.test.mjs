@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readConfig } from '../stack/config.mjs';
-import { readyReport } from '../stack/report.mjs';
+import { readyReport, runtimeLines } from '../stack/report.mjs';
 
 const report = (env, extra = {}) =>
   readyReport({ config: readConfig(env), routes: [], offline: [], pollers: [], startedAt: performance.now(), reusedTemplates: [], ...extra });
@@ -34,5 +34,16 @@ describe('the ready report', () => {
     for (const env of [{ LOCAL_LOG_LEVEL: 'debug' }, { LOG_LEVEL: 'DEBUG' }]) assert.equal(readConfig(env).showDebug, true);
     assert.equal(readConfig({ LOG_LEVEL: 'DEBUG', LOCAL_LOG_LEVEL: 'info' }).showDebug, false);
     assert.throws(() => readConfig({ LOCAL_LOG_LEVEL: 'loud' }), /LOCAL_LOG_LEVEL must be debug or info, got loud/);
+  });
+
+  it('says which Node the functions run on, and warns when it is not the major version they deploy to', () => {
+    const fn = (name, node, deployed = 'nodejs22.x') => ({ name, runtime: { node, deployed } });
+    assert.deepEqual(runtimeLines([fn('a', 'v22.23.2'), fn('b', 'v22.23.2')]), ['  Runtime          functions run on node v22.23.2; they deploy to nodejs22.x']);
+    assert.deepEqual(runtimeLines([fn('a', 'v20.20.2'), fn('b', 'v20.20.2')]), [
+      '  Runtime          WARNING: node v20.20.2, but they deploy to nodejs22.x: a, b. Start through npm (npm start), which runs the Node of .nvmrc',
+    ]);
+    assert.match(runtimeLines([fn('a', undefined)])[0], /WARNING: node an unreported version, but they deploy to nodejs22\.x: a\./);
+    assert.deepEqual(runtimeLines([]), []);
+    assert.ok(report({}, { functions: [fn('a', 'v22.1.0')] }).includes('  Runtime          functions run on node v22.1.0; they deploy to nodejs22.x'));
   });
 });
