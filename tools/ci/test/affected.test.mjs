@@ -104,6 +104,11 @@ const CASES = [
     edit: () => append('services/event-bus/serverless.yml', '# a change to the bus'),
   },
   {
+    // Everything runs, bundles and deploys on it (docs/decisions/0009-pinned-node.md).
+    change: 'the pinned Node: `.nvmrc`',
+    edit: () => writeFileSync(path.join(workspace.dir, '.nvmrc'), '22.99.0\n'),
+  },
+  {
     change: 'docs: `README.md`',
     edit: () => append('README.md', 'A documentation change.'),
   },

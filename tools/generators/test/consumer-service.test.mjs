@@ -216,9 +216,11 @@ describe('consumer-service generator', () => {
       const post = async (route, token, body) =>
         fetch(`${stack.apiUrl}${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const created = await post('/items', await issuer.sign({ email: 'staff@example.com', scopes: ['items:write'] }), { name: 'pen', priceCents: 120, stock: 5 });
-      assert.equal(created.status, 201, await created.clone().text());
+      // On a failure, what the stack said about it (the gateway's one line names the request and why).
+      const why = async (response) => `${await response.clone().text()}\n${stack.output().split('\n').slice(-40).join('\n')}`;
+      assert.equal(created.status, 201, await why(created));
       const ordered = await post('/orders', await issuer.sign({ email: 'ada@example.com' }), { itemId: (await created.json()).id, quantity: 1 });
-      assert.equal(ordered.status, 202, await ordered.clone().text());
+      assert.equal(ordered.status, 202, await why(ordered));
       const { orderId } = await ordered.json();
       const flowId = String(ordered.headers.get('apigw-requestid'));
 

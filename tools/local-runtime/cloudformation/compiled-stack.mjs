@@ -35,6 +35,22 @@ const filesUnder = (dir) =>
     });
 
 /**
+ * The packages package-lock.json installs, each with its version and
+ * integrity: what the framework, its plugins and esbuild run and bundle. Not
+ * the workspace's own entries, so adding a service (npm install links one
+ * more) does not recompile every other service's template.
+ */
+const installedPackages = () => {
+  /** @type {{ packages?: Record<string, { version?: string, integrity?: string, link?: boolean }> }} */
+  const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+  return Object.entries(lock.packages ?? {})
+    .filter(([key, entry]) => key.includes('node_modules/') && !entry.link)
+    .map(([key, entry]) => `${key}@${entry.version}@${entry.integrity}`)
+    .sort()
+    .join('\n');
+};
+
+/**
  * A hash of everything `serverless package` reads to compile this service's template.
  * @param {Service} service @param {NodeJS.ProcessEnv} env
  */
@@ -44,9 +60,9 @@ export const templateInputsHash = (service, env) => {
     ...filesUnder(service.dir),
     ...filesUnder(path.join(ROOT, 'infra/serverless')),
     ...filesUnder(path.join(ROOT, 'tools/local-runtime/serverless-plugins')), // the local stage's own plugins
-    path.join(ROOT, 'package-lock.json'),
   ];
   for (const file of files) hash.update(`${path.relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+  hash.update(installedPackages()).update('\0');
   hash.update(JSON.stringify(TEMPLATE_VARIABLES.map((name) => [name, env[name] ?? process.env[name] ?? null])));
   return hash.digest('hex').slice(0, 16);
 };

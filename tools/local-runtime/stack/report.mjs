@@ -32,11 +32,14 @@ export const dataLine = ({ persistDir }, keptTables) =>
  * @param {Array<{ name: string, runtime?: { node?: string, deployed?: string } }>} functions
  */
 export const runtimeLines = (functions) => {
-  const pairs = [...new Set(functions.map(({ runtime }) => `${runtime?.node ?? 'an unreported version'}\0${runtime?.deployed ?? 'an unnamed runtime'}`))].map((pair) => pair.split('\0'));
+  /** @param {{ runtime?: { node?: string, deployed?: string } }} fn @returns {[string, string]} */
+  const pairOf = ({ runtime }) => [runtime?.node ?? 'an unreported version', runtime?.deployed ?? 'an unnamed runtime'];
+  const pairs = [...new Map(functions.map((fn) => [pairOf(fn).join(' '), pairOf(fn)])).values()];
   if (pairs.length === 0) return [];
-  if (pairs.length === 1 && sameMajor(...pairs[0])) return [`  Runtime          functions run on node ${pairs[0][0]}; they deploy to ${pairs[0][1]}`];
+  const [only] = pairs;
+  if (pairs.length === 1 && only && sameMajor(...only)) return [`  Runtime          functions run on node ${only[0]}; they deploy to ${only[1]}`];
   return pairs.map(([node, deployed]) => {
-    const names = functions.filter(({ runtime }) => (runtime?.node ?? 'an unreported version') === node && (runtime?.deployed ?? 'an unnamed runtime') === deployed).map(({ name }) => name);
+    const names = functions.filter((fn) => pairOf(fn).join(' ') === `${node} ${deployed}`).map(({ name }) => name);
     return sameMajor(node, deployed)
       ? `  Runtime          node ${node} (deploys to ${deployed}): ${names.join(', ')}`
       : `  Runtime          WARNING: node ${node}, but they deploy to ${deployed}: ${names.join(', ')}. Start through npm (npm start), which runs the Node of .nvmrc`;
