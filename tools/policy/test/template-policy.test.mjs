@@ -14,6 +14,7 @@ import { before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { cfnLint, formatFinding } from '../cfn-lint.mjs';
+import { describeDeployPackages } from './deploy-package.mjs';
 import { lambda, role, template } from './fixtures.mjs';
 import {
   EVENT_BUS_SERVICE,
@@ -607,7 +608,7 @@ describe('the rules fail what they should (hand-made templates)', () => {
 
 // ---------------------------------------------------------------------------
 describe('packaged services keep the deployment rules', () => {
-  const packaged = {}; // service -> { template, templateFiles: [paths], zips: { name: bytes } }
+  const packaged = {}; // service -> { dir, template, state, templateFiles: [paths], zips: { name: bytes } }
   // cfn-lint's findings on every service's templates, or why it could not run
   // (e.g. not installed): one run for all, right after the compile.
   let linted = { findings: [] };
@@ -635,7 +636,8 @@ describe('packaged services keep the deployment rules', () => {
         for (const file of readdirSync(dir).filter((name) => name.endsWith('.zip'))) zips[file] = statSync(path.join(dir, file)).size;
         const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
         const templateFiles = readdirSync(dir).filter((name) => /^cloudformation-template-.*\.json$/.test(name)).map((name) => path.join(dir, name));
-        packaged[service] = { template, templateFiles, zips };
+        const state = JSON.parse(readFileSync(path.join(dir, 'serverless-state.json'), 'utf8'));
+        packaged[service] = { dir, template, state, templateFiles, zips };
       }
       try {
         linted = { findings: cfnLint(SERVICES.flatMap((service) => packaged[service].templateFiles)) };
@@ -787,4 +789,6 @@ describe('packaged services keep the deployment rules', () => {
     assert.ok(rows.length > 0, 'no function zips found');
     assertNone(over, 'all services', `function zip size budget ${ZIP_BUDGET_BYTES} B`);
   });
+
+  describeDeployPackages(STAGE, SERVICES, () => SERVICES.map((name) => ({ name, dir: packaged[name].dir, template: packaged[name].template, state: packaged[name].state, zips: Object.keys(packaged[name].zips) })));
 });
