@@ -144,7 +144,7 @@ const main = async () => {
   const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
     loadDevIssuer(),
     startDynamoDbLocal(config.dynamodbPort, { dataDir: config.persistDir && path.join(config.persistDir, 'dynamodb') }),
-    startSnsSqs(config.snsSqsPort),
+    startSnsSqs(config.snsSqsPort, { dataDir: config.persistDir && path.join(config.persistDir, 'sns-sqs') }),
     ...services.map((service) => prepareService(service, /** @type {InternalPorts} */ (internalPorts.get(service.name)), awsEnv, config.showDebug)),
   ]);
   snsSqs = emulator;

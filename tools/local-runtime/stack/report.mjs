@@ -18,14 +18,13 @@ const tryCurl = (port, routes) => {
 };
 
 /**
- * Where the data lives, in one line: in memory, or which of it LOCAL_PERSIST=1 keeps (and which it cannot).
+ * Where the data lives, in one line: in memory, or kept by LOCAL_PERSIST=1.
  * @param {{ persistDir?: string }} config @param {number} keptTables  tables found from an earlier run
  */
 export const dataLine = ({ persistDir }, keptTables) =>
   persistDir
-    ? `  Data             tables kept in ${path.relative(ROOT, persistDir) || persistDir}/ (LOCAL_PERSIST=1; ${keptTables} found from an earlier run); ` +
-      'queues in memory: fauxqs 1.9.2 cannot keep them, so messages still queued at Ctrl-C are lost'
-    : '  Data             in memory: every table and queue starts empty and is gone after Ctrl-C (LOCAL_PERSIST=1 keeps the tables)';
+    ? `  Data             tables, queues and their messages kept in ${path.relative(ROOT, persistDir) || persistDir}/ (LOCAL_PERSIST=1; ${keptTables} table(s) found from an earlier run)`
+    : '  Data             in memory: every table and queue starts empty and is gone after Ctrl-C (LOCAL_PERSIST=1 keeps them)';
 
 /**
  * Which Node the functions run on, beside the runtime they deploy to; loudly when the major versions differ.

@@ -1,5 +1,5 @@
-// LOCAL_PERSIST=1: DynamoDB Local keeps its tables in a folder across a
-// restart, provisioning takes what is there (tables, queues, subscriptions)
+// LOCAL_PERSIST=1: DynamoDB Local keeps its tables, and fauxqs its topics,
+// queues and messages, in a folder across a restart, provisioning takes what is there (tables, queues, subscriptions)
 // instead of failing or duplicating it, and a stream mapping resumes after the
 // last record it processed instead of relaying the kept stream again.
 import assert from 'node:assert/strict';
@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { ListSubscriptionsByTopicCommand, GetSubscriptionAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, GetSubscriptionAttributesCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { localClientConfig } from '../aws.cjs';
 import { provisionStacks } from '../cloudformation/provision.mjs';
 import { claimDataDir, startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
@@ -74,6 +74,10 @@ describe('LOCAL_PERSIST=1', { timeout: 180_000 }, () => {
     process.kill(-(/** @type {number} */ (jvm.pid)), 'SIGTERM');
     await exited;
   };
+  const startQueues = async () => {
+    snsSqs = await startSnsSqs(0, { dataDir: path.join(dataDir, 'sns-sqs') });
+    clients = { ...clients, sns: new SNSClient(localClientConfig(snsSqs.endpoint)), sqs: new SQSClient(localClientConfig(snsSqs.endpoint)) };
+  };
   const provision = async (compiled, log = () => undefined) => {
     const [stack] = await provisionStacks([{ name: 'keep', dir: dataDir, reused: true, compiledDir: dataDir, template: compiled }], { clients, region: 'us-east-1', log });
     return stack;
@@ -81,8 +85,7 @@ describe('LOCAL_PERSIST=1', { timeout: 180_000 }, () => {
 
   before(async () => {
     port = await freePort();
-    snsSqs = await startSnsSqs(0);
-    clients = { sns: new SNSClient(localClientConfig(snsSqs.endpoint)), sqs: new SQSClient(localClientConfig(snsSqs.endpoint)) };
+    await startQueues();
     await startTables();
   });
 
@@ -114,6 +117,20 @@ describe('LOCAL_PERSIST=1', { timeout: 180_000 }, () => {
     assert.equal(Subscriptions.length, 1);
     const { Attributes: subscription } = await clients.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: Subscriptions[0]?.SubscriptionArn }));
     assert.deepEqual(JSON.parse(String(subscription?.FilterPolicy)), { type: ['thing.made', 'thing.gone'] });
+  });
+
+  it('keeps the topics, queues, subscriptions and messages still queued across a restart, and takes them again', async () => {
+    const stack = await provision(template());
+    const queueUrl = stack.physicalIds.get('ThingsQueue').ref;
+    await clients.sns.send(new PublishCommand({ TopicArn: stack.physicalIds.get('Bus').ref, Message: '{"kept":true}', MessageAttributes: { type: { DataType: 'String', StringValue: 'thing.made' } } }));
+    await snsSqs.stop();
+    await startQueues();
+    const again = await provision(template());
+    assert.equal(again.physicalIds.get('ThingsQueue').ref, queueUrl);
+    const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
+    assert.deepEqual(Messages.map((message) => message.Body), ['{"kept":true}']);
+    const { Subscriptions = [] } = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: again.physicalIds.get('Bus').ref }));
+    assert.equal(Subscriptions.length, 1, 'one subscription, not two');
   });
 
   it('keeps the tables, their rows and where each stream mapping got to across a restart, and says when a table differs from its template', async () => {
@@ -172,11 +189,11 @@ describe('LOCAL_PERSIST settings', () => {
     assert.throws(() => readConfig({ LOCAL_PERSIST: 'yes' }), /LOCAL_PERSIST must be 1 \(keep the data in \.local-data\/\) or 0, got yes/);
     assert.equal(
       dataLine({}, 0),
-      '  Data             in memory: every table and queue starts empty and is gone after Ctrl-C (LOCAL_PERSIST=1 keeps the tables)',
+      '  Data             in memory: every table and queue starts empty and is gone after Ctrl-C (LOCAL_PERSIST=1 keeps them)',
     );
     assert.equal(
       dataLine(readConfig({ LOCAL_PERSIST: '1' }), 3),
-      '  Data             tables kept in .local-data/ (LOCAL_PERSIST=1; 3 found from an earlier run); queues in memory: fauxqs 1.9.2 cannot keep them, so messages still queued at Ctrl-C are lost',
+      '  Data             tables, queues and their messages kept in .local-data/ (LOCAL_PERSIST=1; 3 table(s) found from an earlier run)',
     );
   });
 
