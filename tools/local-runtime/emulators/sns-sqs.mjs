@@ -12,7 +12,8 @@ const loadFauxqs = async () => {
   const emitWarning = process.emitWarning;
   process.emitWarning = /** @type {typeof process.emitWarning} */ (
     (warning, ...rest) => {
-      const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+      const [options] = rest;
+      const type = typeof options === 'string' ? options : typeof options === 'object' ? options.type : undefined;
       if (type === 'ExperimentalWarning' && /^SQLite\b/.test(String(warning))) return;
       emitWarning.call(process, warning, .../** @type {[any]} */ (rest));
     }
