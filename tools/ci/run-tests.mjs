@@ -23,7 +23,7 @@ const main = async () => {
   useLocalCredentials();
   const emulators = await startTestEmulators();
   rmSync(PROFILE, { force: true });
-  const nx = spawn(path.join(ROOT, 'node_modules/.bin/nx'), ['run-many', '-t', ...TARGETS, '--parallel=2', '--outputStyle=stream', ...process.argv.slice(2)], {
+  const nx = spawn(path.join(ROOT, 'node_modules/.bin/nx'), ['run-many', '-t', ...TARGETS, '--parallel=3', '--outputStyle=stream', ...process.argv.slice(2)], {
     cwd: ROOT,
     stdio: 'inherit',
     env: {
