@@ -42,6 +42,31 @@ describe('callerOf and customerOf', () => {
     expect(() => customerOf(callerOf(event({ sub: 'u1', email: 'not an email' })))).toThrow(ForbiddenError);
   });
 
+  it('refuses (403) a token whose issuer says the email is not verified: email_verified false, as a boolean or a string', () => {
+    // callerOf flattens claims to strings as API Gateway does, so a JSON false reaches customerOf as "false".
+    const unverified = event({ sub: 'u1', email: 'ada@example.com', email_verified: false } as unknown as Record<string, string>);
+    expect(() => customerOf(callerOf(unverified))).toThrow(ForbiddenError);
+    expect(() => customerOf(callerOf(event({ sub: 'u1', email: 'ada@example.com', email_verified: 'false' })))).toThrow(/not verified/);
+    // Only an explicit yes vouches for the address: a value that is neither true nor absent is refused too.
+    for (const value of ['FALSE', '0', 'no', '']) {
+      expect(() => customerOf(callerOf(event({ sub: 'u1', email: 'ada@example.com', email_verified: value })))).toThrow(ForbiddenError);
+    }
+  });
+
+  it('accepts email_verified true, and a token without email_verified (many issuers omit it from access tokens)', () => {
+    const verified = event({ sub: 'u1', email: 'ada@example.com', email_verified: true } as unknown as Record<string, string>);
+    expect(customerOf(callerOf(verified))).toEqual({ id: 'u1', email: 'ada@example.com' });
+    expect(customerOf(callerOf(event({ sub: 'u1', email: 'ada@example.com', email_verified: 'true' })))).toEqual({ id: 'u1', email: 'ada@example.com' });
+    expect(customerOf(callerOf(event({ sub: 'u1', email: 'ada@example.com' })))).toEqual({ id: 'u1', email: 'ada@example.com' });
+  });
+
+  it('reads the verified flag beside a configured email claim (<claim>_verified)', () => {
+    process.env.JWT_EMAIL_CLAIM = 'https://shop.example.com/email';
+    const claims = { sub: 'u2', 'https://shop.example.com/email': 'bob@example.com' };
+    expect(() => customerOf(callerOf(event({ ...claims, 'https://shop.example.com/email_verified': 'false' })))).toThrow(ForbiddenError);
+    expect(customerOf(callerOf(event({ ...claims, 'https://shop.example.com/email_verified': 'true' })))).toEqual({ id: 'u2', email: 'bob@example.com' });
+  });
+
   it('answers 401 through httpHandler when a route that needs a customer is reached without an authorizer, never 500', async () => {
     const handler = httpHandler({}, async ({ caller }) => ({ statusCode: 200, body: customerOf(caller) }));
     const refused = await handler(event(), context);
@@ -51,6 +76,11 @@ describe('callerOf and customerOf', () => {
     const noEmail = await handler(event({ sub: 'u1' }), context);
     expect(noEmail.statusCode).toBe(403);
     expect(noEmail.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+    const unverified = await handler(event({ sub: 'u1', email: 'ada@example.com', email_verified: 'false' }), context);
+    expect(unverified.statusCode).toBe(403);
+    expect(unverified.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+    expect(JSON.parse(unverified.body ?? '{}')).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining('not verified') } });
+    expect(unverified.body).not.toContain('ada@example.com');
     const served = await handler(event({ sub: 'u1', email: 'ada@example.com' }), context);
     expect(JSON.parse(served.body ?? '{}')).toEqual({ id: 'u1', email: 'ada@example.com' });
   });

@@ -56,18 +56,18 @@ const loadKeyFile = async (dir) => {
  * @returns {Promise<{ issuer: string, audience: string, jwks: { keys: object[] }, sign: (claims: DevTokenClaims) => Promise<string> }>}
  *
  * @typedef {{ email?: string, subject?: string, scopes?: string[], expiresInSeconds?: number,
- *   issuer?: string, audience?: string | null, notBefore?: number, issuedAt?: number, extra?: Record<string, unknown> }} DevTokenClaims
- *   issuer, audience (null: none), notBefore and issuedAt override the defaults: tests use them to make wrong tokens.
+ *   issuer?: string, audience?: string | null, notBefore?: number, issuedAt?: number, kid?: string | null, extra?: Record<string, unknown> }} DevTokenClaims
+ *   issuer, audience (null: none), notBefore, issuedAt and the header's kid (null: none) override the defaults: tests use them to make wrong tokens.
  */
 export const loadDevIssuer = async ({ dir = DEV_ISSUER_DIR } = {}) => {
   const { kid, privateJwk, publicJwk } = await loadKeyFile(dir);
   const privateKey = await importJWK(privateJwk, SIGNING_ALG);
 
   /** @param {DevTokenClaims} claims */
-  const sign = async ({ email, subject, scopes = [], expiresInSeconds = 3600, issuer = LOCAL_JWT_ISSUER, audience = LOCAL_JWT_AUDIENCE, notBefore, issuedAt, extra = {} }) => {
+  const sign = async ({ email, subject, scopes = [], expiresInSeconds = 3600, issuer = LOCAL_JWT_ISSUER, audience = LOCAL_JWT_AUDIENCE, notBefore, issuedAt, kid: headerKid = kid, extra = {} }) => {
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({ ...(email && { email }), ...(scopes.length > 0 && { scope: scopes.join(' ') }), ...extra })
-      .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: SIGNING_ALG, ...(headerKid !== null && { kid: headerKid }), typ: 'JWT' })
       .setIssuer(issuer)
       .setSubject(subject ?? subjectFor(email))
       .setIssuedAt(issuedAt ?? now)

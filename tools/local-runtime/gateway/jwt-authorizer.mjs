@@ -3,7 +3,7 @@
 // authorizers" (the evaluation workflow) and its troubleshooting page:
 //   1. take the token from the identity source, with or without "Bearer ";
 //   2. decode it, check its algorithm (RSA only) and its signature against
-//      the issuer's JWKS, by `kid`;
+//      the issuer's JWKS, by `kid`, which the token must carry;
 //   3. check iss, aud (or client_id when there is no aud), exp, nbf and iat;
 //   4. check that the scope/scp claim holds at least one of the route's scopes.
 // A failure in 1-3 is a 401, in 4 a 403, each with the www-authenticate
@@ -70,6 +70,19 @@ const describe = (error) => {
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return 'the token is signed with an unknown key';
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return "the issuer's keys could not be fetched";
   return 'the token is malformed';
+};
+
+/**
+ * The issuer's keys, looked up by the token's `kid` only. API Gateway refuses
+ * a token without one; jose alone would try every key of the JWKS that fits,
+ * so with a one-key issuer (the dev issuer) a kid-less token would pass
+ * locally and fail in AWS. jose calls this after it has checked the algorithm,
+ * so a wrong algorithm is still reported as such.
+ * @param {(header: import('jose').JWTHeaderParameters, token: import('jose').FlattenedJWSInput) => Promise<any>} keys
+ */
+const byKidOnly = (keys) => async (/** @type {import('jose').JWTHeaderParameters} */ header, /** @type {import('jose').FlattenedJWSInput} */ token) => {
+  if (typeof header.kid !== 'string' || header.kid === '') throw new Refusal('the token has no kid header');
+  return keys(header, token);
 };
 
 /** @param {import('jose').JWTPayload} payload */
@@ -141,7 +154,7 @@ export const createJwtAuthorizer = ({ keysFor, now = () => Date.now() }) => {
   const verify = async (token, auth) => {
     const keys = await keysFor(auth.issuer);
     const currentDate = new Date(now());
-    const { payload } = await jwtVerify(token, keys, { algorithms: ALGORITHMS, issuer: auth.issuer, requiredClaims: ['exp'], currentDate });
+    const { payload } = await jwtVerify(token, byKidOnly(keys), { algorithms: ALGORITHMS, issuer: auth.issuer, requiredClaims: ['exp'], currentDate });
     if (typeof payload.iat === 'number' && payload.iat * 1000 > currentDate.getTime()) throw new Refusal('the token was issued in the future');
     if (!audiencesOf(payload).some((entry) => auth.audience.includes(entry))) throw new Refusal('the token does not have a valid audience');
     return payload;

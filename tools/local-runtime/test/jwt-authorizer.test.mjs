@@ -166,6 +166,12 @@ describe('the JWT authorizer through the local gateway', () => {
     }
   });
 
+  it('lets email_verified: false through as the string "false", as API Gateway does: handler-kit’s customerOf refuses it', async () => {
+    const token = await issuer.sign({ email: 'ada@example.com', extra: { email_verified: false } });
+    assert.equal((await call('POST', '/orders', `Bearer ${token}`)).status, 200);
+    assert.equal(invocations.at(-1).event.requestContext.authorizer.jwt.claims.email_verified, 'false');
+  });
+
   it('answers 401 without a challenge error to a request with no token', async () => {
     const response = await call('POST', '/orders');
     assertRefused(response, 401);
@@ -197,6 +203,18 @@ describe('the JWT authorizer through the local gateway', () => {
     assertRefused(await call('DELETE', '/things/1', `Bearer ${forged}`), 401, 'the token signature is invalid', forged);
     const unknownKid = await forge({}, { kid: 'someone-elses-key' });
     assertRefused(await call('POST', '/orders', `Bearer ${unknownKid}`), 401, 'the token is signed with an unknown key', unknownKid);
+  });
+
+  it('answers 401 to a token without a kid (or an empty one), even signed with the dev issuer’s only key, as API Gateway does', async () => {
+    // jose alone would try the only key of a one-key JWKS; API Gateway finds the key by kid, so it refuses such a token.
+    for (const kid of [null, '']) {
+      const customer = await issuer.sign({ email: 'ada@example.com', kid });
+      assertRefused(await call('POST', '/orders', `Bearer ${customer}`), 401, 'error="invalid_token" error_description="the token has no kid header"', customer);
+      const staff = await issuer.sign({ email: 'ada@example.com', scopes: ['items:write'], kid });
+      assertRefused(await call('DELETE', '/things/1', `Bearer ${staff}`), 401, 'error="invalid_token"', staff);
+    }
+    // The same claims under the key's kid are let through: the kid is what was missing.
+    assert.equal((await call('POST', '/orders', `Bearer ${await issuer.sign({ email: 'ada@example.com' })}`)).status, 200);
   });
 
   it('answers 401 to a token with its payload swapped after signing', async () => {
