@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { requiredEnv } from '@platform/errors';
@@ -42,8 +43,18 @@ class SecretStageProvider extends SecretsProvider {
   }
 }
 
-/** A version's key: its id is the VersionId's first 8 letters or digits (a UUID's first 8 hex digits). */
-const versionKey = ({ versionId, secret }: SecretVersion): CursorKey => ({ id: versionId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8), secret });
+/**
+ * The key id of a secret version: the first 16 hex digits (64 bits) of the
+ * SHA-256 of its whole VersionId. A prefix of the VersionId itself would give
+ * two versions that share it one id, so a cursor could be read with the wrong
+ * key or refused; a digest of all of it tells any two versions apart, and
+ * still shows nothing of the secret. Cursors made under the earlier ids (the
+ * VersionId's first 8 characters) name no key any more: a 400, like any
+ * unknown key id.
+ */
+export const versionKeyId = (versionId: string): string => createHash('sha256').update(versionId, 'utf8').digest('hex').slice(0, 16);
+
+const versionKey = ({ versionId, secret }: SecretVersion): CursorKey => ({ id: versionKeyId(versionId), secret });
 
 /**
  * The cursor keys in a Secrets Manager secret: AWSCURRENT makes cursors, and

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { BadRequestError } from '@platform/errors';
 import { createCursorCodec, cursorCodecFromEnv, MAX_CURSOR_LENGTH } from '../src';
 import { cursorKeyId } from '../src/cursor';
-import { cachedCursorCodecs, CURSOR_KEYS_REFRESH_MS, resetCursorCodecFromEnv, secretsManagerCursorKeys } from '../src/cursor-keys';
+import { cachedCursorCodecs, CURSOR_KEYS_REFRESH_MS, resetCursorCodecFromEnv, secretsManagerCursorKeys, versionKeyId } from '../src/cursor-keys';
 
 const codec = createCursorCodec('a-test-secret-of-32-characters!!');
 const key = { pk: 'ITEM#1', sk: 'ITEM', gsi1pk: 'ITEM', gsi1sk: '2026-01-01T00:00:00.000Z#1' };
@@ -146,20 +146,24 @@ const fakeSecretsManager = (versions: Partial<Record<string, { VersionId: string
 
 const V1 = { VersionId: 'a1b2c3d4-0000-4000-8000-000000000001', SecretString: 'first-secret-of-48-characters-generated-by-sm-01' };
 const V2 = { VersionId: 'e5f6a7b8-0000-4000-8000-000000000002', SecretString: 'second-secret-of-48-characters-generated-by-sm-2' };
+// Their key ids: a digest of the whole VersionId.
+const [ID1, ID2] = [versionKeyId(V1.VersionId), versionKeyId(V2.VersionId)];
+const header = (id: string) => new RegExp(`^v1-${id}\\.`);
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:items-api/dev/cursor-secret-AbCdEf';
 
 describe('cursor keys from Secrets Manager (Powertools Parameters)', () => {
-  it('reads AWSCURRENT and AWSPREVIOUS, each a key whose id is its VersionId’s first 8 characters', async () => {
+  it('reads AWSCURRENT and AWSPREVIOUS, each a key whose id is a digest of its whole VersionId', async () => {
     const sm = fakeSecretsManager({ AWSCURRENT: V2, AWSPREVIOUS: V1 });
     const keys = await secretsManagerCursorKeys(ARN, { client: sm.client })();
-    expect(keys).toEqual({ current: { id: 'e5f6a7b8', secret: V2.SecretString }, previous: [{ id: 'a1b2c3d4', secret: V1.SecretString }] });
+    expect(keys).toEqual({ current: { id: ID2, secret: V2.SecretString }, previous: [{ id: ID1, secret: V1.SecretString }] });
+    expect(ID1).toMatch(/^[0-9a-f]{16}$/);
     expect(sm.calls.sort()).toEqual([`${ARN}@AWSCURRENT`, `${ARN}@AWSPREVIOUS`]);
   });
 
   it('does not fail when there is no AWSPREVIOUS (a secret never rotated), and remembers that too', async () => {
     const sm = fakeSecretsManager({ AWSCURRENT: V1 });
     const load = secretsManagerCursorKeys(ARN, { client: sm.client });
-    expect(await load()).toEqual({ current: { id: 'a1b2c3d4', secret: V1.SecretString }, previous: [] });
+    expect(await load()).toEqual({ current: { id: ID1, secret: V1.SecretString }, previous: [] });
     await load();
     expect(sm.calls).toHaveLength(2);
   });
@@ -177,6 +181,31 @@ describe('cursor keys from Secrets Manager (Powertools Parameters)', () => {
     expect(sm.calls).toHaveLength(6);
   });
 
+  it('tells apart versions whose VersionIds share their first 8 characters, so each cursor is read with its own key', async () => {
+    const twin = { VersionId: 'a1b2c3d4-ffff-4fff-8fff-00000000000f', SecretString: 'twin-secret-of-48-characters-generated-by-sm-003' };
+    const sm = fakeSecretsManager({ AWSCURRENT: V1 });
+    const load = secretsManagerCursorKeys(ARN, { client: sm.client, maxAge: 0 });
+    const madeBefore = (await cachedCursorCodecs(load)()).encode(key, 'items');
+
+    sm.versions.AWSPREVIOUS = V1;
+    sm.versions.AWSCURRENT = twin;
+    const keys = await load();
+    expect(keys.current.id).not.toBe(keys.previous?.[0]?.id);
+    const rotated = await cachedCursorCodecs(load)(madeBefore);
+    expect(rotated.decode(madeBefore, 'items')).toEqual(key);
+    const madeAfter = rotated.encode(key, 'items');
+    expect(rotated.decode(madeAfter, 'items')).toEqual(key);
+    expect(madeAfter.split('.')[0]).not.toBe(madeBefore.split('.')[0]);
+  });
+
+  it('refuses, as an invalid cursor (400), one that names its key the old way (the VersionId’s first 8 characters)', async () => {
+    // What the same secret version made before the key id changed.
+    const old = createCursorCodec({ current: { id: 'a1b2c3d4', secret: V1.SecretString } }).encode(key, 'items');
+    const sm = fakeSecretsManager({ AWSCURRENT: V1 });
+    const codec = await cachedCursorCodecs(secretsManagerCursorKeys(ARN, { client: sm.client }))(old);
+    expect(() => codec.decode(old, 'items')).toThrow(BadRequestError);
+  });
+
   it('fails the request when AWSCURRENT cannot be read', async () => {
     const sm = fakeSecretsManager({});
     await expect(secretsManagerCursorKeys(ARN, { client: sm.client })()).rejects.toThrow(/AWSCURRENT/);
@@ -189,22 +218,22 @@ describe('cursor keys from Secrets Manager (Powertools Parameters)', () => {
     const a = cachedCursorCodecs(secretsManagerCursorKeys(ARN, { client: sm.client }), () => clock);
     const b = cachedCursorCodecs(secretsManagerCursorKeys(ARN, { client: sm.client }), () => clock);
     const madeBefore = (await b()).encode(key, 'items');
-    expect(madeBefore).toMatch(/^v1-a1b2c3d4\./);
+    expect(madeBefore).toMatch(header(ID1));
 
     sm.versions.AWSPREVIOUS = V1; // aws secretsmanager put-secret-value: V2 becomes AWSCURRENT, V1 AWSPREVIOUS
     sm.versions.AWSCURRENT = V2;
     const afterRotation = await a(madeBefore);
     expect(afterRotation.decode(madeBefore, 'items')).toEqual(key);
     const madeAfter = afterRotation.encode(key, 'items');
-    expect(madeAfter).toMatch(/^v1-e5f6a7b8\./);
+    expect(madeAfter).toMatch(header(ID2));
 
     const callsBefore = sm.calls.length;
     expect((await b(madeAfter)).decode(madeAfter, 'items')).toEqual(key); // b refreshed its cache for the unknown key id
     expect(sm.calls.length).toBe(callsBefore + 2);
-    expect((await b()).encode(key, 'items')).toMatch(/^v1-e5f6a7b8\./);
+    expect((await b()).encode(key, 'items')).toMatch(header(ID2));
 
     // Unknown key ids force a fresh read at most every CURSOR_KEYS_REFRESH_MS, then are a 400.
-    const forged = madeAfter.replace(/^v1-e5f6a7b8/, 'v1-deadbeef');
+    const forged = madeAfter.replace(`v1-${ID2}.`, 'v1-deadbeef.');
     const first = await b(forged);
     expect(() => first.decode(forged, 'items')).toThrow(BadRequestError);
     await b(forged);
@@ -240,7 +269,7 @@ describe('cursorCodecFromEnv', () => {
     }) as never);
     process.env.CURSOR_SECRET_ARN = ARN;
     const cursor = (await cursorCodecFromEnv()).encode(key, 'items');
-    expect(cursor).toMatch(/^v1-a1b2c3d4\./);
+    expect(cursor).toMatch(header(ID1));
     expect(send.mock.calls.map(([command]) => (command as GetSecretValueCommand).input)).toEqual(
       expect.arrayContaining([
         { SecretId: ARN, VersionStage: 'AWSCURRENT' },

@@ -1,11 +1,18 @@
-import { correlationStamp, GSI1, withoutKeys, type CursorCodec, type Table } from '@platform/dynamo';
+import { correlationStamp, GSI1, KEY, withoutKeys, type CursorCodec, type Table } from '@platform/dynamo';
+import { ConflictError, NotFoundError } from '@platform/errors';
 import type { Item, ItemPage, ItemStore } from '../domain';
-import { ITEM, itemKey, itemListingKey } from './items-table';
+import { DELETED_AT, ITEM, itemKey, itemListingKey } from './items-table';
+
+/** The item a row holds, without its keys and row metadata (a delete's stamp left by one that did not finish). */
+const itemOf = (record: Record<string, unknown>): Item => {
+  const { [DELETED_AT]: _unfinishedDelete, ...item } = withoutKeys<Record<string, unknown>>(record);
+  return item as unknown as Item;
+};
 
 /**
  * Items in the items table. A create or update carries the flow's correlation
- * id (the request's), for the `item.*` event it becomes; a delete writes
- * nothing, so `item.deleted` carries none.
+ * id (the request's), for the `item.*` event it becomes; a delete carries
+ * none, so neither does `item.deleted`, but it records when it happened.
  */
 export class DynamoItemStore implements ItemStore {
   constructor(
@@ -19,7 +26,7 @@ export class DynamoItemStore implements ItemStore {
 
   async get(id: string): Promise<Item | undefined> {
     const record = await this.table.get<Record<string, unknown>>(itemKey(id));
-    return record && withoutKeys<Item>(record);
+    return record && itemOf(record);
   }
 
   async list(limit: number, cursor?: string): Promise<ItemPage> {
@@ -31,7 +38,7 @@ export class DynamoItemStore implements ItemStore {
       cursor,
       codec: this.cursors,
     });
-    return { items: page.items.map((record) => withoutKeys<Item>(record)), nextCursor: page.nextCursor };
+    return { items: page.items.map(itemOf), nextCursor: page.nextCursor };
   }
 
   async update(id: string, expectedVersion: number, changes: Record<string, unknown>): Promise<Item> {
@@ -41,10 +48,37 @@ export class DynamoItemStore implements ItemStore {
       changes: { ...changes, ...correlationStamp() },
       label: `Item ${id}`,
     });
-    return withoutKeys<Item>(record);
+    return itemOf(record);
   }
 
-  async remove(id: string): Promise<void> {
-    await this.table.deleteExisting(itemKey(id), `Item ${id}`);
+  /**
+   * A DeleteItem can write nothing, so the delete first stamps its time on the
+   * row (no new version, so no item.updated), then deletes the row only if it
+   * still has that stamp. The stream's REMOVE carries the time in its old
+   * image to item.deleted, in the row's own stream order, after the item's
+   * earlier changes (a separate tombstone row would be published in parallel
+   * with them). A delete that stops between the two leaves the stamp on a live
+   * item; reads drop it, and the next delete stamps its own.
+   */
+  async remove(id: string, deletedAt: string): Promise<void> {
+    const key = itemKey(id);
+    const notFound = (error: unknown) => {
+      throw error instanceof ConflictError ? new NotFoundError(`Item ${id} not found`) : error;
+    };
+    const names = { '#deletedAt': DELETED_AT };
+    const values = { ':deletedAt': deletedAt };
+    await this.table
+      .update({
+        Key: key,
+        UpdateExpression: 'SET #deletedAt = :deletedAt',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { ...names, '#pk': KEY.partition },
+        ExpressionAttributeValues: values,
+      })
+      .catch(notFound);
+    // Another delete of the item between the two restamped or removed it: that one is the delete.
+    await this.table
+      .delete({ Key: key, ConditionExpression: '#deletedAt = :deletedAt', ExpressionAttributeNames: names, ExpressionAttributeValues: values })
+      .catch(notFound);
   }
 }

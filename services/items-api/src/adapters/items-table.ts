@@ -4,6 +4,12 @@ import { compositeKey, entityKey, GSI1 } from '@platform/dynamo';
 export const ITEM = 'ITEM';
 export const RESERVATION = 'RESERVATION';
 
+/**
+ * On an item row: the time of the delete under way (DynamoItemStore.remove), which the
+ * stream's REMOVE carries to item.deleted. Row metadata, never part of an Item.
+ */
+export const DELETED_AT = 'deletedAt';
+
 export const itemKey = (id: string) => entityKey(ITEM, id);
 export const reservationKey = (orderId: string) => entityKey(RESERVATION, orderId);
 

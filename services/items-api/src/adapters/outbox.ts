@@ -1,7 +1,7 @@
 import type { TableChange } from '@platform/dynamo';
 import { buildEvent, type DomainEvent } from '@platform/events';
 import type { Item, Reservation } from '../domain';
-import { ITEM, RESERVATION } from './items-table';
+import { DELETED_AT, ITEM, RESERVATION } from './items-table';
 
 export const EVENT_SOURCE = 'items-api';
 
@@ -19,7 +19,8 @@ const snapshot = (item: Item) => ({
  * committed change maps to the event it stands for. Event ids derive from
  * the row (item id + version, order id), so a retried stream batch
  * republishes the same ids and consumers drop the duplicates. Each event
- * carries the correlation id of the write (none for a delete).
+ * carries the correlation id of the write (none for a delete), and the
+ * time of the change it stands for (for a delete, the time the delete stamped).
  */
 export const eventForChange = ({ kind, oldImage, newImage, correlationId }: TableChange): DomainEvent | undefined => {
   const image = newImage ?? oldImage;
@@ -32,7 +33,13 @@ export const eventForChange = ({ kind, oldImage, newImage, correlationId }: Tabl
       const options = { id: `item.updated:${item.id}:${item.version}`, occurredAt: item.updatedAt, correlationId };
       return buildEvent('item.updated', EVENT_SOURCE, snapshot(item), options);
     }
-    if (kind === 'REMOVE') return buildEvent('item.deleted', EVENT_SOURCE, { id: item.id }, { id: `item.deleted:${item.id}` });
+    if (kind === 'REMOVE') {
+      // The delete stamped its time on the row (DynamoItemStore.remove). A row deleted
+      // before deletes did so has none: the relay's clock is the best left.
+      const deletedAt = image[DELETED_AT];
+      const options = { id: `item.deleted:${item.id}`, ...(typeof deletedAt === 'string' && { occurredAt: deletedAt }) };
+      return buildEvent('item.deleted', EVENT_SOURCE, { id: item.id }, options);
+    }
     return undefined;
   }
   // A reservation row is written once, with the answer; that write is the answer's event.

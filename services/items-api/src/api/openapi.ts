@@ -70,7 +70,7 @@ export const openApiDocument = () =>
           requestParams: { query: ListQuery },
           responses: {
             200: { description: 'One page of items.', content: { 'application/json': { schema: ItemPageSchema } } },
-            400: errorResponse('`limit` is not a whole number from 1 to 100, or `cursor` is invalid or was tampered with.'),
+            400: errorResponse('`limit` is not a whole number from 1 to 100 in plain decimal digits (no sign, exponent, hex or spaces), or `cursor` is invalid or was tampered with.'),
             ...anyRouteResponses,
           },
         },

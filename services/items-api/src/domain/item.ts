@@ -1,6 +1,22 @@
 import * as z from 'zod';
 
-const name = z.string().trim().min(1).max(200);
+// C0 controls, DEL and C1 controls (Unicode's Cc): invisible, or they break the
+// logs, terminals and exports a name ends up in. Written as ranges, not \p{Cc},
+// so that the OpenAPI document's `pattern` reads the same in every regex dialect.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+// With the u flag, \p{Cs} matches only a surrogate that is not half of a pair:
+// a string no UTF-8 store or client can carry as it is.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(NO_CONTROL_CHARACTERS, 'Must not contain control characters')
+  .refine((value) => !LONE_SURROGATE.test(value), 'Must not contain a lone UTF-16 surrogate')
+  .meta({ description: 'Trimmed; no control characters (U+0000–U+001F, U+007F–U+009F) and no lone UTF-16 surrogate' });
 const description = z.string().max(2000);
 const priceCents = z.number().int().nonnegative().max(100_000_000);
 const stock = z.number().int().nonnegative().max(1_000_000);

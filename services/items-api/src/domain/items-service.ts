@@ -10,13 +10,16 @@ export interface ItemPage {
   nextCursor: string | null;
 }
 
-/** Where items are kept. Updates and removals of a missing item throw NotFoundError; a stale version, ConflictError. */
+/**
+ * Where items are kept. Updates and removals of a missing item throw NotFoundError; a stale version, ConflictError.
+ * A removal keeps `deletedAt` with the delete, so `item.deleted` says when it happened, not when it was published.
+ */
 export interface ItemStore {
   create(item: Item): Promise<void>;
   get(id: string): Promise<Item | undefined>;
   list(limit: number, cursor?: string): Promise<ItemPage>;
   update(id: string, expectedVersion: number, changes: Omit<ItemPatch, 'expectedVersion'>): Promise<Item>;
-  remove(id: string): Promise<void>;
+  remove(id: string, deletedAt: string): Promise<void>;
 }
 
 /** The catalogue: items and their stock, with optimistic concurrency on every change. */
@@ -50,6 +53,6 @@ export class ItemsService {
   }
 
   remove(id: string): Promise<void> {
-    return this.store.remove(id);
+    return this.store.remove(id, this.now().toISOString());
   }
 }

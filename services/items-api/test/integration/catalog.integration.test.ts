@@ -3,6 +3,7 @@ import { createCursorCodec, Table } from '@platform/dynamo';
 import { buildEvent, createSnsPublisher } from '@platform/events';
 import { streamOutboxHandler } from '@platform/handler-kit';
 import { withCorrelationId } from '@platform/observability';
+import { NotFoundError } from '@platform/errors';
 import { captureOutput, createCapturedTopic, createServiceTable, readTableStream, sqsEvent, type TestTable } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { DynamoItemStore } from '../../src/adapters/dynamo-item-store';
@@ -68,5 +69,37 @@ describe('reserveStock handler and the outbox, on DynamoDB Local and the SNS emu
       [`item.created:${item.id}`, 'req-item'],
       [`item.updated:${item.id}:2`, 'req-first'],
     ]);
+  });
+});
+
+describe('deleting an item, on DynamoDB Local and the SNS emulator', () => {
+  const store = () => new DynamoItemStore(table, createCursorCodec('items-integration-secret'));
+
+  it('publishes item.deleted dated at the delete, not at the relay’s publish, after the item’s earlier changes', async () => {
+    const deletedAt = new Date('2020-02-02T02:02:02.202Z');
+    const catalogue = new ItemsService(store(), randomUUID, () => deletedAt);
+    const item = await new ItemsService(store()).create({ name: 'vase', priceCents: 1, stock: 1 });
+    await catalogue.update(item.id, { expectedVersion: 1, stock: 2 });
+    await catalogue.remove(item.id);
+
+    const topic = await createCapturedTopic();
+    const relay = streamOutboxHandler(eventForChange, () => createSnsPublisher(topic.topicArn));
+    expect(await relay(await readTableStream(testTable.name), context)).toEqual({ batchItemFailures: [] });
+    const ofItem = (await topic.published()).filter((e) => e.type.startsWith('item.') && e.data.id === item.id);
+    expect(ofItem.map((e) => e.type)).toEqual(['item.created', 'item.updated', 'item.deleted']);
+    expect(ofItem[2]).toMatchObject({ id: `item.deleted:${item.id}`, occurredAt: deletedAt.toISOString() });
+  });
+
+  it('keeps the stamp of a delete that did not finish out of the item, and a later delete still removes it', async () => {
+    const catalogue = new ItemsService(store());
+    const item = await catalogue.create({ name: 'jug', priceCents: 1, stock: 1 });
+    const interrupted = new Table(testTable.name);
+    jest.spyOn(interrupted, 'delete').mockRejectedValueOnce(new Error('the function timed out'));
+    await expect(new DynamoItemStore(interrupted, createCursorCodec('items-integration-secret')).remove(item.id, new Date().toISOString())).rejects.toThrow('timed out');
+
+    expect(await catalogue.get(item.id)).toEqual(item);
+    expect(Object.keys(await catalogue.update(item.id, { expectedVersion: 1, stock: 3 }))).not.toContain('deletedAt');
+    await catalogue.remove(item.id);
+    await expect(catalogue.get(item.id)).rejects.toThrow(NotFoundError);
   });
 });

@@ -5,6 +5,8 @@ import type { Item, ItemPage, ItemStore, Reservation, ReservationStore, ReserveR
 export class InMemoryCatalog implements ItemStore, ReservationStore {
   readonly items = new Map<string, Item>();
   readonly reservations = new Map<string, Reservation>();
+  /** When each removed item was deleted, as the removal said. */
+  readonly deletedAt = new Map<string, string>();
 
   async create(item: Item) {
     if (this.items.has(item.id)) throw new ConflictError(`Item ${item.id} already exists`);
@@ -34,8 +36,9 @@ export class InMemoryCatalog implements ItemStore, ReservationStore {
     return { ...updated };
   }
 
-  async remove(id: string) {
+  async remove(id: string, deletedAt: string) {
     if (!this.items.delete(id)) throw new NotFoundError(`Item ${id} not found`);
+    this.deletedAt.set(id, deletedAt);
   }
 
   async reserve(reservation: Reservation & { status: 'RESERVED' }): Promise<ReserveResult> {

@@ -17,6 +17,28 @@ describe('item schemas', () => {
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toContain(path);
   });
 
+  it.each([
+    ['NUL', 'pen\u0000'],
+    ['a C0 control', 'pen\u001b[31m'],
+    ['an inner line break', 'pen\nink'],
+    ['DEL', 'pen\u007f'],
+    ['a C1 control', 'pen\u0085'],
+    ['a lone high surrogate', 'pen\ud83d'],
+    ['a lone low surrogate', '\ude00pen'],
+  ])('refuses a name with %s, new or changed', (_what, name) => {
+    for (const result of [NewItemSchema.safeParse({ name, priceCents: 1, stock: 1 }), ItemPatchSchema.safeParse({ expectedVersion: 1, name })]) {
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['name']);
+    }
+  });
+
+  it('accepts names in any script, emoji (surrogate pairs) included, trimming outer whitespace', () => {
+    for (const name of ['café', 'Füller 😀', '万年筆', '\tpen\n']) {
+      expect(NewItemSchema.safeParse({ name, priceCents: 1, stock: 1 }).success).toBe(true);
+      expect(ItemPatchSchema.safeParse({ expectedVersion: 1, name }).success).toBe(true);
+    }
+  });
+
   it('requires an expected version and at least one change in a patch', () => {
     expect(ItemPatchSchema.safeParse({ stock: 1 }).success).toBe(false);
     expect(ItemPatchSchema.safeParse({ expectedVersion: 1 }).success).toBe(false);

@@ -18,6 +18,13 @@ describe('eventForChange (the items table outbox)', () => {
     expect(eventForChange({ kind: 'MODIFY', oldImage: item, newImage: item })).toBeUndefined();
   });
 
+  it('dates item.deleted at the delete (the time it stamped on the row), not at publishing', () => {
+    const deletedAt = '2026-02-03T04:05:06.789Z';
+    expect(eventForChange({ kind: 'REMOVE', oldImage: { ...item, deletedAt } })).toMatchObject({ type: 'item.deleted', occurredAt: deletedAt, data: { id: 'i1' } });
+    // The stamp alone, with no new version, is no event.
+    expect(eventForChange({ kind: 'MODIFY', oldImage: item, newImage: { ...item, deletedAt } })).toBeUndefined();
+  });
+
   it('turns a reservation row into stock.reserved or stock.rejected, with an id derived from the order', () => {
     expect(eventForChange({ kind: 'INSERT', newImage: reservation })).toEqual({
       id: 'stock.reserved:o1',
