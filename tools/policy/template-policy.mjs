@@ -175,6 +175,36 @@ export function noWildcards(template) {
 }
 
 // ---------------------------------------------------------------------------
+// Every policy statement says what it is about: an Effect of Allow or Deny, an
+// Action (or NotAction), and, but in a role's trust policy, a Resource (or
+// NotResource); never both of a pair. IAM refuses a policy with a statement
+// that does not (a typo such as `Actions:` fails the deploy), and the local IAM
+// layer, which would otherwise read the missing key as "everything", grants
+// nothing for it: this finds it before either.
+/** @param {Template} template */
+export function wellFormedStatements(template) {
+  const problems = [];
+  for (const { where, statement } of policyStatements(template)) {
+    if (!isObject(statement)) {
+      problems.push(`${where}: a statement must be an object, got ${show(statement)}`);
+      continue;
+    }
+    const has = (/** @type {string} */ key) => statement[key] !== undefined;
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') problems.push(`${where}: Effect ${show(statement.Effect)} must be "Allow" or "Deny"`);
+    /** @type {[string, string][]} */
+    const pairs = where.includes('/AssumeRolePolicyDocument/') ? [['Action', 'NotAction']] : [['Action', 'NotAction'], ['Resource', 'NotResource']];
+    for (const [key, notKey] of pairs) {
+      if (!has(key) && !has(notKey)) {
+        const others = Object.keys(statement).filter((name) => !['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'].includes(name));
+        problems.push(`${where}: statement has no ${key} (nor ${notKey}), so IAM refuses the policy${others.length > 0 ? ` (unknown keys: ${others.join(', ')})` : ''}`);
+      }
+      if (has(key) && has(notKey)) problems.push(`${where}: statement has both ${key} and ${notKey}, so IAM refuses the policy`);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
 // An SQS queue that feeds a function keeps a received message invisible for
 // at least 6 x the function's timeout (AWS's advice), or a batch still being
 // processed, or retried after throttling, is handed out a second time.

@@ -1,7 +1,7 @@
 // Decides each request that reaches the enforcing proxies: whose key signed
 // it, what it needs, and whether that function's role allows all of it.
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, functionAccessKeyId } from '../aws.cjs';
-import { accessDeniedMessage, errorResponse, readAwsRequest, signerOf } from './aws-request.mjs';
+import { Unreadable, accessDeniedMessage, errorResponse, readAwsRequest, signerOf, wireProtocolOf } from './aws-request.mjs';
 import { evaluate } from './evaluate.mjs';
 import { assumedRoleArn } from './policy-from-template.mjs';
 
@@ -46,25 +46,30 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, wri
     answered: (call, status) => forwarded.get(call)?.settle(status),
 
     authorize: (call) => {
-      const { headers, path, body } = call;
+      const { emulator, method, headers, path, body } = call;
       const signer = signerOf(headers.authorization);
-      /** @type {import('./aws-request.mjs').AwsRequest | undefined} */
+      const role = signer && byAccessKey.get(signer.accessKeyId);
+      const who = role?.functionName ?? signer?.accessKeyId ?? 'unsigned';
+      // Only what is read is forwarded: a request in any other shape could reach another service or path of the emulator than the one authorized.
+      const wire = wireProtocolOf({ emulator, method, path, headers, signingService: signer?.service });
+      if ('refused' in wire) {
+        log(`DENIED ${who} (a request the local IAM layer does not forward: ${wire.refused})`);
+        return { refused: errorResponse(wire.protocol, 'UnknownOperation', `The local IAM layer does not forward this request: ${wire.refused}`) };
+      }
+      /** @type {import('./aws-request.mjs').AwsRequest} */
       let request;
       try {
-        request = readAwsRequest({ headers, path, body, signingService: signer?.service }, where);
-      } catch {
-        request = undefined;
-      }
-      const role = signer && byAccessKey.get(signer.accessKeyId);
-      if (!request) {
+        request = readAwsRequest({ emulator, method, headers, path, body, signingService: signer?.service }, where);
+      } catch (error) {
         // Not a request this layer can read (and so cannot authorize): refused, as nothing a function sends should be.
-        log(`DENIED ${role?.functionName ?? signer?.accessKeyId ?? 'unsigned'} (a request the local IAM layer cannot read: ${headers['x-amz-target'] ?? headers['content-type'] ?? 'no target'})`);
-        return errorResponse({ service: 'dynamodb', protocol: 'json' }, 'AccessDenied', 'The local IAM layer cannot read this request');
+        const why = error instanceof Unreadable ? error.message : `a body that is not ${wire.protocol === 'json' ? 'JSON' : 'a form'}`;
+        log(`DENIED ${who} (a request the local IAM layer cannot read: ${why})`);
+        return { refused: errorResponse(wire, 'AccessDenied', `The local IAM layer cannot read this request: ${why}`) };
       }
       if (!role) {
         const [first] = request.checks;
         log(`DENIED unknown access key ${signer?.accessKeyId ?? '(unsigned)'} ${first?.action} ${first?.resource}`);
-        return errorResponse(request, 'UnrecognizedClient', 'The security token included in the request is invalid.');
+        return { refused: errorResponse(request, 'UnrecognizedClient', 'The security token included in the request is invalid.') };
       }
       const principal = {
         'aws:requestedregion': signer?.region ?? region,
@@ -82,11 +87,11 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, wri
         const explicit = verdict.decision === 'ExplicitDeny';
         log(`DENIED ${role.functionName} ${check.action} ${check.resource}${explicit ? ' (explicit deny)' : ''}`);
         const message = accessDeniedMessage({ principalArn: assumedRoleArn(role), action: check.action, resource: check.resource, explicit, service: request.service });
-        return errorResponse(request, 'AccessDenied', message);
+        return { refused: errorResponse(request, 'AccessDenied', message) };
       }
       const write = writes?.begin({ functionName: role.functionName, operation: request.operation, checks: request.checks, body });
       if (write) forwarded.set(call, write);
-      return undefined;
+      return { forwardHeaders: request.forwardHeaders };
     },
   };
 };

@@ -6,13 +6,34 @@
 //
 // Protocols, as the AWS SDK for JavaScript v3 in node_modules sends them:
 //   DynamoDB and DynamoDB Streams: JSON 1.0, X-Amz-Target DynamoDB_20120810.<Op> / DynamoDBStreams_20120810.<Op>
-//   SQS: JSON 1.0, X-Amz-Target AmazonSQS.<Op> (query protocol, Action=<Op>, also understood)
+//   SQS: JSON 1.0, X-Amz-Target AmazonSQS.<Op>
 //   SNS: query protocol, a form-encoded body with Action=<Op>
+// Each is a POST to / whose Content-Type names the protocol. Only those are
+// read (wireProtocolOf), and only what was read is forwarded: the emulator
+// must see the request the layer authorized, not another one in its bytes.
+// fauxqs picks SNS or SQS by Content-Type alone (x-amz-json-1.0: SQS by
+// X-Amz-Target; form-urlencoded: always SNS) and serves other paths too
+// (/_fauxqs/queues/:name, S3), so the method, path, Content-Type and
+// X-Amz-Target it gets are the proxy's, not the caller's. SQS's query
+// protocol is refused: fauxqs would serve it as SNS (the SDK v3 in
+// node_modules sends SQS's JSON protocol).
 import { randomUUID } from 'node:crypto';
 import { UNKNOWN } from './evaluate.mjs';
+import { classifyPartiql } from './partiql.mjs';
 
 /** @typedef {import('./evaluate.mjs').Check} Check */
-/** @typedef {{ service: 'dynamodb' | 'sns' | 'sqs', protocol: 'json' | 'query', operation: string, checks: Check[] }} AwsRequest */
+/** @typedef {{ service: 'dynamodb' | 'sns' | 'sqs', protocol: 'json' | 'query' }} Protocol */
+/**
+ * @typedef {Protocol & { operation: string, checks: Check[], forwardHeaders: Record<string, string> }} AwsRequest
+ *   forwardHeaders: what the emulator is sent as Content-Type (and X-Amz-Target), in place of the request's own
+ * @typedef {'dynamodb' | 'sns-sqs'} Emulator  the emulator behind a proxy: DynamoDB Local, or fauxqs
+ */
+
+/** Why a request is not read (and so refused): thrown by readAwsRequest. */
+export class Unreadable extends Error {}
+
+export const JSON_1_0 = 'application/x-amz-json-1.0';
+export const FORM = 'application/x-www-form-urlencoded';
 
 /**
  * The access key id, region and service of a SigV4 `Authorization` header:
@@ -31,8 +52,6 @@ const STREAMS_TARGET = 'DynamoDBStreams_20120810.';
 // TransactWriteItems/TransactGetItems are authorized as their parts; each part needs its own action (Put: PutItem, …).
 /** @type {Record<string, string>} */
 const TRANSACT_PARTS = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
-/** @type {Record<string, string>} */
-const PARTIQL_ACTIONS = { SELECT: 'PartiQLSelect', INSERT: 'PartiQLInsert', UPDATE: 'PartiQLUpdate', DELETE: 'PartiQLDelete' };
 
 /** The single value of a DynamoDB AttributeValue ({S: 'x'}, {N: '1'}, {B: '…'}). @param {any} attributeValue */
 const scalar = (attributeValue) => {
@@ -108,8 +127,10 @@ export const dynamodbChecks = (target, body, { region, accountId, hashKeyOf }) =
     case 'ExecuteStatement':
     case 'ExecuteTransaction':
     case 'BatchExecuteStatement': {
-      const statements = body.Statement ? [body.Statement] : (body.TransactStatements ?? body.Statements ?? []).map((/** @type {{ Statement?: string }} */ entry) => entry.Statement);
-      return { operation, checks: statements.map((/** @type {string | undefined} */ statement) => partiqlCheck(statement, tableArn)) };
+      // Each operation reads its own field only, as DynamoDB does: a Statement beside TransactStatements is not what runs.
+      const entries = operation === 'ExecuteStatement' ? [body] : operation === 'ExecuteTransaction' ? body.TransactStatements : body.Statements;
+      if (!Array.isArray(entries) || entries.length === 0) throw new Unreadable(`${operation} without statements`);
+      return { operation, checks: entries.map((/** @type {{ Statement?: unknown }} */ entry) => partiqlCheck(entry?.Statement, tableArn)) };
     }
     default: {
       // Everything else names its table (TableName), another resource (ResourceArn), or none.
@@ -137,15 +158,15 @@ const queryLeadingKeys = (body, hashKey) => {
 };
 
 /**
- * A PartiQL statement's action and table (or index): `SELECT … FROM "t"."i"`, `INSERT INTO "t"`, `UPDATE "t"`, `DELETE FROM "t"`.
- * @param {string | undefined} statement @param {(table: string) => string} tableArn
+ * A PartiQL statement's action on its table or index (partiql.mjs); one it cannot classify exactly is not read.
+ * @param {unknown} statement @param {(table: string) => string} tableArn
  * @returns {Check}
  */
 const partiqlCheck = (statement, tableArn) => {
-  const verb = /^\s*(\w+)/.exec(statement ?? '')?.[1]?.toUpperCase() ?? '';
-  const [, table, index] = /(?:FROM|INTO|UPDATE)\s+"([^"]+)"(?:\."([^"]+)")?/i.exec(statement ?? '') ?? [];
-  const resource = table ? `${tableArn(table)}${index ? `/index/${index}` : ''}` : '*';
-  return { action: `dynamodb:${PARTIQL_ACTIONS[verb] ?? 'PartiQLSelect'}`, resource, context: {} };
+  const classified = classifyPartiql(statement);
+  if ('unclassifiable' in classified) throw new Unreadable(`a PartiQL statement it cannot classify exactly (${classified.unclassifiable}): ${JSON.stringify(statement)}`);
+  const resource = `${tableArn(classified.table)}${classified.index ? `/index/${classified.index}` : ''}`;
+  return { action: `dynamodb:${classified.action}`, resource, context: {} };
 };
 
 // ---- SNS and SQS ----
@@ -166,14 +187,12 @@ export const queueArnOf = (queueUrl, region, accountId) => {
 };
 
 /**
- * What an SQS request needs; `params` is its JSON body, or its form
- * parameters in the query protocol (where the queue URL may be the path).
- * @param {string} operation @param {Record<string, any>} params @param {{ region: string, accountId: string, path?: string }} where
+ * What an SQS request (its JSON body) needs.
+ * @param {string} operation @param {Record<string, any>} params @param {{ region: string, accountId: string }} where
  * @returns {{ operation: string, checks: Check[] }}
  */
-export const sqsChecks = (operation, params, { region, accountId, path = '/' }) => {
-  const pathOnly = path.split('?')[0] ?? '/';
-  const queueUrl = params.QueueUrl ?? (pathOnly.split('/').filter(Boolean).length === 2 ? pathOnly : undefined);
+export const sqsChecks = (operation, params, { region, accountId }) => {
+  const queueUrl = typeof params.QueueUrl === 'string' ? params.QueueUrl : undefined;
   const resource = queueUrl ? queueArnOf(queueUrl, region, accountId) : params.QueueName ? `arn:aws:sqs:${region}:${accountId}:${params.QueueName}` : '*';
   return { operation, checks: [{ action: `sqs:${SQS_ACTIONS[operation] ?? operation}`, resource, context: {} }] };
 };
@@ -194,25 +213,68 @@ export const snsChecks = (operation, params, { region, accountId }) => {
   return { operation, checks: [{ action: `sns:${SNS_ACTIONS[operation] ?? operation}`, resource: topicArn ?? '*', context: {} }] };
 };
 
+/** The media type of a Content-Type, lower case, without its parameters (`; charset=utf-8`). @param {unknown} value */
+const mediaType = (value) => String(value ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+// An X-Amz-Target as the SDK writes it: one `<Service>.<Operation>` (Node joins a repeated header with ", ", which this refuses).
+const TARGET = /^[A-Za-z0-9_]+\.[A-Za-z]+$/;
+
 /**
- * Reads a request to the SNS/SQS emulator or to DynamoDB Local.
- * @param {{ headers: import('node:http').IncomingHttpHeaders, path: string, body: Buffer, signingService: string | undefined }} request
- * @param {{ region: string, accountId: string, hashKeyOf: (tableName: string) => string | undefined }} where
- * @returns {AwsRequest | undefined}  undefined when it is none of the protocols above
+ * The protocol a request to `emulator` speaks, judged from the only method,
+ * path and headers the layer forwards: POST / with the protocol's
+ * Content-Type, and for the JSON protocols an X-Amz-Target of that service.
+ * Anything else is `refused`, with why.
+ * @param {{ emulator: Emulator, method: string, path: string, headers: import('node:http').IncomingHttpHeaders, signingService: string | undefined }} request
+ * @returns {Protocol | { refused: string, protocol: Protocol }}  protocol, when refused: the shape to refuse it in
  */
-export const readAwsRequest = ({ headers, path, body, signingService }, where) => {
-  const target = String(headers['x-amz-target'] ?? '');
-  const json = () => (body.length > 0 ? JSON.parse(body.toString('utf8')) : {});
-  if (target.startsWith(DYNAMODB_TARGET) || target.startsWith(STREAMS_TARGET)) {
-    const described = dynamodbChecks(target, json(), where);
-    return described && { service: 'dynamodb', protocol: 'json', ...described };
+export const wireProtocolOf = ({ emulator, method, path, headers, signingService }) => {
+  const type = mediaType(headers['content-type']);
+  const target = headers['x-amz-target'];
+  /** @type {Protocol} */
+  const guess = emulator === 'dynamodb' ? { service: 'dynamodb', protocol: 'json' } : type === FORM ? { service: signingService === 'sqs' ? 'sqs' : 'sns', protocol: 'query' } : { service: 'sqs', protocol: 'json' };
+  /** @param {string} why */
+  const refused = (why) => ({ refused: why, protocol: guess });
+  if (method !== 'POST' || path !== '/') return refused(`${method} ${path}: only POST / is forwarded`);
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return refused(`Content-Encoding ${encoding}`);
+  const jsonTarget = type === JSON_1_0 && typeof target === 'string' && TARGET.test(target);
+  if (emulator === 'dynamodb') {
+    if (jsonTarget && (target.startsWith(DYNAMODB_TARGET) || target.startsWith(STREAMS_TARGET))) return guess;
+    return refused(`Content-Type ${headers['content-type'] ?? '(none)'} with X-Amz-Target ${target ?? '(none)'} is not DynamoDB's JSON protocol`);
   }
-  if (target.startsWith('AmazonSQS.')) return { service: 'sqs', protocol: 'json', ...sqsChecks(target.slice('AmazonSQS.'.length), json(), { ...where, path }) };
+  if (jsonTarget && target.startsWith('AmazonSQS.')) return { service: 'sqs', protocol: 'json' };
+  if (type === FORM && target === undefined && signingService === 'sns') return { service: 'sns', protocol: 'query' };
+  if (type === FORM && signingService === 'sqs') return refused("SQS's query protocol, which fauxqs would serve as SNS (the SDK sends SQS's JSON protocol)");
+  return refused(`Content-Type ${headers['content-type'] ?? '(none)'} with X-Amz-Target ${target ?? '(none)'}, signed for ${signingService ?? 'nothing'}, is neither SQS's JSON protocol nor SNS's query protocol`);
+};
+
+/**
+ * Reads a request to the SNS/SQS emulator or to DynamoDB Local: throws
+ * Unreadable (or a JSON SyntaxError) for one that is none of the protocols
+ * above, or that it cannot read exactly.
+ * @param {{ emulator: Emulator, method: string, headers: import('node:http').IncomingHttpHeaders, path: string, body: Buffer, signingService: string | undefined }} request
+ * @param {{ region: string, accountId: string, hashKeyOf: (tableName: string) => string | undefined }} where
+ * @returns {AwsRequest}
+ */
+export const readAwsRequest = ({ emulator, method, headers, path, body, signingService }, where) => {
+  const wire = wireProtocolOf({ emulator, method, path, headers, signingService });
+  if ('refused' in wire) throw new Unreadable(wire.refused);
+  const target = String(headers['x-amz-target'] ?? '');
+  const json = () => {
+    const parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Unreadable('a JSON body that is no object');
+    return parsed;
+  };
+  const jsonHeaders = { 'content-type': JSON_1_0, 'x-amz-target': target };
+  if (wire.service === 'dynamodb') {
+    const described = dynamodbChecks(target, json(), where);
+    if (!described) throw new Unreadable(`X-Amz-Target ${target}`);
+    return { ...wire, ...described, forwardHeaders: jsonHeaders };
+  }
+  if (wire.service === 'sqs') return { ...wire, ...sqsChecks(target.slice('AmazonSQS.'.length), json(), where), forwardHeaders: jsonHeaders };
   const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
-  if (!params.Action) return undefined;
-  if (signingService === 'sns') return { service: 'sns', protocol: 'query', ...snsChecks(params.Action, params, where) };
-  if (signingService === 'sqs') return { service: 'sqs', protocol: 'query', ...sqsChecks(params.Action, params, { ...where, path }) };
-  return undefined;
+  if (!params.Action) throw new Unreadable('a form without Action');
+  return { ...wire, ...snsChecks(params.Action, params, where), forwardHeaders: { 'content-type': FORM } };
 };
 
 // ---- What AWS answers ----
@@ -234,30 +296,42 @@ export const accessDeniedMessage = ({ principalArn, action, resource, explicit, 
 /**
  * The HTTP response AWS gives a request it refuses, in the request's protocol.
  * `code`: AccessDenied for an action the principal may not do,
- * UnrecognizedClient for an access key AWS does not know.
+ * UnrecognizedClient for an access key AWS does not know, UnknownOperation
+ * for a request that is no operation of the protocol (as the layer forwards it).
  * @param {{ service: string, protocol: string }} request
- * @param {'AccessDenied' | 'UnrecognizedClient'} code
+ * @param {'AccessDenied' | 'UnrecognizedClient' | 'UnknownOperation'} code
  * @param {string} message
  * @returns {{ status: number, headers: Record<string, string>, body: string }}
  */
 export const errorResponse = ({ service, protocol }, code, message) => {
   const requestId = randomUUID();
+  // A request that is no operation of the service: 400, as AWS answers an unknown operation or action.
+  const unknown = code === 'UnknownOperation';
   if (service === 'dynamodb') {
-    const type = code === 'AccessDenied' ? 'com.amazonaws.dynamodb.v20120810#AccessDeniedException' : 'com.amazon.coral.service#UnrecognizedClientException';
+    const type = unknown
+      ? 'com.amazon.coral.service#UnknownOperationException'
+      : code === 'AccessDenied'
+        ? 'com.amazonaws.dynamodb.v20120810#AccessDeniedException'
+        : 'com.amazon.coral.service#UnrecognizedClientException';
     return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: type, message }) };
   }
   // The query protocol's codes: SNS says AuthorizationError (AuthorizationErrorException in the SDK), SQS AccessDenied.
-  const queryCode = code === 'UnrecognizedClient' ? 'InvalidClientTokenId' : service === 'sns' ? 'AuthorizationError' : 'AccessDenied';
+  const queryCode = unknown ? 'InvalidAction' : code === 'UnrecognizedClient' ? 'InvalidClientTokenId' : service === 'sns' ? 'AuthorizationError' : 'AccessDenied';
+  const status = unknown ? 400 : 403;
   if (service === 'sqs' && protocol === 'json') {
     // SQS's JSON protocol carries the query protocol's code in x-amzn-query-error, which the SDK names the error by.
-    const type = code === 'AccessDenied' ? 'com.amazon.coral.service#AccessDeniedException' : 'com.amazon.coral.service#UnrecognizedClientException';
+    const type = unknown
+      ? 'com.amazon.coral.service#UnknownOperationException'
+      : code === 'AccessDenied'
+        ? 'com.amazon.coral.service#AccessDeniedException'
+        : 'com.amazon.coral.service#UnrecognizedClientException';
     return {
-      status: 403,
+      status,
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, 'x-amzn-query-error': `${queryCode};Sender` },
       body: JSON.stringify({ __type: type, message }),
     };
   }
   const namespace = service === 'sns' ? 'http://sns.amazonaws.com/doc/2010-03-31/' : 'http://queue.amazonaws.com/doc/2012-11-05/';
   const body = `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${queryCode}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-  return { status: 403, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
+  return { status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
 };

@@ -1,7 +1,11 @@
 // A small HTTP proxy in front of one emulator: the functions call it instead
 // of the emulator. A request signed with the admin key streams straight
 // through; any other is read whole, authorized, and then either refused with
-// AWS's error or forwarded byte for byte. Upstream connections are kept alive.
+// AWS's error or forwarded as it was authorized: POST / with the Content-Type
+// (and X-Amz-Target) of the protocol the layer read, and the body byte for
+// byte. The method, path and those headers the caller sent never reach the
+// emulator, which could otherwise serve another service or path than the one
+// authorized (aws-request.mjs). Upstream connections are kept alive.
 import http from 'node:http';
 import { listen } from '../stack/listen.mjs';
 
@@ -11,27 +15,53 @@ import { listen } from '../stack/listen.mjs';
  * @property {Record<string, string>} headers
  * @property {string} body
  *
+ * @typedef {{ emulator: import('./aws-request.mjs').Emulator, method: string, headers: http.IncomingHttpHeaders, path: string, body: Buffer }} Call
+ * @typedef {{ refused: Refusal } | { forwardHeaders: Record<string, string> }} Decision
+ *   forwardHeaders: the headers to send in place of the request's Content-Type and X-Amz-Target
+ *
  * @typedef {object} Authorizer
  * @property {(authorization: string | undefined) => boolean} passesThrough  requests signed so go unchecked (the admin key)
- * @property {(request: { headers: http.IncomingHttpHeaders, path: string, body: Buffer }) => Refusal | undefined} authorize
- * @property {(request: { headers: http.IncomingHttpHeaders, path: string, body: Buffer }, status: number) => void} [answered]
+ * @property {(request: Call) => Decision} authorize
+ * @property {(request: Call, status: number) => void} [answered]
  *   told, with the object `authorize` was given, what the emulator answered a request it let through (0: no answer)
  */
 
+// Headers of the caller's that the proxy replaces (or drops): what says which protocol and how the body is framed.
+const REPLACED = new Set(['content-type', 'x-amz-target', 'content-length', 'transfer-encoding', 'content-encoding']);
+
 /**
- * @param {{ upstreamPort: number, authorizer: Authorizer, port?: number }} options
+ * The caller's raw headers without those the proxy replaces, then its own.
+ * @param {string[]} rawHeaders @param {Record<string, string>} own @param {Buffer} body
+ */
+const forwardedHeaders = (rawHeaders, own, body) => {
+  const kept = [];
+  for (let at = 0; at < rawHeaders.length; at += 2) {
+    const name = /** @type {string} */ (rawHeaders[at]);
+    if (!REPLACED.has(name.toLowerCase())) kept.push(name, /** @type {string} */ (rawHeaders[at + 1]));
+  }
+  for (const [name, value] of Object.entries(own)) kept.push(name, value);
+  kept.push('content-length', String(body.length));
+  return kept;
+};
+
+/**
+ * @param {{ upstreamPort: number, emulator: import('./aws-request.mjs').Emulator, authorizer: Authorizer, port?: number }} options
  * @returns {Promise<{ port: number, close: () => Promise<void> }>}
  */
-export const startEnforcingProxy = async ({ upstreamPort, authorizer, port = 0 }) => {
+export const startEnforcingProxy = async ({ upstreamPort, emulator, authorizer, port = 0 }) => {
   const agent = new http.Agent({ keepAlive: true });
 
   /**
+   * A request that passes through (body: the request itself) goes as it came; an authorized one (body: read whole) as `headers` say.
    * @param {http.IncomingMessage} request @param {http.ServerResponse} response @param {Buffer | http.IncomingMessage} body
-   * @param {(status: number) => void} [answered]
+   * @param {Record<string, string>} [headers] @param {(status: number) => void} [answered]
    */
-  const forward = (request, response, body, answered) => {
+  const forward = (request, response, body, headers, answered) => {
+    const as = Buffer.isBuffer(body)
+      ? { method: 'POST', path: '/', headers: forwardedHeaders(request.rawHeaders, headers ?? {}, body) }
+      : { method: request.method, path: request.url, headers: request.rawHeaders };
     const upstream = http.request(
-      { host: '127.0.0.1', port: upstreamPort, method: request.method, path: request.url, headers: /** @type {any} */ (request.rawHeaders), agent },
+      { host: '127.0.0.1', port: upstreamPort, method: as.method, path: as.path, headers: /** @type {any} */ (as.headers), agent },
       (answer) => {
         answered?.(answer.statusCode ?? 0);
         // The function is gone (timed out, crashed): its answer is drained, its outcome still known.
@@ -67,12 +97,14 @@ export const startEnforcingProxy = async ({ upstreamPort, authorizer, port = 0 }
     request.on('data', (chunk) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks);
-      const call = { headers: request.headers, path: request.url ?? '/', body };
-      const refusal = authorizer.authorize(call);
-      if (!refusal) {
-        forward(request, response, body, authorizer.answered && ((status) => authorizer.answered?.(call, status)));
+      /** @type {Call} */
+      const call = { emulator, method: request.method ?? 'GET', headers: request.headers, path: request.url ?? '/', body };
+      const decision = authorizer.authorize(call);
+      if ('forwardHeaders' in decision) {
+        forward(request, response, body, decision.forwardHeaders, authorizer.answered && ((status) => authorizer.answered?.(call, status)));
         return;
       }
+      const refusal = decision.refused;
       response.writeHead(refusal.status, { ...refusal.headers, 'content-length': Buffer.byteLength(refusal.body) });
       response.end(refusal.body);
     });

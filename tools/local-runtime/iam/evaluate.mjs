@@ -6,6 +6,8 @@
 // Anything else in a Condition (another operator, a key not in the context's
 // known keys) cannot be evaluated here: such a statement fails closed, i.e. an
 // Allow grants nothing and a Deny denies, and `onUnsupported` says why, once.
+// So does a malformed statement (no Action nor NotAction, no Resource nor
+// NotResource), which IAM would refuse: it never allows, and a Deny denies.
 
 /**
  * @typedef {object} Statement  a policy statement with its values as arrays of strings
@@ -139,8 +141,26 @@ const conditionHolds = (condition, context, knownKeys, onUnsupported) => {
 /** @param {string[]} list @param {string} value @param {(pattern: string, value: string) => boolean} matches */
 const listMatches = (list, value, matches) => list.some((pattern) => matches(pattern, value));
 
+/**
+ * What makes a statement malformed, which IAM refuses the whole policy for:
+ * no Action (nor NotAction), or no Resource (nor NotResource), or both of a
+ * pair. undefined for a well-formed one.
+ * @param {Pick<Statement, 'Action' | 'NotAction' | 'Resource' | 'NotResource'>} statement
+ */
+export const malformation = (statement) => {
+  const has = (/** @type {unknown} */ value) => value !== undefined;
+  if (!has(statement.Action) && !has(statement.NotAction)) return 'no Action (nor NotAction)';
+  if (has(statement.Action) && has(statement.NotAction)) return 'both Action and NotAction';
+  if (!has(statement.Resource) && !has(statement.NotResource)) return 'no Resource (nor NotResource)';
+  if (has(statement.Resource) && has(statement.NotResource)) return 'both Resource and NotResource';
+  return undefined;
+};
+
 /** Whether a statement is about this action and resource, before its Condition. @param {Statement} statement @param {Check} check */
 const inScope = (statement, { action, resource }) => {
+  // A malformed statement would not deploy. It fails closed here: an Allow grants nothing (read as it is, a missing
+  // Action or Resource would match everything), a Deny covers everything.
+  if (malformation(statement)) return statement.Effect === 'Deny';
   const actionIn = statement.Action ? listMatches(statement.Action, action, actionMatches) : !listMatches(statement.NotAction ?? [], action, actionMatches);
   if (!actionIn) return false;
   return statement.Resource ? listMatches(statement.Resource, resource, arnMatches) : !listMatches(statement.NotResource ?? [], resource, arnMatches);

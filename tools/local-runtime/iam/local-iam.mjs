@@ -69,8 +69,8 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
     answered: (request, status) => authorizer.answered?.(request, status),
   };
   const [dynamodb, snsSqs] = await Promise.all([
-    startEnforcingProxy({ upstreamPort: config.runtimeDynamodbPort, authorizer: current }),
-    startEnforcingProxy({ upstreamPort: config.runtimeSnsSqsPort, authorizer: current }),
+    startEnforcingProxy({ upstreamPort: config.runtimeDynamodbPort, emulator: 'dynamodb', authorizer: current }),
+    startEnforcingProxy({ upstreamPort: config.runtimeSnsSqsPort, emulator: 'sns-sqs', authorizer: current }),
   ]);
   return {
     dynamodbPort: dynamodb.port,

@@ -5,9 +5,11 @@
 // attached to it, and the managed policies it names. Intrinsics are resolved
 // as provisioning resolves them (cfn.mjs), plus Fn::ImportValue of another
 // local stack's exports. What cannot be resolved is logged once and fails
-// closed: an Allow is not granted on it, a Deny denies more, never less.
+// closed: an Allow is not granted on it, a Deny denies more, never less. So
+// does a malformed statement (no Action, no Resource: IAM refuses it), loudly.
 import { resourcesOfType } from '../cloudformation/cfn.mjs';
 import { LOCAL_ACCOUNT_ID } from '../aws.cjs';
+import { malformation } from './evaluate.mjs';
 
 /** @typedef {import('./evaluate.mjs').Statement} Statement */
 /**
@@ -165,6 +167,12 @@ const normalize = (statement, tryResolve, warn, where) => {
     const resolved = list(value)?.map((entry) => tryResolve(entry, what));
     return resolved?.map((entry) => (entry && typeof entry.value === 'string' ? entry.value : undefined));
   };
+  const malformed = malformation(statement);
+  if (malformed) {
+    // IAM refuses such a policy (the deploy fails), so nothing may rest on it locally: it grants nothing.
+    warn(`MALFORMED POLICY: ${where}: a statement with ${malformed}, which IAM refuses; locally it ${allow ? 'grants nothing' : 'denies everything'}: ${JSON.stringify(statement)}`);
+    return allow ? [] : [{ Effect: 'Deny', Action: ['*'], Resource: ['*'] }];
+  }
   /** @type {Statement} */
   const result = { Effect: allow ? 'Allow' : 'Deny' };
   if (statement.Action) result.Action = list(statement.Action);

@@ -81,6 +81,15 @@ describe('local IAM evaluation', () => {
     assert.equal(decide([any], { action: 'dynamodb:GetItem', resource: TABLE, context: { 'dynamodb:leadingkeys': ['b', 'a'] } }), 'Allow');
   });
 
+  it('fails closed on a malformed statement (no Action, no Resource), which IAM refuses: an Allow grants nothing, a Deny denies', () => {
+    const check = { action: 'dynamodb:DeleteItem', resource: TABLE };
+    assert.equal(decide([{ Effect: 'Allow', Resource: ['*'] }], check), 'ImplicitDeny');
+    assert.equal(decide([{ Effect: 'Allow', Action: ['dynamodb:DeleteItem'] }], check), 'ImplicitDeny');
+    assert.equal(decide([{ Effect: 'Allow' }], check), 'ImplicitDeny');
+    assert.equal(decide([{ Effect: 'Allow', Action: ['dynamodb:DeleteItem'], NotAction: ['dynamodb:GetItem'], Resource: ['*'] }], check), 'ImplicitDeny');
+    assert.equal(decide([allow({ Action: ['*'] }), { Effect: 'Deny', Resource: [TABLE] }], { action: 'dynamodb:GetItem', resource: TABLE }), 'ExplicitDeny');
+  });
+
   it('fails closed on what it cannot evaluate: such an Allow grants nothing, such a Deny denies, and it says so', () => {
     const unsupported = [];
     const note = (what) => unsupported.push(what);

@@ -3,13 +3,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UNKNOWN } from '../iam/evaluate.mjs';
-import { accessDeniedMessage, errorResponse, readAwsRequest, signerOf } from '../iam/aws-request.mjs';
+import { Unreadable, accessDeniedMessage, errorResponse, readAwsRequest, signerOf, wireProtocolOf } from '../iam/aws-request.mjs';
+import { classifyPartiql } from '../iam/partiql.mjs';
 
 const WHERE = { region: 'us-east-1', accountId: '000000000000', hashKeyOf: (table) => ({ items: 'pk', orders: 'pk' })[table] };
 const TABLE = (name) => `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
+const JSON_HEADERS = (target) => ({ 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target });
+const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
 const dynamodb = (operation, body, service = 'DynamoDB_20120810') =>
-  readAwsRequest({ headers: { 'x-amz-target': `${service}.${operation}` }, path: '/', body: Buffer.from(JSON.stringify(body)), signingService: 'dynamodb' }, WHERE);
-const form = (service, params, path = '/') => readAwsRequest({ headers: {}, path, body: Buffer.from(new URLSearchParams(params).toString()), signingService: service }, WHERE);
+  readAwsRequest({ emulator: 'dynamodb', method: 'POST', headers: JSON_HEADERS(`${service}.${operation}`), path: '/', body: Buffer.from(JSON.stringify(body)), signingService: 'dynamodb' }, WHERE);
+const form = (service, params, path = '/') =>
+  readAwsRequest({ emulator: 'sns-sqs', method: 'POST', headers: FORM_HEADERS, path, body: Buffer.from(new URLSearchParams(params).toString()), signingService: service }, WHERE);
 const S = (value) => ({ S: value });
 
 describe('local IAM: reading a request', () => {
@@ -81,22 +85,85 @@ describe('local IAM: reading a request', () => {
       protocol: 'query',
       operation: 'Publish',
       checks: [{ action: 'sns:Publish', resource: topic, context: {} }],
+      forwardHeaders: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     assert.equal(form('sns', { Action: 'PublishBatch', TopicArn: topic }).checks[0].action, 'sns:Publish');
     assert.equal(form('sns', { Action: 'CreateTopic', Name: 'other' }).checks[0].resource, 'arn:aws:sns:us-east-1:000000000000:other');
     assert.equal(form('sns', { Action: 'Unsubscribe', SubscriptionArn: `${topic}:7f6e` }).checks[0].resource, topic);
   });
 
-  it('reads SQS’s JSON protocol and its query protocol, batches as their single action, on the queue’s ARN', () => {
+  it('reads SQS’s JSON protocol, batches as their single action, on the queue’s ARN; refuses its query protocol, which fauxqs would serve as SNS', () => {
     const queueUrl = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq';
-    const json = readAwsRequest(
-      { headers: { 'x-amz-target': 'AmazonSQS.SendMessageBatch' }, path: '/', body: Buffer.from(JSON.stringify({ QueueUrl: queueUrl, Entries: [] })), signingService: 'sqs' },
-      WHERE,
-    );
+    const sqs = (operation, body) =>
+      readAwsRequest({ emulator: 'sns-sqs', method: 'POST', headers: JSON_HEADERS(`AmazonSQS.${operation}`), path: '/', body: Buffer.from(JSON.stringify(body)), signingService: 'sqs' }, WHERE);
+    const json = sqs('SendMessageBatch', { QueueUrl: queueUrl, Entries: [] });
     assert.deepEqual(json.checks, [{ action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:orders-dlq', context: {} }]);
     assert.equal(json.protocol, 'json');
-    assert.equal(form('sqs', { Action: 'DeleteMessage', ReceiptHandle: 'r' }, '/000000000000/orders').checks[0].resource, 'arn:aws:sqs:us-east-1:000000000000:orders');
-    assert.equal(form('sqs', { Action: 'GetQueueUrl', QueueName: 'orders' }).checks[0].resource, 'arn:aws:sqs:us-east-1:000000000000:orders');
+    assert.deepEqual(json.forwardHeaders, { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessageBatch' });
+    assert.equal(sqs('GetQueueUrl', { QueueName: 'orders' }).checks[0].resource, 'arn:aws:sqs:us-east-1:000000000000:orders');
+    assert.throws(() => form('sqs', { Action: 'Publish', TopicArn: 'arn:aws:sns:us-east-1:000000000000:bus' }), (error) => error instanceof Unreadable && /SQS's query protocol/.test(error.message));
+  });
+
+  it('reads only POST / with its protocol’s Content-Type (and X-Amz-Target), and only the services of the emulator behind the proxy', () => {
+    const wire = (emulator, method, path, headers, signingService) => wireProtocolOf({ emulator, method, path, headers, signingService });
+    assert.deepEqual(wire('dynamodb', 'POST', '/', JSON_HEADERS('DynamoDB_20120810.GetItem'), 'dynamodb'), { service: 'dynamodb', protocol: 'json' });
+    assert.deepEqual(wire('dynamodb', 'POST', '/', JSON_HEADERS('DynamoDBStreams_20120810.GetRecords'), 'dynamodb'), { service: 'dynamodb', protocol: 'json' });
+    assert.deepEqual(wire('sns-sqs', 'POST', '/', JSON_HEADERS('AmazonSQS.SendMessage'), 'sqs'), { service: 'sqs', protocol: 'json' });
+    assert.deepEqual(wire('sns-sqs', 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, 'sns'), { service: 'sns', protocol: 'query' });
+    const refused = [
+      // The repro: a DynamoDB target on a form, which fauxqs serves as SNS.
+      ['sns-sqs', 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded', 'x-amz-target': 'DynamoDB_20120810.GetItem' }, 'dynamodb'],
+      ['sns-sqs', 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded', 'x-amz-target': 'DynamoDB_20120810.GetItem' }, 'sns'],
+      // fauxqs's own and S3's paths, and methods other than POST.
+      ['sns-sqs', 'GET', '/_fauxqs/queues/orders', { 'content-type': 'application/x-www-form-urlencoded' }, 'sns'],
+      ['sns-sqs', 'PUT', '/some-bucket', JSON_HEADERS('AmazonSQS.SendMessage'), 'sqs'],
+      ['sns-sqs', 'POST', '/?Action=Publish', { 'content-type': 'application/x-www-form-urlencoded' }, 'sns'],
+      ['dynamodb', 'POST', '/shell', JSON_HEADERS('DynamoDB_20120810.GetItem'), 'dynamodb'],
+      // Another service's target through a proxy, a target repeated (Node joins them), no or another Content-Type.
+      ['dynamodb', 'POST', '/', JSON_HEADERS('AmazonSQS.SendMessage'), 'sqs'],
+      ['sns-sqs', 'POST', '/', JSON_HEADERS('DynamoDB_20120810.GetItem'), 'dynamodb'],
+      ['dynamodb', 'POST', '/', JSON_HEADERS('DynamoDB_20120810.GetItem, DynamoDB_20120810.DeleteItem'), 'dynamodb'],
+      ['dynamodb', 'POST', '/', { 'x-amz-target': 'DynamoDB_20120810.GetItem' }, 'dynamodb'],
+      ['dynamodb', 'POST', '/', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'DynamoDB_20120810.GetItem' }, 'dynamodb'],
+      ['sns-sqs', 'POST', '/', { 'content-type': 'text/plain; x=application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessage' }, 'sqs'],
+      ['sns-sqs', 'POST', '/', { ...JSON_HEADERS('AmazonSQS.SendMessage'), 'content-encoding': 'gzip' }, 'sqs'],
+    ];
+    for (const [emulator, method, path, headers, service] of refused) {
+      const answer = wire(emulator, method, path, headers, service);
+      assert.ok('refused' in answer, `${emulator} ${method} ${path} ${JSON.stringify(headers)}`);
+    }
+  });
+
+  it('classifies a PartiQL statement only when it can exactly, and does not read a request with one it cannot', () => {
+    assert.deepEqual(classifyPartiql('SELECT * FROM "items" WHERE pk = ?'), { action: 'PartiQLSelect', table: 'items' });
+    assert.deepEqual(classifyPartiql('select a, "from" FROM "items"."gsi1" where pk = \'FROM "x"\''), { action: 'PartiQLSelect', table: 'items', index: 'gsi1' });
+    assert.deepEqual(classifyPartiql('INSERT INTO "items" VALUE {\'pk\': ?, \'n\': 1}'), { action: 'PartiQLInsert', table: 'items' });
+    assert.deepEqual(classifyPartiql('UPDATE "items" SET n = n + 1 WHERE pk = ? RETURNING ALL NEW *'), { action: 'PartiQLUpdate', table: 'items' });
+    assert.deepEqual(classifyPartiql('  DELETE FROM "items" WHERE pk = ?'), { action: 'PartiQLDelete', table: 'items' });
+    for (const statement of [
+      '/* c */ DELETE FROM "allowed" WHERE pk = ?',
+      'SELECT * /* FROM "allowed" */ FROM "victim"',
+      'SELECT * FROM "allowed" -- FROM "x"',
+      'SELECT * FROM "allowed" WHERE pk IN (SELECT pk FROM "victim")',
+      'EXISTS(SELECT * FROM "allowed" WHERE pk = ?)',
+      'SELECT * FROM items',
+      'SELECT * FROM "a""b"',
+      'DELETE FROM "allowed"."gsi1" WHERE pk = ?',
+      'SELECT * FROM "allowed"; DELETE FROM "victim"',
+      'SELECT * FROM "allowed" WHERE pk = \'unterminated',
+      'SELECT * FROM\u00a0"allowed"',
+      'UPSERT INTO "allowed" VALUE {}',
+    ]) {
+      assert.ok('unclassifiable' in classifyPartiql(statement), statement);
+    }
+    assert.deepEqual(dynamodb('ExecuteTransaction', { TransactStatements: [{ Statement: 'SELECT * FROM "items"' }, { Statement: 'DELETE FROM "orders" WHERE pk = ?' }] }).checks.map((check) => check.action), [
+      'dynamodb:PartiQLSelect',
+      'dynamodb:PartiQLDelete',
+    ]);
+    assert.throws(() => dynamodb('ExecuteStatement', { Statement: '/* c */ DELETE FROM "items" WHERE pk = ?' }), Unreadable);
+    assert.throws(() => dynamodb('BatchExecuteStatement', { Statements: [{ Statement: 'SELECT * FROM "items"' }, { Statement: 'SELECT * /* FROM "items" */ FROM "orders"' }] }), Unreadable);
+    // The field its operation reads, not another beside it.
+    assert.throws(() => dynamodb('ExecuteTransaction', { Statement: 'SELECT * FROM "items"', TransactStatements: [] }), Unreadable);
   });
 
   it('answers a refusal in each protocol’s error shape, worded as AWS does', () => {

@@ -85,6 +85,45 @@ describe('local IAM: roles from a real compiled template (notifier)', () => {
   });
 });
 
+describe('local IAM: a malformed statement in a template', () => {
+  it('grants nothing, and says so loudly: a typo `Actions:`, or no Resource, would otherwise allow everything', () => {
+    const warnings = [];
+    const template = {
+      Resources: {
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'typo-local-fn', Role: { 'Fn::GetAtt': ['FnRole', 'Arn'] } } },
+        FnRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            Policies: [
+              {
+                PolicyName: 'inline',
+                PolicyDocument: {
+                  Statement: [
+                    { Effect: 'Allow', Actions: ['dynamodb:GetItem'], Resource: '*' },
+                    { Effect: 'Allow', Action: 'sns:Publish' },
+                    { Effect: 'Allow', Action: 'dynamodb:Query', Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t` },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const role = /** @type {any} */ (functionRoles([provisioned('typo', template)], { warn: (line) => warnings.push(line) }).get('typo-local-fn'));
+    assert.equal(allowed(role, 'dynamodb:DeleteItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t`), false);
+    assert.equal(allowed(role, 'sns:Publish', `arn:aws:sns:${REGION}:${ACCOUNT}:bus`), false);
+    assert.ok(allowed(role, 'dynamodb:Query', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t`), 'the well-formed statement still grants');
+    assert.deepEqual(
+      warnings.map((line) => line.replace(/: \{.*$/, '')),
+      [
+        'MALFORMED POLICY: typo-local-fn (role FnRole): a statement with no Action (nor NotAction), which IAM refuses; locally it grants nothing',
+        'MALFORMED POLICY: typo-local-fn (role FnRole): a statement with no Resource (nor NotResource), which IAM refuses; locally it grants nothing',
+      ],
+    );
+  });
+});
+
 describe('local IAM: roles from small templates', () => {
   const bus = {
     Resources: { Bus: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'bus' } } },

@@ -40,6 +40,7 @@ import {
   queuePoliciesAllowOnlyTheTopic,
   sqsMaximumConcurrency,
   sqsVisibilityTimeout,
+  wellFormedStatements,
 } from '../template-policy.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -171,6 +172,23 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.equal(noWildcards(withStatements({ Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:s3:::b' })).length, 1);
     // Queue and topic policies are held to the same rule.
     assert.deepEqual(noWildcards(queuePolicy({ Action: 'sqs:*' })), ['QueuePolicy/PolicyDocument/Statement/0: Action "sqs:*" allows a whole service']);
+  });
+
+  it('well-formed statements: one without Action or Resource (a typo such as `Actions:`), or with both of a pair, is flagged', () => {
+    const fine = { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/t' };
+    // The fixture role's trust policy has no Resource, as a trust policy must not.
+    assert.deepEqual(wellFormedStatements(withStatements(fine, { Effect: 'Deny', NotAction: 's3:*', NotResource: 'arn:aws:s3:::b' })), []);
+    assert.deepEqual(wellFormedStatements(withStatements({ Effect: 'Allow', Actions: ['dynamodb:GetItem'], Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/t' })), [
+      'FnRole/Policies/0/Statement/0: statement has no Action (nor NotAction), so IAM refuses the policy (unknown keys: Actions)',
+    ]);
+    assert.deepEqual(wellFormedStatements(withStatements(fine, { Effect: 'Allow', Action: 'sqs:SendMessage' })), [
+      'FnRole/Policies/0/Statement/1: statement has no Resource (nor NotResource), so IAM refuses the policy',
+    ]);
+    assert.deepEqual(wellFormedStatements(withStatements({ ...fine, NotAction: 'dynamodb:PutItem', Effect: 'allow' })), [
+      'FnRole/Policies/0/Statement/0: Effect "allow" must be "Allow" or "Deny"',
+      'FnRole/Policies/0/Statement/0: statement has both Action and NotAction, so IAM refuses the policy',
+    ]);
+    assert.deepEqual(wellFormedStatements(queuePolicy({ Resource: undefined })), ['QueuePolicy/PolicyDocument/Statement/0: statement has no Resource (nor NotResource), so IAM refuses the policy']);
   });
 
   it('SQS visibility: a 30 s queue feeding a 6 s function is flagged, 36 s is not', () => {
@@ -665,6 +683,7 @@ describe('packaged services keep the deployment rules', () => {
       const rules = {
         'one IAM role per function, no unused role': oneRolePerFunction,
         'no wildcard actions, Resource "*" only for logs/xray': noWildcards,
+        'every policy statement has an Effect, an Action and (but in a trust policy) a Resource': wellFormedStatements,
         'SQS event source VisibilityTimeout >= 6 x function Timeout': sqsVisibilityTimeout,
         'DLQs keep 14 days, RedrivePolicy maxReceiveCount 5': deadLetterQueues,
         'every SQS event source has ScalingConfig.MaximumConcurrency': sqsMaximumConcurrency,
