@@ -203,6 +203,7 @@ const main = async () => {
         streams: runtimeClients.streams,
         region: config.region,
         retryVisibilitySeconds: config.retryVisibilitySeconds,
+        streamMaxRecordAgeSeconds: config.streamMaxRecordAgeSeconds,
         failEvery: config.consumerFaultEvery,
         log: (line) => log(`[event-source] ${line}`),
         recorder,

@@ -4,6 +4,7 @@
 import { LOCAL_ACCOUNT_ID, resourcesOfType } from '../cloudformation/cfn.mjs';
 import { startSqsEventSource } from './sqs-event-source.mjs';
 import { startStreamEventSource } from './stream-event-source.mjs';
+import { sqsOnFailure } from './stream-failures.mjs';
 
 /**
  * @typedef {Pick<import('@platform/local-runtime/types').ProvisionedStack, 'template' | 'resolve' | 'physicalIds'>} Stack
@@ -25,11 +26,12 @@ export const registerFunctions = ({ template, resolve, physicalIds, region }) =>
  * @param {Stack & { invoke: import('@platform/local-runtime/types').Invoke, sqs: import('@aws-sdk/client-sqs').SQSClient,
  *   streams: import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient, region: string, retryVisibilitySeconds?: number,
  *   failEvery?: number, log: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder,
- *   checkpoints?: import('./checkpoints.mjs').Checkpoints }} options
- *   checkpoints: where each stream mapping got to, kept across restarts with the tables (LOCAL_PERSIST=1)
+ *   checkpoints?: import('./checkpoints.mjs').Checkpoints, streamMaxRecordAgeSeconds?: number }} options
+ *   checkpoints: where each stream mapping got to, kept across restarts with the tables (LOCAL_PERSIST=1);
+ *   streamMaxRecordAgeSeconds: LOCAL_STREAM_MAX_RECORD_AGE_SECONDS, a failing stream record's local age limit
  * @returns {Array<{ stop(): Promise<void>, description: string }>}
  */
-export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, failEvery, log, recorder, checkpoints }) =>
+export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs, streams, region, retryVisibilitySeconds, failEvery, log, recorder, checkpoints, streamMaxRecordAgeSeconds }) =>
   resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, resource]) => {
     const mapping = resolve(resource.Properties);
     const functionName = /** @type {string} */ (String(mapping.FunctionName).split(':function:').pop());
@@ -66,6 +68,8 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
     }
 
     if (arn.includes(':table/') && arn.includes('/stream/')) {
+      // Where Lambda sends the coordinates of the batches it gives up on (the outbox relays' `*-relay-dlq`).
+      const onFailureArn = mapping.DestinationConfig?.OnFailure?.Destination;
       const poller = startStreamEventSource({
         streams,
         streamArn: arn,
@@ -75,11 +79,15 @@ export const startEventSources = ({ template, resolve, physicalIds, invoke, sqs,
         startingPosition: mapping.StartingPosition ?? 'TRIM_HORIZON',
         reportBatchItemFailures,
         maximumRetryAttempts: mapping.MaximumRetryAttempts ?? -1,
+        maximumRecordAgeSeconds: mapping.MaximumRecordAgeInSeconds ?? -1,
+        localMaxRecordAgeSeconds: streamMaxRecordAgeSeconds,
+        bisectBatchOnFunctionError: mapping.BisectBatchOnFunctionError === true,
+        onFailure: onFailureArn ? sqsOnFailure({ sqs, destinationArn: onFailureArn }) : undefined,
         log,
         recorder,
         checkpoints,
       });
-      return { ...poller, description: `stream of ${arn.split('/')[1]} → ${functionName} (batch ${mapping.BatchSize ?? 100})` };
+      return { ...poller, description: `stream of ${arn.split('/')[1]} → ${functionName} (batch ${mapping.BatchSize ?? 100}${onFailureArn ? `, on failure → ${onFailureArn.split(':').pop()}` : ''})` };
     }
     throw new Error(`${functionName}: event source ${arn} is not emulated locally`);
   });

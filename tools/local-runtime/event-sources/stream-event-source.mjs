@@ -2,7 +2,14 @@
 // records of each shard in sequence, `batchSize` at a time; a function error
 // retries the same batch; with ReportBatchItemFailures the shard resumes
 // from the lowest failed sequence number. Retries go on until
-// `maximumRetryAttempts` (-1: until the record leaves the stream, as in AWS).
+// `maximumRetryAttempts` (-1: until the record leaves the stream, as in AWS)
+// or until the batch's records are older than `maximumRecordAgeSeconds` (or than
+// `localMaxRecordAgeSeconds`, counted from when this poller first read them); then
+// the batch's coordinates go to the on-failure destination (stream-failures.mjs)
+// and the shard moves past it, so one poison record does not block it for good.
+// With `bisectBatchOnFunctionError` a function error splits the batch in two
+// and the halves are retried: that does not count as a retry, as in AWS, so
+// retries are spent on the failing record alone.
 // Each shard keeps a checkpoint (the last record fully processed, or the
 // first record of a batch being retried); an iterator that goes stale is
 // renewed from it. One shard's errors never stop another shard's reading.
@@ -15,13 +22,18 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expiredCount, invocationRecord } from './stream-failures.mjs';
 
 /**
  * @typedef {import('@aws-sdk/client-dynamodb-streams')._Record & { dynamodb: import('@aws-sdk/client-dynamodb-streams').StreamRecord & { SequenceNumber: string } }} StreamRecord
  *   a record as GetRecords gives it: DynamoDB Streams always sets its sequence number
  * @typedef {{ iterator: string | null | undefined, startType?: import('@aws-sdk/client-dynamodb-streams').ShardIteratorType,
- *   attempts: number, lastSequence?: string, retryFrom?: string, notBefore: number, saved?: boolean }} ShardState
- *   saved: lastSequence came from a checkpoint an earlier stack kept
+ *   attempts: number, invokes: number, functionError?: string, lastSequence?: string, retryFrom?: string, notBefore: number, saved?: boolean,
+ *   limit?: number, bisectEnd?: string, firstRead: Map<string, number> }} ShardState
+ *   attempts: retries of the batch at retryFrom (a bisect is not one); invokes: all its failed invocations (approximateInvokeCount);
+ *   functionError: the last one's, for the on-failure record; saved: lastSequence came from a checkpoint an earlier stack kept;
+ *   limit: records a read takes while a bisected batch (up to bisectEnd) is worked through;
+ *   firstRead: when each record not yet behind the shard was first read (epoch ms), for the local age limit
  */
 
 /** @param {StreamRecord} record @param {string} streamArn */
@@ -70,9 +82,15 @@ export const resumeSequenceNumber = (result, records, reportBatchItemFailures) =
  * @param {{
  *   streams: import('@aws-sdk/client-dynamodb-streams').DynamoDBStreamsClient, streamArn: string, functionName: string, invoke: import('@platform/local-runtime/types').Invoke,
  *   batchSize?: number, startingPosition?: import('@aws-sdk/client-dynamodb-streams').ShardIteratorType, reportBatchItemFailures?: boolean,
- *   maximumRetryAttempts?: number, retryDelayMs?: number, log?: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder,
+ *   maximumRetryAttempts?: number, maximumRecordAgeSeconds?: number, localMaxRecordAgeSeconds?: number, bisectBatchOnFunctionError?: boolean, onFailure?: import('./stream-failures.mjs').OnFailure,
+ *   retryDelayMs?: number, log?: import('@platform/local-runtime/types').Log, recorder?: import('@platform/local-runtime/types').HopRecorder,
  *   checkpoints?: import('./checkpoints.mjs').Checkpoints,
  * }} options
+ *   maximumRecordAgeSeconds: the mapping's MaximumRecordAgeInSeconds (-1: no limit);
+ *   localMaxRecordAgeSeconds: LOCAL_STREAM_MAX_RECORD_AGE_SECONDS (unset: the mapping's limit alone). It counts from the
+ *   record's first read, not its ApproximateCreationDateTime, which DynamoDB Local gives to the minute; and so a backlog
+ *   read after a restart is still invoked, however old.
+ *   onFailure: the mapping's on-failure destination (sqsOnFailure); without one, records given up on are only logged, as AWS drops them.
  */
 export const startStreamEventSource = ({
   streams,
@@ -83,6 +101,10 @@ export const startStreamEventSource = ({
   startingPosition = 'TRIM_HORIZON',
   reportBatchItemFailures = false,
   maximumRetryAttempts = -1,
+  maximumRecordAgeSeconds = -1,
+  localMaxRecordAgeSeconds,
+  bisectBatchOnFunctionError = false,
+  onFailure,
   retryDelayMs = 1000,
   log = console.log,
   recorder,
@@ -125,13 +147,13 @@ export const startStreamEventSource = ({
       // A shard this mapping read before the stack restarted resumes after its checkpoint.
       const saved = checkpoints?.get(functionName, streamArn, shardId);
       if (saved) {
-        shards.set(shardId, { iterator: null, attempts: 0, notBefore: 0, lastSequence: saved, saved: true });
+        shards.set(shardId, { iterator: null, attempts: 0, invokes: 0, notBefore: 0, lastSequence: saved, saved: true, firstRead: new Map() });
         continue;
       }
       // Shards that appear after start-up hold only new records: read them from the beginning.
       const type = shards.size === 0 && finished.size === 0 && !resumed ? startingPosition : 'TRIM_HORIZON';
       // The iterator is taken on the shard's first poll, so a failure there is that shard's alone.
-      shards.set(shardId, { iterator: null, startType: type, attempts: 0, notBefore: 0 });
+      shards.set(shardId, { iterator: null, startType: type, attempts: 0, invokes: 0, notBefore: 0, firstRead: new Map() });
     }
   };
 
@@ -179,7 +201,7 @@ export const startStreamEventSource = ({
     state.iterator ??= await freshIterator(shardId, state);
     let page;
     try {
-      page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }));
+      page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: state.limit ?? batchSize }));
     } catch (error) {
       const { name } = /** @type {Error} */ (error);
       if (!STALE_ITERATOR.has(name)) throw error;
@@ -194,8 +216,60 @@ export const startStreamEventSource = ({
       else state.iterator = NextShardIterator;
       return false;
     }
+    // The batch is behind the shard: done, or given up on. `done` are its first records, when only they are.
+    /** @param {StreamRecord[]} done */
+    const moveOn = (done = Records) => {
+      const lastDone = /** @type {StreamRecord} */ (done.at(-1)).dynamodb.SequenceNumber;
+      state.attempts = 0;
+      state.retryFrom = undefined;
+      state.lastSequence = lastDone;
+      checkpoint(shardId, lastDone);
+      for (const sequence of state.firstRead.keys()) if (BigInt(sequence) <= BigInt(lastDone)) state.firstRead.delete(sequence);
+      // Past the bisected batch: back to full batches. Until then the rest of it keeps its
+      // count of failed invocations: they all held its records.
+      if (state.bisectEnd !== undefined && BigInt(lastDone) >= BigInt(state.bisectEnd)) {
+        state.limit = undefined;
+        state.bisectEnd = undefined;
+      }
+      if (state.bisectEnd === undefined) {
+        state.invokes = 0;
+        state.functionError = undefined;
+      }
+      if (lastDone !== /** @type {StreamRecord} */ (Records.at(-1)).dynamodb.SequenceNumber) {
+        state.iterator = null; // the rest is read again, after the checkpoint
+        return;
+      }
+      state.iterator = NextShardIterator;
+      if (!NextShardIterator) endShard(shardId);
+    };
+    // Lambda sends the coordinates of `records` to the on-failure destination and skips them.
+    // Sent before the checkpoint moves: if sending fails, the shard waits and tries again.
+    /** @param {StreamRecord[]} records @param {import('./stream-failures.mjs').FailureCondition} condition */
+    const giveUp = async (records, condition) => {
+      const first = /** @type {StreamRecord} */ (records[0]).dynamodb.SequenceNumber;
+      const span = `${records.length} record(s) ${first}…${/** @type {StreamRecord} */ (records.at(-1)).dynamodb.SequenceNumber} of shard ${shardId}`;
+      if (onFailure) {
+        await onFailure(invocationRecord({ records, shardId, streamArn, functionName, condition, invokeCount: state.invokes, functionError: state.functionError }));
+        log(`${functionName}: ${condition}: gave up on ${span}, sent to the on-failure destination${flowNote(flowsOf(records))}`);
+      } else {
+        log(`${functionName}: ${condition}: gave up on ${span} (no on-failure destination: dropped, as in AWS)${flowNote(flowsOf(records))}`);
+      }
+      moveOn(records);
+    };
+
+    // Records older than the maximum age are not invoked (again): oldest first, so they lead the batch.
+    const now = Date.now();
+    for (const record of Records) if (!state.firstRead.has(record.dynamodb.SequenceNumber)) state.firstRead.set(record.dynamodb.SequenceNumber, now);
+    const expired = Math.max(
+      expiredCount(Records, maximumRecordAgeSeconds, now),
+      expiredCount(Records, localMaxRecordAgeSeconds, now, (record) => state.firstRead.get(record.dynamodb.SequenceNumber)),
+    );
+    if (expired > 0) {
+      await giveUp(Records.slice(0, expired), 'RecordAgeExceeded');
+      return true;
+    }
+
     const first = /** @type {StreamRecord} */ (Records[0]);
-    const last = /** @type {StreamRecord} */ (Records.at(-1));
     const readAt = Date.now();
     const result = await invoke(functionName, { Records: Records.map((record) => toLambdaRecord(record, streamArn)) });
     const resumeAt = resumeSequenceNumber(result, Records, reportBatchItemFailures);
@@ -206,37 +280,43 @@ export const startStreamEventSource = ({
         recorder.record({ kind: 'stream', at: readAt, functionName, streamArn, record, retry: retryFrom !== undefined && BigInt(record.dynamodb.SequenceNumber) >= retryFrom });
       }
     }
-    // The batch is behind the shard: done, or given up on.
-    const moveOn = () => {
-      state.attempts = 0;
-      state.retryFrom = undefined;
-      state.lastSequence = last.dynamodb.SequenceNumber;
-      checkpoint(shardId, state.lastSequence);
-      state.iterator = NextShardIterator;
-      if (!NextShardIterator) endShard(shardId);
-    };
     if (resumeAt === null) {
       moveOn();
       log(`${functionName}: ${Records.length} stream record(s) done${flowNote(flowsOf(Records))}`);
       return true;
     }
-    state.attempts += 1;
-    if (maximumRetryAttempts >= 0 && state.attempts > maximumRetryAttempts) {
-      log(`${functionName}: giving up on a batch after ${state.attempts} attempts (on-failure destination in AWS)`);
-      moveOn();
-      return true;
-    }
-    log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); retry ${state.attempts} from ${resumeAt}${flowNote(flowsOf(Records))}`);
+    state.invokes += 1;
+    state.functionError = result.ok ? undefined : 'Unhandled';
     // The records before resumeAt are done; the retry starts at resumeAt. The shard waits
     // (the others do not) and then takes its iterator from this checkpoint.
+    /** @param {string} how */
+    const retryLater = (how) => {
+      log(`${functionName}: stream batch failed (${result.ok ? 'reported failures' : result.error}); ${how} from ${resumeAt}${flowNote(flowsOf(Records))}`);
+      state.retryFrom = resumeAt;
+      state.iterator = null;
+      state.notBefore = Date.now() + retryDelayMs;
+    };
+    // A function error with several records: split the batch and retry its first half, not counted as a retry.
+    if (!result.ok && bisectBatchOnFunctionError && Records.length > 1) {
+      state.limit = Math.ceil(Records.length / 2);
+      const end = /** @type {StreamRecord} */ (Records.at(-1)).dynamodb.SequenceNumber;
+      if (state.bisectEnd === undefined || BigInt(end) > BigInt(state.bisectEnd)) state.bisectEnd = end;
+      retryLater(`bisected, retrying ${state.limit} record(s)`);
+      return true;
+    }
     if (resumeAt !== first.dynamodb.SequenceNumber) {
-      const lastDone = /** @type {StreamRecord} */ (Records[Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt) - 1]);
+      // Reported failures after some successes: those are done, and a new batch starts at resumeAt.
+      const doneCount = Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt);
+      const lastDone = /** @type {StreamRecord} */ (Records[doneCount - 1]);
       state.lastSequence = lastDone.dynamodb.SequenceNumber;
       checkpoint(shardId, state.lastSequence);
     }
-    state.retryFrom = resumeAt;
-    state.iterator = null;
-    state.notBefore = Date.now() + retryDelayMs;
+    state.attempts += 1;
+    if (maximumRetryAttempts >= 0 && state.attempts > maximumRetryAttempts) {
+      await giveUp(Records.slice(Records.findIndex((record) => record.dynamodb.SequenceNumber === resumeAt)), 'RetryAttemptsExhausted');
+      return true;
+    }
+    retryLater(`retry ${state.attempts}`);
     return true;
   };
 

@@ -55,9 +55,10 @@ export const sameMajor = (node, deployed) => Boolean(node && deployed && node.ma
 // --noAuth concerns only serverless-offline's own HTTP server, which gets no traffic: the
 // gateway verifies every token (jwt-authorizer.mjs). serverless-offline 14 never checks a JWT's
 // signature (it needs --ignoreJWTSignature to use an authorizer at all) and, without it, fails
-// to set up a route that names one.
+// to set up a route that names one. --host 127.0.0.1: its servers stay off the network
+// (its default, localhost, may resolve to ::1, where the invoker does not call).
 export const startOffline = (service, ports, env, { showDebug = false } = {}) =>
-  startChild(service.name, process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', LOCAL_STAGE, '--noAuth', '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
+  startChild(service.name, process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', LOCAL_STAGE, '--noAuth', '--host', '127.0.0.1', '--lambdaPort', String(ports.lambda), '--httpPort', String(ports.http)], {
     cwd: service.dir,
     // Its notices (a banner, a line per invocation) repeat what the gateway and the
     // pollers log, through one more pipe per line; its warnings and errors stay.

@@ -63,6 +63,7 @@ const debugWanted = (env) => {
  * @property {number} httpPort
  * @property {number} lambdaPortBase  each service with functions takes two ports from here on
  * @property {number | undefined} retryVisibilitySeconds
+ * @property {number | undefined} streamMaxRecordAgeSeconds  LOCAL_STREAM_MAX_RECORD_AGE_SECONDS: a stream record still failing this long after its first read is given up on (undefined: the mapping's MaximumRecordAgeInSeconds alone)
  * @property {number} concurrency
  * @property {number | undefined} consumerFaultEvery  `npm run faults`: every Nth record an SQS event source takes fails by injection (undefined: never)
  * @property {number | undefined} consolePort  the local console's port (tools/console); undefined when LOCAL_CONSOLE=off
@@ -89,6 +90,10 @@ export const readConfig = (env = process.env) => {
     lambdaPortBase: port(env, 'LAMBDA_PORT_BASE', 3002),
     // Unset: a failed SQS record waits out its queue's visibility timeout, as in AWS.
     retryVisibilitySeconds: optionalInteger(env, 'LOCAL_SQS_RETRY_SECONDS', 0, 43200),
+    // Unset: a failing stream batch is retried until its records are as old as the mapping's
+    // MaximumRecordAgeInSeconds (23 h for the outbox relays), as in AWS; set, it goes to the
+    // mapping's on-failure destination (the relay DLQ) this many seconds after its first read.
+    streamMaxRecordAgeSeconds: optionalInteger(env, 'LOCAL_STREAM_MAX_RECORD_AGE_SECONDS', 1, 604800),
     // Invocations of one function that may run at once (its reserved concurrency, when lower, wins).
     concurrency: optionalInteger(env, 'LOCAL_LAMBDA_CONCURRENCY', 1, 1000) ?? DEFAULT_CONCURRENCY,
     // Fault injection for `npm run faults`, done by the SQS pollers (event-sources/sqs-event-source.mjs),

@@ -70,7 +70,7 @@ describe('a local function that fails, behind the gateway', { timeout: 120_000 }
 
   for (const [name, cause] of [
     ['throws', /failed \(secret detail from /],
-    ['timesOut', /timed out \(the function ran past its timeout of 1 s\)/],
+    ['timesOut', /timed out \(the function ran past its timeout of 3 s\)/],
     ['malformed', /answered a malformed response \(statusCode "teapot" is not an HTTP status\)/],
     ['crashes', /failed \(uncaught in /],
     ['exits', /crashed \(its runtime exited \(exit code 1\)\)/],
