@@ -33,7 +33,7 @@ const arrivalIso = (record) => {
 };
 
 /**
- * The invocation record Lambda sends for the `records` it gave up on (in shard order, at least one).
+ * The invocation record Lambda sends for the `records` it gave up on (in shard sequence, at least one).
  * @param {{ records: SequencedRecord[], shardId: string, streamArn: string, functionName: string,
  *   condition: FailureCondition, invokeCount: number, functionError?: string, now?: Date }} options
  *   functionError: the last invocation's error ('Unhandled'), unset when it answered with batchItemFailures
@@ -67,7 +67,7 @@ export const invocationRecord = ({ records, shardId, streamArn, functionName, co
 };
 
 /**
- * How many of `records` (in shard order, so oldest first) are older than `maxAgeSeconds` at `now`.
+ * How many of `records` (in shard sequence, so oldest first) are older than `maxAgeSeconds` at `now`.
  * @param {SequencedRecord[]} records @param {number | undefined} maxAgeSeconds -1 or undefined: no limit
  * @param {number} [now] @param {(record: SequencedRecord) => number | undefined} [arrival] epoch ms (undefined: not known, so not expired)
  */

@@ -32,7 +32,7 @@ describe('a local function that fails, behind the gateway', { timeout: 120_000 }
     });
     await waitForPort(lambdaPort, offline, 'faulty');
     const invoke = createInvoker({
-      functions: FUNCTIONS.map((name) => ({ name: `faulty-local-${name}`, lambdaPort, timeoutSeconds: 1 })),
+      functions: FUNCTIONS.map((name) => ({ name: `faulty-local-${name}`, lambdaPort, timeoutSeconds: 3 })),
       defaultConcurrency: CONCURRENCY,
     });
     const routes = FUNCTIONS.map((name) => ({
