@@ -1,3 +1,4 @@
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
@@ -52,3 +53,23 @@ export const waitUntil = async (condition, timeoutMs = 20_000) => {
   }
   throw new Error('condition not met in time');
 };
+
+/**
+ * A table keyed by `pk` with a NEW_AND_OLD_IMAGES stream; its stream ARN.
+ * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} dynamodb @param {string} name
+ */
+export const createTableWithStream = async (dynamodb, name) => {
+  const { TableDescription } = await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  return TableDescription?.LatestStreamArn;
+};
+
+/** @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} dynamodb @param {string} table @param {string} pk */
+export const putKey = (dynamodb, table, pk) => dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk } } }));

@@ -2,12 +2,12 @@
 // stand-in function: in order, retried from the failed record, nothing skipped.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
 import { freePort, stopAll } from '../stack/processes.mjs';
 import { resumeSequenceNumber, startStreamEventSource } from '../event-sources/stream-event-source.mjs';
-import { waitUntil } from './helpers.mjs';
+import { createTableWithStream, putKey, waitUntil } from './helpers.mjs';
 
 let dynamodb;
 let streams;
@@ -20,20 +20,10 @@ after(async () => {
   await stopAll();
 });
 
-const tableWithStream = async (name) => {
-  const { TableDescription } = await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    }),
-  );
-  return TableDescription.LatestStreamArn;
-};
-
-const put = (table, pk) => dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk } } }));
+/** @param {string} name */
+const tableWithStream = (name) => createTableWithStream(dynamodb, name);
+/** @param {string} table @param {string} pk */
+const put = (table, pk) => putKey(dynamodb, table, pk);
 
 describe('local DynamoDB stream event source', () => {
   it('retries from the first failed record and delivers every record, in order', async () => {

@@ -3,14 +3,14 @@
 // and the shard moves on. Against DynamoDB Local and the in-process fauxqs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
 import { freePort, stopAll } from '../stack/processes.mjs';
 import { startStreamEventSource } from '../event-sources/stream-event-source.mjs';
 import { expiredCount, invocationRecord, sqsOnFailure } from '../event-sources/stream-failures.mjs';
-import { drain, startEmulator, waitUntil } from './helpers.mjs';
+import { createTableWithStream, drain, putKey, startEmulator, waitUntil } from './helpers.mjs';
 
 let dynamodb;
 let streams;
@@ -26,20 +26,10 @@ after(async () => {
   await stopAll();
 });
 
-const tableWithStream = async (name) => {
-  const { TableDescription } = await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    }),
-  );
-  return TableDescription.LatestStreamArn;
-};
-
-const put = (table, pk) => dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk } } }));
+/** @param {string} name */
+const tableWithStream = (name) => createTableWithStream(dynamodb, name);
+/** @param {string} table @param {string} pk */
+const put = (table, pk) => putKey(dynamodb, table, pk);
 
 /** An on-failure queue, as the relays' `*-relay-dlq`. */
 const failureQueue = async (name) => {
