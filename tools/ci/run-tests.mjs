@@ -29,6 +29,10 @@ const main = async () => {
     env: {
       ...process.env,
       NX_PROFILE: path.relative(ROOT, PROFILE),
+      // Node 22 keeps the code it compiled for each module on disk: the hundreds of
+      // node processes of a run (Nx, eslint, jest, serverless, the stacks) load the
+      // same modules, and each after the first skips compiling them.
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || path.join(ROOT, 'node_modules/.cache/node-compile-cache'),
       ...emulators.env,
     },
   });
