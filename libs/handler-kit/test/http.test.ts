@@ -1,23 +1,13 @@
 import { ConflictError, NotFoundError } from '@platform/errors';
 import { countMetric, currentCorrelationId } from '@platform/observability';
-import { metricsOf } from '@platform/testing';
+import { httpEvent, metricsOf } from '@platform/testing';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { httpHandler } from '../src';
 
 const context = { awsRequestId: 'aws-req-1', functionName: 'fn' } as Context;
 
-const event = (overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 =>
-  ({
-    version: '2.0',
-    routeKey: 'POST /things',
-    rawPath: '/things',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: { requestId: 'req-1' },
-    isBase64Encoded: false,
-    ...overrides,
-  }) as APIGatewayProxyEventV2;
+const event = (overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 => httpEvent({ routeKey: 'POST /things', rawPath: '/things', ...overrides });
 
 const Thing = z.strictObject({ name: z.string().min(1), size: z.number().int().positive(), tags: z.array(z.string()).optional() });
 

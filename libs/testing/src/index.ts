@@ -1,6 +1,7 @@
 // Test support only: never import this from a handler or domain module.
 export { createServiceTable, createTestTable, type TestTable } from './dynamo-tables';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
+export { httpEvent } from './http-event';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
 export { captureOutput, metricsOf, type CapturedOutput, type EmittedMetric } from './powertools-output';

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { run } from '../stack/processes.mjs';
+import { isRunning, run } from '../stack/processes.mjs';
 import { LOCAL_STAGE, ROOT, SERVERLESS_BIN } from '../stack/services.mjs';
 
 export const LOCAL_PACKAGE_DIR = '.serverless-local';
@@ -41,14 +41,22 @@ const filesUnder = (dir) =>
  * more) does not recompile every other service's template.
  */
 const installedPackages = () => {
+  const file = path.join(ROOT, 'package-lock.json');
+  // Read once per lockfile, not once per service: a stack hashes every service's inputs at start.
+  const { mtimeMs } = statSync(file);
+  if (installed?.mtimeMs === mtimeMs) return installed.text;
   /** @type {{ packages?: Record<string, { version?: string, integrity?: string, link?: boolean }> }} */
-  const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
-  return Object.entries(lock.packages ?? {})
+  const lock = JSON.parse(readFileSync(file, 'utf8'));
+  const text = Object.entries(lock.packages ?? {})
     .filter(([key, entry]) => key.includes('node_modules/') && !entry.link)
     .map(([key, entry]) => `${key}@${entry.version}@${entry.integrity}`)
     .sort()
     .join('\n');
+  installed = { mtimeMs, text };
+  return text;
 };
+/** @type {{ mtimeMs: number, text: string } | undefined} */
+let installed;
 
 /**
  * A hash of everything `serverless package` reads to compile this service's template.
@@ -91,15 +99,6 @@ const compile = async (service, env, inputs) => {
   }
 };
 
-/** @param {number} pid */
-const isRunning = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
-  }
-};
 
 /** Drops what older inputs compiled, and what stopped compilations left, so the folder does not grow. @param {Service} service @param {string} inputs */
 const pruneOthers = (service, inputs) => {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localClientConfig } from '../aws.cjs';
-import { track, waitForPort } from '../stack/processes.mjs';
+import { isRunning, track, waitForPort } from '../stack/processes.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -68,15 +68,6 @@ const spawnDynamoDbLocal = (port, dataDir) => {
   );
 };
 
-/** Whether a process with this id is running. @param {number} pid */
-const running = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
-  }
-};
 
 /**
  * Takes a data folder for this process: one DynamoDB Local at a time may use it
@@ -87,7 +78,7 @@ export const claimDataDir = (dir) => {
   mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, 'in-use-by.pid');
   const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : undefined;
-  if (holder && holder !== process.pid && running(holder)) {
+  if (holder && holder !== process.pid && isRunning(holder)) {
     throw new Error(`${dir} is in use by another local stack (process ${holder}): stop it, or start this one without LOCAL_PERSIST`);
   }
   writeFileSync(lock, String(process.pid));

@@ -82,6 +82,16 @@ const portAnswers = (port) =>
 
 export { freePort } from '../aws.cjs';
 
+/** Whether a process with this id is running (EPERM: it is, as another user's). @param {number} pid */
+export const isRunning = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
+  }
+};
+
 /** Fails fast if something else already listens on a port we are about to take. @param {number} port @param {string} variable */
 export const assertPortFree = async (port, variable) => {
   if (await portAnswers(port)) {

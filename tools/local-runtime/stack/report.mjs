@@ -31,18 +31,23 @@ export const dataLine = ({ persistDir }, keptTables) =>
  * @param {Array<{ name: string, runtime?: { node?: string, deployed?: string } }>} functions
  */
 export const runtimeLines = (functions) => {
-  /** @param {{ runtime?: { node?: string, deployed?: string } }} fn @returns {[string, string]} */
-  const pairOf = ({ runtime }) => [runtime?.node ?? 'an unreported version', runtime?.deployed ?? 'an unnamed runtime'];
-  const pairs = [...new Map(functions.map((fn) => [pairOf(fn).join(' '), pairOf(fn)])).values()];
-  if (pairs.length === 0) return [];
-  const [only] = pairs;
-  if (pairs.length === 1 && only && sameMajor(...only)) return [`  Runtime          functions run on node ${only[0]}; they deploy to ${only[1]}`];
-  return pairs.map(([node, deployed]) => {
-    const names = functions.filter((fn) => pairOf(fn).join(' ') === `${node} ${deployed}`).map(({ name }) => name);
-    return sameMajor(node, deployed)
+  /** @type {Map<string, { node: string, deployed: string, names: string[] }>} */
+  const groups = new Map();
+  for (const { name, runtime } of functions) {
+    const node = runtime?.node ?? 'an unreported version';
+    const deployed = runtime?.deployed ?? 'an unnamed runtime';
+    const key = `${node} ${deployed}`;
+    const group = groups.get(key) ?? { node, deployed, names: [] };
+    group.names.push(name);
+    groups.set(key, group);
+  }
+  const [only, ...others] = groups.values();
+  if (only && others.length === 0 && sameMajor(only.node, only.deployed)) return [`  Runtime          functions run on node ${only.node}; they deploy to ${only.deployed}`];
+  return [...groups.values()].map(({ node, deployed, names }) =>
+    sameMajor(node, deployed)
       ? `  Runtime          node ${node} (deploys to ${deployed}): ${names.join(', ')}`
-      : `  Runtime          WARNING: node ${node}, but they deploy to ${deployed}: ${names.join(', ')}. Start through npm (npm start), which runs the Node of .nvmrc`;
-  });
+      : `  Runtime          WARNING: node ${node}, but they deploy to ${deployed}: ${names.join(', ')}. Start through npm (npm start), which runs the Node of .nvmrc`,
+  );
 };
 
 /**

@@ -1,4 +1,5 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import { httpEvent } from '@platform/testing';
 import { handler as createItem } from '../../src/handlers/create-item';
 import { handler as listItems } from '../../src/handlers/list-items';
 import { handler as updateItem } from '../../src/handlers/update-item';
@@ -6,17 +7,7 @@ import { handler as updateItem } from '../../src/handlers/update-item';
 // What the routes refuse before they touch the table: no store is reached here.
 const context = { awsRequestId: 'aws-req-1', functionName: 'fn' } as Context;
 
-const request = (overrides: Partial<APIGatewayProxyEventV2>): APIGatewayProxyEventV2 =>
-  ({
-    version: '2.0',
-    routeKey: 'GET /items',
-    rawPath: '/items',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: { requestId: 'req-1' },
-    isBase64Encoded: false,
-    ...overrides,
-  }) as APIGatewayProxyEventV2;
+const request = httpEvent;
 
 const refusal = (result: { statusCode?: number; body?: string }) => ({ status: result.statusCode, ...JSON.parse(result.body ?? '{}').error });
 
