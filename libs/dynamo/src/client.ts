@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { captureAWSv3Client } from '@platform/observability';
+import { awsClient, awsClientConfig } from '@platform/observability';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
@@ -9,10 +9,11 @@ let documentClient: DynamoDBDocumentClient | undefined;
  * across invocations. The endpoint is not configured here: locally the
  * standard `AWS_ENDPOINT_URL_DYNAMODB` variable points the SDK at DynamoDB
  * Local, and in AWS it is unset, so the same bundle runs in both places.
- * In AWS its calls are traced (captureAWSv3Client).
+ * Its calls keep to the invocation's deadline, each attempt bounded
+ * (awsClient: a hung store is a 503, not a timeout), and are traced in AWS.
  */
 export const getDocumentClient = (): DynamoDBDocumentClient => {
-  documentClient ??= DynamoDBDocumentClient.from(captureAWSv3Client(new DynamoDBClient({})), {
+  documentClient ??= DynamoDBDocumentClient.from(awsClient(new DynamoDBClient(awsClientConfig())), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return documentClient;

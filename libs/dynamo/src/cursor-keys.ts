@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { requiredEnv } from '@platform/errors';
+import { awsClient, awsClientConfig } from '@platform/observability';
 import { createCursorCodec, cursorKeyId, type CursorCodec, type CursorKey, type CursorKeys } from './cursor';
 
 /** How long a container keeps the cursor secret before it reads Secrets Manager again. */
@@ -29,7 +30,8 @@ class SecretStageProvider extends SecretsProvider {
     private readonly stage: VersionStage,
     client?: SecretsProvider['client'],
   ) {
-    super(client ? { awsSdkV3Client: client } : {});
+    // Powertools' own client would wait forever on a hung endpoint: this one keeps to the invocation's deadline.
+    super({ awsSdkV3Client: client ?? awsClient(new SecretsManagerClient(awsClientConfig())) });
   }
 
   protected override async _get(name: string): Promise<string> {

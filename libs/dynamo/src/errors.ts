@@ -47,11 +47,13 @@ const RETRYABLE = new Set([
 
 /**
  * The store could not be reached at all (after the SDK's own retries): the
- * connection was refused, reset or timed out. A client may retry later.
+ * connection was refused, reset or timed out, or it did not answer before
+ * the invocation's deadline (DeadlineExceededError, @platform/observability).
+ * A client may retry later.
  */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const isUnreachable = (error: Error): boolean =>
-  UNREACHABLE_CODES.has(String((error as { code?: unknown }).code)) || error.name === 'TimeoutError';
+  UNREACHABLE_CODES.has(String((error as { code?: unknown }).code)) || error.name === 'TimeoutError' || error.name === 'DeadlineExceededError';
 
 /**
  * Turns an SDK error into a typed domain error where there is one, so callers

@@ -1,3 +1,4 @@
+import { DeadlineExceededError } from '@platform/observability';
 import {
   ConflictError,
   PayloadTooLargeError,
@@ -65,6 +66,7 @@ describe('mapDynamoError', () => {
     ['a refused connection', sdkError('Error', 'connect ECONNREFUSED 127.0.0.1:8000', { code: 'ECONNREFUSED' })],
     ['a reset connection', sdkError('Error', 'socket hang up', { code: 'ECONNRESET' })],
     ['a request timeout', sdkError('TimeoutError', 'Connection timed out after 1000 ms')],
+    ['a call given up at the invocation’s deadline', new DeadlineExceededError()],
   ])('maps %s (the store unreachable, SDK retries spent) to a temporary error that names nothing', (_, error) => {
     const mapped = mapDynamoError(error);
     expect(mapped).toBeInstanceOf(TemporarilyUnavailableError);

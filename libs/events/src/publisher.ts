@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { requiredEnv } from '@platform/errors';
-import { captureAWSv3Client } from '@platform/observability';
+import { awsClient, awsClientConfig } from '@platform/observability';
 import { EventSchemas, type DomainEvent } from './contracts';
 import { InvalidEventError } from './parse';
 
@@ -10,9 +10,9 @@ export interface EventPublisher {
 
 let snsClient: SNSClient | undefined;
 
-/** One SNS client per container (traced in AWS); locally AWS_ENDPOINT_URL_SNS points it at the emulator. */
+/** One SNS client per container, bounded by the invocation's deadline and traced in AWS; locally AWS_ENDPOINT_URL_SNS points it at the emulator. */
 const getSnsClient = (): SNSClient => {
-  snsClient ??= captureAWSv3Client(new SNSClient({}));
+  snsClient ??= awsClient(new SNSClient(awsClientConfig()));
   return snsClient;
 };
 

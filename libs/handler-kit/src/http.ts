@@ -63,17 +63,26 @@ const readJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown 
 const noSuchResource = () => new NotFoundError('No such resource');
 const badQuery = (details: ErrorDetail[]) => new BadRequestError('Invalid query parameters', details);
 
+/** How long a client is asked to wait (Retry-After) before retrying a 503: a dependency that was throttled or did not answer in time. */
+export const RETRY_AFTER_SECONDS = 2;
+
 /**
  * A 401 or 403 says how to authenticate (RFC 6750 §3), as the JWT authorizer's do: this handler's
  * are a route reached with no verified caller, and a token that cannot be used here (no usable
- * email claim). Fixed texts: a header cannot carry an arbitrary message.
+ * email claim). Fixed texts: a header cannot carry an arbitrary message. A 503 says when to retry.
  */
-const challengeFor = (statusCode: number): Record<string, string> =>
-  statusCode === 401
-    ? { 'www-authenticate': 'Bearer' }
-    : statusCode === 403
-      ? { 'www-authenticate': 'Bearer error="insufficient_scope" error_description="the token does not allow this request"' }
-      : {};
+const headersFor = (statusCode: number): Record<string, string> => {
+  switch (statusCode) {
+    case 401:
+      return { 'www-authenticate': 'Bearer' };
+    case 403:
+      return { 'www-authenticate': 'Bearer error="insufficient_scope" error_description="the token does not allow this request"' };
+    case 503:
+      return { 'retry-after': String(RETRY_AFTER_SECONDS) };
+    default:
+      return {};
+  }
+};
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string>): APIGatewayProxyStructuredResultV2 =>
   body === undefined
@@ -130,6 +139,6 @@ export const httpHandler =
       } else {
         logger.error('unhandled error', error as Error);
       }
-      return json(httpError.statusCode, httpError.body, { ...cors, ...challengeFor(httpError.statusCode) });
+      return json(httpError.statusCode, httpError.body, { ...cors, ...headersFor(httpError.statusCode) });
     }
   });

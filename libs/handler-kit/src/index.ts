@@ -3,6 +3,7 @@ export { corsHeaders } from './cors';
 export { toHttpError, type ErrorBody, type HttpError } from './errors-to-http';
 export {
   DEFAULT_MAX_BODY_BYTES,
+  RETRY_AFTER_SECONDS,
   httpHandler,
   type HttpHandler,
   type HttpRequest,

@@ -1,4 +1,4 @@
-import { captureColdStart, getTracer, publishMetrics } from '@platform/observability';
+import { captureColdStart, getTracer, publishMetrics, withInvocationDeadline } from '@platform/observability';
 import type { Context } from 'aws-lambda';
 
 /**
@@ -10,6 +10,9 @@ import type { Context } from 'aws-lambda';
  *    annotated with `Service` and `ColdStart` (and the error, when it
  *    throws), under which the captured SDK calls appear. Without tracing
  *    (locally, in tests) nothing of this runs;
+ *  - its AWS calls keep to a deadline a second before the timeout
+ *    (withInvocationDeadline): a hung dependency fails the call in time to
+ *    answer 503 or fail the record, instead of the invocation timing out;
  *  - whatever the invocation counted (countMetric) is written, however it ended.
  */
 export const instrumented =
@@ -26,7 +29,7 @@ export const instrumented =
       tracer.addServiceNameAnnotation();
     }
     try {
-      return await handle(event, context);
+      return await withInvocationDeadline(context, () => handle(event, context));
     } catch (error) {
       if (subsegment) tracer?.addErrorAsMetadata(error as Error);
       throw error;

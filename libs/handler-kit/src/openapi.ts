@@ -104,10 +104,12 @@ export const internalServerError = errorOrGateway(
 
 export const serviceUnavailable = errorOrGateway(
   'ServiceUnavailable',
-  'A dependency is throttled or down (`{"error":{"code":"TEMPORARILY_UNAVAILABLE"}}`), or the function did not answer within the ' +
-    'integration timeout (`{"message":"Service Unavailable"}`). Safe to retry.',
+  'A dependency is throttled, down, or did not answer in time (`{"error":{"code":"TEMPORARILY_UNAVAILABLE"}}`, with Retry-After): ' +
+    'the function gives up a second before its own timeout rather than be cut off by it. Or the function did not answer within the ' +
+    'integration timeout (`{"message":"Service Unavailable"}`). Safe to retry; the write may still have happened, so retry a POST with ' +
+    'the same Idempotency-Key where the route takes one.',
+  { headers: z.object({ 'Retry-After': z.string().optional().meta({ description: 'Seconds to wait before retrying' }) }) },
 );
 
-/** What any route may answer, whatever it does: throttling and failures of the function or its dependencies. */
-/** What any route can answer, whatever it does: the gateway refuses a payload over 10 MB on every route. */
+/** What any route can answer, whatever it does: throttling, failures of the function or its dependencies, and the gateway's 10 MB payload quota. */
 export const anyRouteResponses = { 413: payloadTooLarge, 429: tooManyRequests, 500: internalServerError, 503: serviceUnavailable } as const;

@@ -1,9 +1,11 @@
 import { ConflictError, NotFoundError } from '@platform/errors';
-import { countMetric, currentCorrelationId } from '@platform/observability';
-import { httpEvent, metricsOf } from '@platform/testing';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { mappingErrors } from '@platform/dynamo';
+import { awsClient, awsClientConfig, countMetric, currentCorrelationId, INVOCATION_RESERVE_MS } from '@platform/observability';
+import { httpEvent, metricsOf, startHungEndpoint } from '@platform/testing';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { httpHandler } from '../src';
+import { httpHandler, RETRY_AFTER_SECONDS } from '../src';
 
 const context = { awsRequestId: 'aws-req-1', functionName: 'fn' } as Context;
 
@@ -91,6 +93,26 @@ describe('httpHandler', () => {
     const result = await handler(event(), context);
     expect(result.statusCode).toBe(status);
     expect(errorBody(result)).toEqual({ code, message: error.message });
+  });
+
+  it('answers 503 with Retry-After, in the error shape, when a store hangs: the call is given up before the function would time out', async () => {
+    const store = await startHungEndpoint();
+    const client = awsClient(
+      new DynamoDBClient({ ...awsClientConfig(), endpoint: store.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' } }),
+    );
+    const getThing = httpHandler({}, async () => {
+      await mappingErrors(() => client.send(new GetItemCommand({ TableName: 'things', Key: { pk: { S: 'thing-1' } } })));
+      return { statusCode: 200 };
+    });
+    // 1.4 s before the timeout: the deadline (1 s before it) comes before the SDK's 2 s attempt timeout.
+    const deadline = Date.now() + INVOCATION_RESERVE_MS + 400;
+    const result = await getThing(event(), { ...context, getRemainingTimeInMillis: () => deadline - Date.now() });
+    client.destroy();
+    await store.close();
+    expect(result.statusCode).toBe(503);
+    expect(result.headers).toMatchObject({ 'retry-after': String(RETRY_AFTER_SECONDS), 'content-type': 'application/json' });
+    expect(errorBody(result)).toEqual({ code: 'TEMPORARILY_UNAVAILABLE', message: 'The data store cannot be reached, try again' });
+    expect(store.requests()).toBe(1);
   });
 
   it('hides unexpected errors behind a generic 500 and logs them with the request id', async () => {

@@ -1,6 +1,7 @@
 import { buildEvent } from '@platform/events';
-import { currentCorrelationId } from '@platform/observability';
-import { captureOutput, sqsEvent, type CapturedOutput } from '@platform/testing';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { awsClient, awsClientConfig, currentCorrelationId } from '@platform/observability';
+import { captureOutput, sqsEvent, startHungEndpoint, type CapturedOutput } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { MIN_REMAINING_TIME_MS, sqsEventHandler } from '../src';
 
@@ -122,6 +123,22 @@ describe('sqsEventHandler', () => {
     expect(handled).toEqual(['o1', 'o3']);
     expect(output.logs().filter((entry) => entry.level === 'WARN').map((entry) => entry.eventId)).toEqual(['order.placed:o2', 'order.placed:o4']);
     expect(output.metrics().map(({ name, value }) => [name, value])).toEqual([['RecordsFailed', 2]]);
+  });
+
+  it('fails the records whose store hangs in time, as batch item failures, instead of timing out with the whole batch', async () => {
+    const store = await startHungEndpoint();
+    const client = awsClient(new SNSClient({ ...awsClientConfig(), endpoint: store.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' } }));
+    const handler = sqsEventHandler(['order.placed'], async (event) => {
+      if (event.data.orderId === 'o2') await client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: 'm' }));
+    });
+    // Time for a record to start (MIN_REMAINING_TIME_MS), not for the hung call's 2 s attempt timeout.
+    const deadline = Date.now() + MIN_REMAINING_TIME_MS + 200;
+    const batch = sqsEvent(placed('o1'), placed('o2'));
+    const response = await handler(batch, { ...context, getRemainingTimeInMillis: () => deadline - Date.now() });
+    client.destroy();
+    await store.close();
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[1]?.messageId }]);
+    expect(output.logs().find((entry) => entry.level === 'WARN')?.error).toMatchObject({ name: 'DeadlineExceededError' });
   });
 
   it('counts nothing when every record succeeds', async () => {

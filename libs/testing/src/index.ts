@@ -2,6 +2,7 @@
 export { createServiceTable, createTestTable, type TestTable } from './dynamo-tables';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { httpEvent } from './http-event';
+export { startHungEndpoint, type HungEndpoint } from './hung-endpoint';
 export { sqsEvent } from './sqs-event';
 export { contractSample } from './contract-samples';
 export { captureOutput, metricsOf, type CapturedOutput, type EmittedMetric } from './powertools-output';

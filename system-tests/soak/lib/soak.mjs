@@ -28,19 +28,24 @@ const MAX_RETRIES = 20;
  * @typedef {{ id: string, initial: number, restocked: number, restocks: number, ambiguous: number[], deleteStartedAt?: number, deletedAt?: number, seenStocks: number[] }} ItemState
  *   ambiguous: restocks answered with a 5xx or no answer, which may or may not have happened
  * @typedef {{ index: number, key: string, itemId: string, quantity: number, customer: number, orderId?: string, status: number, retries: number }} OrderState
- * @typedef {{ at: number, what: string, status: number, ms: number, body: string, error?: string }} Failure
+ * @typedef {{ at: number, what: string, status: number, ms: number, body: string, retryAfter?: string, requestId?: string, error?: string }} Failure
  */
 
 /**
- * A 5xx in one of the two shapes a client must expect: API Gateway's
- * `{"message": …}` or the API's `{"error": {"code", "message"}}`.
- * @param {import('@platform/bench/lib/http-client').Answer} answer
+ * The answer an API function gives when a dependency is throttled, down or
+ * too slow: a 503 in the API's own shape, saying when to retry. Anything else
+ * (the gateway's `{"message": …}` 500 of a function that timed out or
+ * crashed, a 502, a 504) means the function lost the request's outcome.
+ * @param {{ status: number, body: string, retryAfter?: string }} failure
  */
-export const isShapedServerError = (answer) =>
-  answer.status >= 500 &&
-  answer.status <= 599 &&
-  answer.isJson &&
-  (typeof answer.json?.message === 'string' || (typeof answer.json?.error?.code === 'string' && typeof answer.json?.error?.message === 'string'));
+export const isApiUnavailable = (failure) => {
+  if (failure.status !== 503 || !/^\d+$/.test(failure.retryAfter ?? '')) return false;
+  try {
+    return JSON.parse(failure.body)?.error?.code === 'TEMPORARILY_UNAVAILABLE';
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Runs the workload against a running stack.
@@ -66,7 +71,7 @@ export const runWorkload = async ({ apiUrl, orders: orderCount, items: itemCount
     const answer = await request({ baseUrl: apiUrl, agent, timeoutMs, ...options });
     const key = answer.timedOut ? 'hang' : answer.status === 0 ? `no answer (${answer.error})` : String(answer.status);
     statuses[key] = (statuses[key] ?? 0) + 1;
-    if (answer.status === 0 || answer.status >= 500) failures.push({ at: Date.now(), what, status: answer.status, ms: answer.ms, body: answer.text.slice(0, 200), error: answer.error });
+    if (answer.status === 0 || answer.status >= 500) failures.push({ at: Date.now(), what, status: answer.status, ms: answer.ms, body: answer.text.slice(0, 200), retryAfter: answer.retryAfter, requestId: answer.requestId, error: answer.error });
     return answer;
   };
 

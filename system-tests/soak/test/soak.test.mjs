@@ -3,17 +3,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLocalStack } from '@platform/local-stack/process';
-import { isShapedServerError, runSoak } from '../lib/soak.mjs';
+import { isApiUnavailable, runSoak } from '../lib/soak.mjs';
 
-describe('the shape of a client-visible failure', () => {
-  /** @param {number} status @param {unknown} json @returns {import('@platform/bench/lib/http-client').Answer} */
-  const answer = (status, json) => ({ status, json, isJson: json !== undefined, text: JSON.stringify(json ?? ''), ms: 1, timedOut: false });
-  it('accepts API Gateway’s bodies and the API’s error shape, nothing else', () => {
-    assert.ok(isShapedServerError(answer(500, { message: 'Internal Server Error' })));
-    assert.ok(isShapedServerError(answer(503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'x' } })));
-    assert.ok(!isShapedServerError(answer(500, undefined)));
-    assert.ok(!isShapedServerError(answer(502, { stack: 'x' })));
-    assert.ok(!isShapedServerError(answer(202, { message: 'x' })));
+describe('a client-visible failure', () => {
+  /** @param {number} status @param {unknown} body @param {string} [retryAfter] */
+  const failure = (status, body, retryAfter) => ({ status, body: JSON.stringify(body ?? ''), retryAfter });
+  const unavailable = { error: { code: 'TEMPORARILY_UNAVAILABLE', message: 'The data store cannot be reached, try again' } };
+  it('is acceptable only as the API’s 503 in its error shape with Retry-After: the function answered in time', () => {
+    assert.ok(isApiUnavailable(failure(503, unavailable, '2')));
+    assert.ok(!isApiUnavailable(failure(503, unavailable)), 'no Retry-After');
+    assert.ok(!isApiUnavailable(failure(503, unavailable, 'soon')), 'Retry-After not in seconds');
+    assert.ok(!isApiUnavailable(failure(500, { message: 'Internal Server Error' }, '2')), 'the gateway’s 500 of a timed-out function');
+    assert.ok(!isApiUnavailable(failure(503, { message: 'Service Unavailable' }, '2')), 'the gateway’s own 503');
+    assert.ok(!isApiUnavailable(failure(500, { error: { code: 'INTERNAL', message: 'x' } }, '2')));
+    assert.ok(!isApiUnavailable({ status: 503, body: 'not json', retryAfter: '2' }));
   });
 });
 

@@ -12,6 +12,8 @@ import { msSince } from './stats.mjs';
  *   isJson: boolean,
  *   ms: number,
  *   timedOut: boolean,
+ *   retryAfter?: string,
+ *   requestId?: string,
  *   error?: string,
  * }} Answer
  */
@@ -65,7 +67,8 @@ export const request = ({ baseUrl, method, path, body, headers = {}, timeoutMs =
         } catch {
           // counted by the caller as a non-JSON answer
         }
-        finish({ status: res.statusCode ?? 0, text, json, isJson });
+        const { 'retry-after': retryAfter, 'apigw-requestid': requestId } = res.headers;
+        finish({ status: res.statusCode ?? 0, text, json, isJson, ...(retryAfter !== undefined && { retryAfter }), ...(typeof requestId === 'string' && { requestId }) });
       });
     });
     req.end(payload);

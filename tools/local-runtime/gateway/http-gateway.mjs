@@ -20,6 +20,8 @@ const MAX_ECHOED_PATH = 200;
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** What a client should wait before retrying a throttled request, in seconds. */
 const RETRY_AFTER_SECONDS = 1;
+/** A request's log line says how long it waited for a free instance from this much on: below it, the wait is noise. */
+const MIN_QUEUED_MS_LOGGED = 100;
 
 /**
  * @typedef {import('@platform/local-runtime/types').Route} Route
@@ -186,6 +188,8 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder, write
   let writes;
   /** The body the gateway itself answered, when short (an error of its own). @type {string | undefined} */
   let body;
+  /** When the function ran: its invocation's time and whether it ran alone (the invoker tells). @type {import('../lambda/lambda-invoke.mjs').Run | undefined} */
+  let ran;
   /** @param {string} text */
   const note = (text) => {
     why = text;
@@ -194,11 +198,14 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder, write
     const target = route ? `${route.service}${preflight ? ' (CORS preflight)' : ''}` : 'no route';
     const outcome = res.writableFinished ? String(res.statusCode) : 'client closed';
     const durationMs = Math.round(performance.now() - started);
+    // Time spent waiting for a free instance of the function: a local cap (lambda-invoke.mjs) Lambda's scaling does not have.
+    const queuedMs = ran ? Math.max(0, ran.startedAt - receivedAt) : 0;
+    const queued = queuedMs >= MIN_QUEUED_MS_LOGGED ? `, ${queuedMs} ms of it queued for a free instance` : '';
     const wrote = await writes;
     const tail = why
       ? `: ${why}${failure && res.writableFinished ? `, so the client got ${answered(res, body)}` : ''}${wrote ? `; ${wrote}` : ''}${failure && failureHint ? ` (${failureHint})` : ''}`
       : '';
-    log(`${req.method} ${shorten(pathname ?? url)} → ${target} ${outcome} (${durationMs} ms) ${requestId}${tail}`);
+    log(`${req.method} ${shorten(pathname ?? url)} → ${target} ${outcome} (${durationMs} ms${queued}) ${requestId}${tail}`);
     // For the local console (recorder.mjs).
     recorder?.record({
       kind: 'http',
@@ -208,6 +215,7 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder, write
       path: pathname ?? url,
       status: res.writableFinished ? res.statusCode : outcome,
       durationMs,
+      ...(queuedMs > 0 && { queuedMs }),
       service: route?.service,
       functionName: preflight ? undefined : route?.functionName,
       ...(why && { why }),
@@ -252,8 +260,6 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder, write
   res.once('close', () => clientGone.abort());
   const integrationTimeout = AbortSignal.timeout(route.timeoutMs);
   const stop = AbortSignal.any([clientGone.signal, integrationTimeout]);
-  /** When the function ran: its invocation's time and whether it ran alone (the invoker tells). @type {import('../lambda/lambda-invoke.mjs').Run | undefined} */
-  let ran;
   /** What the function wrote, in words: asked only when it failed. */
   const askWrites = () => {
     if (!writesOf || !ran) return undefined;

@@ -292,6 +292,12 @@ const ANSWERS = {
   ...FAILURES,
   throttled: { ok: false, kind: 'throttled', error: 'items-api-local-throttled is throttled: 4 invocations running and 1000 waiting' },
   never: () => new Promise(() => undefined),
+  // Ran 1.5 s after the gateway took the request: it waited for a free instance.
+  queued: (event, { onRun }) => {
+    const startedAt = event.requestContext.timeEpoch + 1_500;
+    onRun({ startedAt, endedAt: startedAt + 20, alone: true });
+    return structured({ statusCode: 200, body: 'ok' });
+  },
   // Answers only once the gateway gave up on it, as an invocation that runs to its end does.
   hang: (_event, { signal }) =>
     new Promise((resolve) => {
@@ -321,6 +327,7 @@ const ROUTES = [
   gatewayRoute('items-api', 'GET', '/slow', 'never', { timeoutMs: 100 }),
   gatewayRoute('items-api', 'GET', '/hang', 'hang'),
   gatewayRoute('items-api', 'GET', '/never', 'never'),
+  gatewayRoute('items-api', 'GET', '/queued', 'queued'),
   gatewayRoute('items-api', 'GET', '/rejects', 'rejects'),
   gatewayRoute('items-api', 'GET', '/bad-header', 'bad-header'),
   gatewayRoute('items-api', 'GET', '/bad-cookie', 'bad-cookie'),
@@ -517,6 +524,13 @@ describe('startHttpGateway', () => {
       const requestId = response.headers.get('apigw-requestid');
       const line = await accessLine(requestId);
       assert.match(line, new RegExp(`^POST /items → items-api 201 \\(\\d+ ms\\) ${escapeRegExp(requestId)}$`));
+    });
+
+    it('says in that line how long the request waited for a free instance of its function, when it did', async () => {
+      const response = await fetch(`${base}/queued`);
+      assert.equal(response.status, 200);
+      const requestId = response.headers.get('apigw-requestid');
+      assert.match(await accessLine(requestId), new RegExp(`^GET /queued → items-api 200 \\(\\d+ ms, 1[45]\\d\\d ms of it queued for a free instance\\) ${escapeRegExp(requestId)}$`));
     });
 
     it('answers an unknown route, or a known path with another method, with a 404 JSON error', async () => {

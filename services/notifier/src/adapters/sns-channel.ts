@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { captureAWSv3Client } from '@platform/observability';
+import { awsClient, awsClientConfig } from '@platform/observability';
 import type { Notification, NotificationChannel } from '../domain';
 
 /** Publishes notifications to the customer-notifications topic; email/SMS subscribers hang off it. */
@@ -8,8 +8,8 @@ export class SnsNotificationChannel implements NotificationChannel {
 
   constructor(
     private readonly topicArn: string,
-    // Traced in AWS: each send is a subsegment of the invocation's trace.
-    private readonly client: SNSClient = captureAWSv3Client(new SNSClient({})),
+    // Bounded by the invocation's deadline, and traced in AWS.
+    private readonly client: SNSClient = awsClient(new SNSClient(awsClientConfig())),
   ) {}
 
   async send({ recipient, subject, text }: Notification): Promise<void> {
