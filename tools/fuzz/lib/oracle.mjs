@@ -173,14 +173,16 @@ export const expectationFor = ({ request, ctx, operations, openapi, model, hooks
 };
 
 /**
- * What is wrong with a listing's query (limit within its bounds, z.coerce.number(); cursor a real one), or undefined.
+ * What is wrong with a listing's query, or undefined: `limit` an integer within its schema's
+ * bounds, written in plain decimal digits as OpenAPI serializes an integer query parameter
+ * (no sign, exponent, hex or spaces: `1e2` is not 100); `cursor` one the API made.
  * @param {Operation} operation @param {Record<string, string | undefined>} query @param {string[]} cursors
  */
 const queryProblem = (operation, query, cursors) => {
   if (query.limit !== undefined) {
-    const limit = Number(query.limit);
+    const limit = /^[0-9]+$/.test(query.limit) ? Number(query.limit) : NaN;
     const { min, max } = limitBounds(operation);
-    if (!Number.isInteger(limit) || limit < min || limit > max) return `limit ${JSON.stringify(query.limit)} is not a whole number from ${min} to ${max}`;
+    if (!Number.isInteger(limit) || limit < min || limit > max) return `limit ${JSON.stringify(query.limit)} is not a whole number from ${min} to ${max} in decimal digits`;
   }
   if (query.cursor !== undefined && !cursors.includes(query.cursor)) return 'a cursor the API did not make';
   return undefined;

@@ -157,6 +157,10 @@ describe('the generator and the oracle, with a scenario', () => {
     assert.deepEqual(await expect({ body: { value: { name: 'pen', owner: 'someone@example.com' }, mutations: [] } }), [422]);
     assert.deepEqual(await expect({ route: 'getThing', auth: { kind: 'missing' }, body: undefined, contentType: 'none', id: { kind: 'absent', id: 'nothing-here' } }), [404]);
     assert.deepEqual(await expect({ route: 'listThings', auth: { kind: 'missing' }, body: undefined, contentType: 'none', query: { kind: 'pieces', pieces: ['limit=51'] } }), [400]);
+    // An integer query parameter is plain decimal digits, as OpenAPI serializes it: 1e1 is not 10.
+    for (const limit of ['1e1', '0x10', '+5', ' 5']) {
+      assert.deepEqual(await expect({ route: 'listThings', auth: { kind: 'missing' }, body: undefined, contentType: 'none', query: { kind: 'pieces', pieces: [`limit=${encodeURIComponent(limit)}`] } }), [400], limit);
+    }
     assert.deepEqual(await expect({ route: 'listThings', auth: { kind: 'missing' }, body: undefined, contentType: 'none', query: { kind: 'pieces', pieces: ['cursor={tamperedSignature}'] } }), [400]);
     assert.ok(createThing.scopes?.includes('things:write'));
   });
