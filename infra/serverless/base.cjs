@@ -38,6 +38,9 @@ module.exports = async ({ resolveVariable }) => {
   const busExportName = `${EVENT_BUS_SERVICE}-${stage}-DomainEventsTopicArn`;
   const allowedOrigins = corsOrigins(local);
   const jwt = jwtSettings(local);
+  // The team's CloudFormation execution role (infra/bootstrap, docs/bootstrap.md): the
+  // deploy role may change its stacks only through it. Unset for a deploy with your own credentials.
+  const deploymentRole = local ? null : await resolveVariable('env:CFN_EXECUTION_ROLE_ARN, null');
 
   const eventBus = {
     topicName: busTopicName,
@@ -51,7 +54,9 @@ module.exports = async ({ resolveVariable }) => {
     // stage's plugins load on that stage only: a deployed stage never loads
     // local code.
     plugins: [
+      '@platform/serverless-base/plugins/name-limits', // refuses a stage too long for the names, names each function's role to fit
       'serverless-esbuild',
+      '@platform/serverless-base/plugins/permissions-boundary', // the team's boundary on every function role (PERMISSIONS_BOUNDARY_ARN)
       'serverless-iam-roles-per-function',
       '@platform/serverless-base/plugins/drop-unused-default-role', // after iam-roles-per-function: removes the unused shared role
       '@platform/serverless-base/plugins/require-jwt-issuer',
@@ -59,6 +64,11 @@ module.exports = async ({ resolveVariable }) => {
       // After the others: alarms on every queue, function and API of the
       // compiled template, and active tracing on its topics (docs/operating.md).
       '@platform/serverless-base/plugins/observability',
+      // `deploy` of a stack that does not exist: stops, naming the retained tables, DLQs and secrets still there.
+      '@platform/serverless-base/plugins/retained-resources',
+      // `deploy` of a stack that exists: CloudFormation rolls the update back if the
+      // service's health alarm goes off (docs/decisions/0010-rollback-triggers.md).
+      '@platform/serverless-base/plugins/rollback-triggers',
       ...(local
         ? [
             '@platform/local-runtime/serverless-plugins/local-conditions', // the local stage keeps only what CloudFormation would create
@@ -68,6 +78,7 @@ module.exports = async ({ resolveVariable }) => {
     ],
     // The platform stack (services/event-bus) has no functions: nothing to bundle or run offline.
     platformPlugins: [
+      '@platform/serverless-base/plugins/name-limits',
       '@platform/serverless-base/plugins/observability',
       ...(local ? ['@platform/local-runtime/serverless-plugins/local-conditions'] : []),
     ],
@@ -80,6 +91,7 @@ module.exports = async ({ resolveVariable }) => {
       memorySize: 256,
       timeout: 6,
       logRetentionInDays: 14,
+      ...(deploymentRole && { iam: { deploymentRole } }),
       // X-Ray active tracing on every function in AWS; the observability plugin
       // grants each function's own role xray:PutTraceSegments/PutTelemetryRecords
       // (serverless-iam-roles-per-function does not). Locally there is no X-Ray,

@@ -27,7 +27,8 @@ module.exports = async ({ resolveVariable }) => {
     // actively traced topics (X-Ray allows a few per account: one per stage).
     snsTracingPolicyName: `${EVENT_BUS_SERVICE}-${stage}-sns-active-tracing`,
     dashboard: { name: dashboardName(stage), body: dashboardBody({ stage }) },
-    // Role names as serverless-iam-roles-per-function gives them: <service>-<stage>-<function>-<region>-lambdaRole.
+    // Each function's role is named <service>-<stage>-<function>-<region>, cut to 64 characters
+    // with a hash when longer, never losing its <service>-<stage>- prefix (lib/names.cjs functionRoleName).
     domainEvents: {
       publisherRoleArns: EVENT_PRODUCER_SERVICES.map((service) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-*` })),
     },

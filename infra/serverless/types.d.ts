@@ -36,11 +36,16 @@ export interface Serverless {
     provider: {
       stage: string;
       region: string;
+      stackName?: string;
       compiledCloudFormationTemplate: CfnTemplate;
       tracing?: { lambda?: boolean | string };
       [setting: string]: Json;
     };
     custom?: Record<string, Json>;
+    /** serverless.yml's `functions`, resolved, by key. */
+    functions?: Record<string, ServerlessFunction>;
+    /** serverless.yml's `resources`, resolved (CloudFormation intrinsics stay as they are). */
+    resources?: { Resources?: Record<string, CfnResource>; Outputs?: Record<string, Json>; [section: string]: Json };
     getAllFunctions(): string[];
     getFunction(key: string): ServerlessFunction;
   };

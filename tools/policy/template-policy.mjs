@@ -5,6 +5,12 @@
 // cfn-lint (./cfn-lint.mjs) checks that CloudFormation would accept the
 // template; these check that we would.
 
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+/** @type {typeof import('@platform/serverless-base/lib/stage-names')} */
+const stageNames = require('@platform/serverless-base/lib/stage-names');
+
 /**
  * A value inside a template, as JSON.parse made it. Its shape is exactly what
  * the rules check, so no declared type can be trusted: every rule reads it
@@ -987,4 +993,29 @@ export function busPublishersOnly(template, { stage, producers }) {
   const expected = producers.map((service) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-*`);
   if (show([...allowed].sort()) !== show([...expected].sort())) problems.push(`${topicId}: publishers ${show(allowed)}, expected the producers' roles ${show(expected)}`);
   return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Every physical name within AWS's limit on it: IAM role and Lambda function
+// names 64, SQS queue names 80, SNS topics 256, DynamoDB tables 255, alarms
+// 255, log groups 512, secrets 512, the stack's name 128, its exports, ...
+// (infra/serverless/lib/stage-names.cjs NAME_LIMITS, each with the AWS page
+// that states it). A name over its limit fails the deploy half-way through,
+// in CloudFormation, or (role names) in a plugin that shortened it silently.
+/**
+ * @param {Template} template
+ * @param {{ stackName: string, region: string }} where the stack's name (`<service>-<stage>`) and region
+ */
+export function namesWithinLimits(template, { stackName, region }) {
+  return stageNames.namesOverLimit(stageNames.templateNames(template, { stackName, region }));
+}
+
+/**
+ * The longest stage with which every name of `template` (compiled for
+ * `stage`) would still fit, and the name that decides it.
+ * @param {Template} template
+ * @param {{ service: string, stage: string, region: string }} of
+ */
+export function longestStageOf(template, { service, stage, region }) {
+  return stageNames.longestStage(stageNames.templateNames(template, { stackName: `${service}-${stage}`, region }), stage);
 }

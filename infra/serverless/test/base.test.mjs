@@ -25,15 +25,16 @@ const LOCAL_ONLY = /^(serverless-offline$|@platform\/local-runtime\/)/;
 /**
  * base.cjs as the framework calls it for `stage`: `resolveVariable` answers
  * what a service's serverless.yml would, and the fallback of the rest.
- * @param {string} stage
+ * @param {string} stage @param {{ CFN_EXECUTION_ROLE_ARN?: string }} [env]
  * @returns {Promise<{ plugins: string[], platformPlugins: string[], provider: Record<string, any> }>}
  */
-const configFor = (stage) =>
+const configFor = (stage, env = {}) =>
   base({
     resolveVariable: async (/** @type {string} */ variable) => {
       if (variable === 'sls:stage') return stage;
       if (variable.startsWith('env:AWS_REGION')) return 'us-east-1';
       if (variable.startsWith('self:custom.environment')) return { TABLE_NAME: 'items' };
+      if (variable.startsWith('env:CFN_EXECUTION_ROLE_ARN')) return env.CFN_EXECUTION_ROLE_ARN ?? null;
       throw new Error(`unexpected variable ${variable}`);
     },
   });
@@ -84,5 +85,13 @@ describe('base.cjs provider', () => {
       const { provider } = await configFor(stage);
       assert.deepEqual(Object.keys(provider.environment).filter((name) => name.startsWith('LOCAL_')), [], stage);
     }
+  });
+});
+
+describe('base.cjs deploy role', () => {
+  it('deploys through the team’s CloudFormation execution role when the deploy names one (infra/bootstrap), never locally', async () => {
+    const role = 'arn:aws:iam::123456789012:role/cfn-exec-orders';
+    assert.deepEqual((await configFor('staging', { CFN_EXECUTION_ROLE_ARN: role })).provider.iam, { deploymentRole: role });
+    assert.equal((await configFor('staging')).provider.iam, undefined);
   });
 });

@@ -1,6 +1,9 @@
 // What CI deploys for a change, in a throw-away copy of the workspace: each
-// case commits its change on a branch and runs CI's own deploy command,
-// `nx affected -t deploy --exclude-task-dependencies` (.github/workflows/deploy.yml),
+// case commits its change on a branch and runs
+// `nx affected -t deploy --exclude-task-dependencies`: the projects CI deploys
+// (tools/ci/deploy-plan.mjs takes the same selection, `nx show projects
+// --affected --withTarget deploy`, and deploys each with its team's role,
+// the bus first: .github/workflows/deploy-stage.yml),
 // against a `serverless` that records which services it would deploy, in what
 // order. The table "What deploys when" in docs/deploying.md lists the same
 // cases, in the same order: it is the expectation, checked row by row.

@@ -6,7 +6,9 @@
 // outputs whose Condition is false are dropped (e.g. the alarm topic's email
 // subscription without an address), Fn::If takes its branch, and a property
 // set to AWS::NoValue disappears. Conditions that depend on something only
-// known at deploy time are left as they are. Other stages are untouched.
+// known at deploy time are left as they are. A Ref to one of the template's
+// Parameters takes its Default, as CloudFormation does when a deploy passes no
+// value (osls passes none). Other stages are untouched.
 // It also refuses to deploy the local stage.
 'use strict';
 
@@ -25,19 +27,19 @@ const NO_VALUE = Symbol('AWS::NoValue');
 
 /**
  * The literal result of a condition, or undefined when it depends on something else.
- * @param {Json} expression @param {Conditions} conditions @param {Set<string>} [seen]
+ * @param {Json} expression @param {Conditions} conditions @param {Map<string, Json>} defaults the Parameters' defaults @param {Set<string>} [seen]
  * @returns {boolean | undefined}
  */
-const evaluate = (expression, conditions, seen = new Set()) => {
+const evaluate = (expression, conditions, defaults, seen = new Set()) => {
   if (typeof expression === 'boolean') return expression;
   const [fn, args] = single(expression);
   if (fn === 'Condition') {
     if (seen.has(args) || !(args in conditions)) return undefined;
-    return evaluate(conditions[args], conditions, new Set([...seen, args]));
+    return evaluate(conditions[args], conditions, defaults, new Set([...seen, args]));
   }
   if (!Array.isArray(args)) return undefined;
   /** @type {unknown[]} */
-  const values = fn === 'Fn::Equals' ? args : args.map((arg) => evaluate(arg, conditions, seen));
+  const values = fn === 'Fn::Equals' ? args.map((arg) => (isObject(arg) && defaults.has(arg.Ref) ? defaults.get(arg.Ref) : arg)) : args.map((arg) => evaluate(arg, conditions, defaults, seen));
   if (values.some((value) => value === undefined || isObject(value) || Array.isArray(value))) return undefined;
   switch (fn) {
     case 'Fn::Equals':
@@ -54,18 +56,19 @@ const evaluate = (expression, conditions, seen = new Set()) => {
 };
 
 /**
- * `value` with known Fn::If branches taken and AWS::NoValue properties removed.
- * @param {Json} value @param {Map<string, boolean>} known
+ * `value` with known Fn::If branches taken, AWS::NoValue properties removed and Parameters' defaults in.
+ * @param {Json} value @param {Map<string, boolean>} known @param {Map<string, Json>} defaults
  * @returns {Json}
  */
-const simplify = (value, known) => {
-  if (Array.isArray(value)) return value.map((element) => simplify(element, known)).filter((element) => element !== NO_VALUE);
+const simplify = (value, known, defaults) => {
+  if (Array.isArray(value)) return value.map((element) => simplify(element, known, defaults)).filter((element) => element !== NO_VALUE);
   if (!isObject(value)) return value;
   const [fn, args] = single(value);
   if (fn === 'Ref' && args === 'AWS::NoValue') return NO_VALUE;
-  if (fn === 'Fn::If' && Array.isArray(args) && known.has(args[0])) return simplify(known.get(args[0]) ? args[1] : args[2], known);
+  if (fn === 'Ref' && defaults.has(args)) return defaults.get(args);
+  if (fn === 'Fn::If' && Array.isArray(args) && known.has(args[0])) return simplify(known.get(args[0]) ? args[1] : args[2], known, defaults);
   /** @type {Array<[string, Json]>} */
-  const entries = Object.entries(value).map(([key, inner]) => [key, simplify(inner, known)]);
+  const entries = Object.entries(value).map(([key, inner]) => [key, simplify(inner, known, defaults)]);
   return Object.fromEntries(entries.filter(([, inner]) => inner !== NO_VALUE));
 };
 
@@ -76,9 +79,11 @@ const simplify = (value, known) => {
  */
 function resolveKnownConditions(template) {
   const conditions = template.Conditions ?? {};
+  /** @type {Map<string, Json>} */
+  const defaults = new Map(Object.entries(template.Parameters ?? {}).filter(([, parameter]) => isObject(parameter) && 'Default' in parameter).map(([name, parameter]) => [name, parameter.Default]));
   const known = new Map();
   for (const name of Object.keys(conditions)) {
-    const value = evaluate({ Condition: name }, conditions);
+    const value = evaluate({ Condition: name }, conditions, defaults);
     if (value !== undefined) known.set(name, value);
   }
   const dropped = [];
@@ -89,7 +94,7 @@ function resolveKnownConditions(template) {
         dropped.push(`${section}/${id}`);
       } else {
         if (known.has(entry.Condition)) delete entry.Condition;
-        template[section][id] = simplify(entry, known);
+        template[section][id] = simplify(entry, known, defaults);
       }
     }
   }

@@ -25,6 +25,8 @@ import {
   dataProtection,
   everythingHasAnAlarm,
   healthAlarm,
+  longestStageOf,
+  namesWithinLimits,
   platformOperability,
   consumerQueuesSubscribeToTheBus,
   deadLetterQueues,
@@ -76,6 +78,10 @@ const { dashboardBody } = require('@platform/serverless-base/lib/dashboard');
 const { alarmTopicArn: alarmTopicArnFor } = require('@platform/serverless-base/lib/names');
 const { resolveKnownConditions } = require('@platform/local-runtime/serverless-plugins/local-conditions');
 const { EVENT_PRODUCER_SERVICES } = require('@platform/serverless-base/platform');
+const { functionRoleName } = require('@platform/serverless-base/lib/names');
+const { MAX_STAGE_LENGTH, MAX_STAGE_LENGTH_BY_SERVICE, configNames, longestStage } = require('@platform/serverless-base/lib/stage-names');
+// The longest preview stage the pull-request workflow makes: pr-<number>, up to a million pull requests.
+const LONGEST_PR_STAGE = 'pr-999999';
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // Size budget for one function's zip (compressed, as uploaded). Measured on
@@ -142,6 +148,25 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.equal(MIN_NODE_MAJOR, 22);
     assert.deepEqual(runtimes('nodejs20.x'), ['Fn: Runtime "nodejs20.x": must be nodejs22.x or newer']);
     assert.deepEqual(runtimes(undefined), ['Fn: Runtime is missing: must be nodejs22.x or newer']);
+  });
+
+  it('name limits: a role or function name over 64, a queue name over 80 (.fifo included) and a stack name over 128 are flagged, with name, length and limit', () => {
+    const where = { stackName: 'svc-dev', region: 'us-east-1' };
+    const names = (functionName, roleName, queueName) =>
+      template({
+        Fn: lambda('FnRole', { FunctionName: functionName }),
+        FnRole: { ...role(), Properties: { ...role().Properties, RoleName: roleName } },
+        Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: queueName } },
+      });
+    // At the limits: 64, 64 and 80 characters.
+    assert.deepEqual(namesWithinLimits(names(`svc-dev-${'f'.repeat(56)}`, `svc-dev-${'r'.repeat(56)}`, `svc-dev-${'q'.repeat(67)}.fifo`), where), []);
+    const over = namesWithinLimits(names(`svc-dev-${'f'.repeat(57)}`, `svc-dev-${'r'.repeat(57)}`, `svc-dev-${'q'.repeat(68)}.fifo`), where);
+    assert.deepEqual(over.map((problem) => problem.replace(/"[^"]+"/, '"…"').replace(/ \(https:\/\/docs\.aws\.amazon\.com\/\S+\)$/, '')), [
+      'Fn/FunctionName: Lambda function name "…" is 65 characters, over the limit of 64',
+      'FnRole/RoleName: IAM role name "…" is 65 characters, over the limit of 64',
+      'Queue/QueueName: SQS queue name "…" is 81 characters, over the limit of 80',
+    ]);
+    assert.match(namesWithinLimits(template({}), { stackName: `s${'x'.repeat(128)}`, region: 'us-east-1' })[0], /^stack: CloudFormation stack name "sx+" is 129 characters, over the limit of 128/);
   });
 
   it('one role per function: an unused role, a shared role and a role from elsewhere are flagged', () => {
@@ -621,6 +646,15 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.deepEqual(resolveKnownConditions(t), ['Resources/Email', 'Outputs/Email']);
     assert.deepEqual(t.Resources.Topic.Properties, { TopicName: 't', DisplayName: 'no' });
     assert.equal(t.Resources.Later.Condition, 'AtDeploy');
+    // A parameter takes its default, as CloudFormation does when a deploy passes no value (event-bus's AlarmEmail).
+    const withParameter = (email) => {
+      const p = template({ Email: { Type: 'AWS::SNS::Subscription', Condition: 'HasEmail', Properties: { TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } } } });
+      p.Parameters = { AlarmEmail: { Type: 'String', Default: email } };
+      p.Conditions = { HasEmail: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }] } };
+      return { dropped: resolveKnownConditions(p), resources: p.Resources };
+    };
+    assert.deepEqual(withParameter('').dropped, ['Resources/Email']);
+    assert.deepEqual(withParameter('ops@example.com').resources.Email.Properties.Endpoint, 'ops@example.com');
   });
 });
 
@@ -697,6 +731,8 @@ describe('packaged services keep the deployment rules', () => {
         'one health alarm covers every alarm of the service': (t) => healthAlarm(t, { service, stage: STAGE }),
         'functions and topics are actively traced, and traced functions may write to X-Ray': activeTracing,
         'tables, DLQs and secrets retained; topics encrypted; API access logs; no plaintext secret or local setting in a function': dataProtection,
+        'every name within AWS\'s limit (IAM roles and functions 64, queues 80, tables, alarms, log groups, secrets, exports, the stack)': (t) =>
+          namesWithinLimits(t, { stackName: `${service}-${STAGE}`, region: 'us-east-1' }),
       };
       for (const [rule, check] of Object.entries(rules)) {
         it(rule, () => assertNone(check(packaged[service].template), service, rule));
@@ -779,6 +815,46 @@ describe('packaged services keep the deployment rules', () => {
       assert.deepEqual(authorizer.Properties.JwtConfiguration, { Issuer: JWT_PARAMS.JWT_ISSUER_URL, Audience: [JWT_PARAMS.JWT_AUDIENCE] });
       assert.deepEqual(authorizer.Properties.IdentitySource, ['$request.header.Authorization']);
     }
+  });
+
+  it('names each function\'s role <service>-<stage>-<function>-<region> (docs/deploying.md), as lib/names.cjs does', () => {
+    for (const service of SERVICES) {
+      const { Resources } = packaged[service].template;
+      for (const [id, fn] of Object.entries(Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+        const functionName = fn.Properties.FunctionName.slice(`${service}-${STAGE}-`.length);
+        const role = Resources[fn.Properties.Role['Fn::GetAtt'][0]];
+        assert.equal(role.Properties.RoleName, functionRoleName({ service, stage: STAGE, functionName, region: 'us-east-1' }), `${service}: ${id}`);
+        assert.equal(role.Properties.RoleName, `${service}-${STAGE}-${functionName}-us-east-1`);
+      }
+    }
+  });
+
+  it(`allows each service the stage length MAX_STAGE_LENGTH_BY_SERVICE says (the smallest, ${MAX_STAGE_LENGTH}, for all), from its compiled names and from its configuration alike; ${LONGEST_PR_STAGE} fits`, () => {
+    const found = {};
+    for (const service of SERVICES) {
+      const { length, decidedBy } = longestStageOf(packaged[service].template, { service, stage: STAGE, region: 'us-east-1' });
+      const { functions, resources } = packaged[service].state.service;
+      const before = longestStage(configNames({ service, stage: STAGE, region: 'us-east-1', functions, resources }), STAGE);
+      // The check before compiling (plugins/name-limits.js) sees the names that decide: nothing compiled in later is tighter.
+      assert.equal(before.length, length, `${service}: ${before.decidedBy?.where} before compiling, ${decidedBy?.where} compiled`);
+      assert.ok(length >= LONGEST_PR_STAGE.length, `${service}: ${LONGEST_PR_STAGE} does not fit (${decidedBy?.where} "${decidedBy?.name}")`);
+      found[service] = length;
+      console.log(`${service}: a stage may be at most ${length} characters, decided by ${decidedBy?.what} ${decidedBy?.where} "${decidedBy?.name}" (limit ${decidedBy?.limit})`);
+    }
+    assert.deepEqual(found, MAX_STAGE_LENGTH_BY_SERVICE, 'update MAX_STAGE_LENGTH_BY_SERVICE in infra/serverless/lib/stage-names.cjs to what the services\' names now allow');
+  });
+
+  it(`refuses \`serverless package\` with a stage too long for some service, before compiling, saying how long a stage may be for each`, () => {
+    const stage = `pr-1-${'x'.repeat(MAX_STAGE_LENGTH - 4)}`;
+    const out = path.join(os.tmpdir(), `too-long-stage-${process.pid}`);
+    const env = { ...process.env, ...JWT_PARAMS, AWS_ACCESS_KEY_ID: 'dummy', AWS_SECRET_ACCESS_KEY: 'dummy' };
+    const run = spawnSync('npm', ['exec', '--', 'serverless', 'package', '--stage', stage, '--package', out], { cwd: path.join(SERVICES_DIR, 'notifier'), env, encoding: 'utf8', timeout: 120_000 });
+    const output = `${run.stdout}${run.stderr}`;
+    assert.notEqual(run.status, 0, output);
+    assert.match(output, new RegExp(`Stage "${stage}" is ${stage.length} characters; a stage may be at most ${MAX_STAGE_LENGTH}`));
+    for (const [service, length] of Object.entries(MAX_STAGE_LENGTH_BY_SERVICE)) assert.match(output, new RegExp(`${service}: at most ${length} characters`));
+    // Refused before compiling: nothing was written.
+    assert.equal(existsSync(out), false, `${out} was written`);
   });
 
   it('refuses to package an API whose stage has no issuer or audience', () => {

@@ -1,0 +1,152 @@
+// Deploying a stage whose stack was removed fails late in CloudFormation: the
+// tables, DLQs and secrets the stack keeps on removal (DeletionPolicy Retain)
+// still exist, and CloudFormation cannot create a resource whose name is taken
+// (through the SDK this surfaced as an unreadable error around "Table already
+// exists"). Before `serverless deploy` creates a stack that does not exist,
+// this plugin looks up each retained resource the template names and stops,
+// naming every one still there, to import into the stack or delete.
+// Nothing happens on `package`, on the local stage, or when the stack exists
+// (an update keeps its retained resources).
+const { LOCAL_STAGE } = require('../local-stage.cjs');
+
+/** @import { CfnTemplate } from '@platform/serverless-base/types' */
+/** @typedef {{ id: string, type: string, name: string }} Retained */
+/** @typedef {(resource: Retained) => Promise<boolean>} Exists */
+/** @typedef {{ stackExists(stackName: string): Promise<boolean>, exists: Record<string, Exists> }} Lookups */
+
+/** The property holding the name CloudFormation gives each type of resource we know how to look up. */
+const NAME_PROPERTY = {
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::SecretsManager::Secret': 'Name',
+};
+
+/**
+ * The retained resources of a template that carry a name of their own. One
+ * CloudFormation names (no name property set, or a Lambda version) cannot
+ * collide: a new stack gets new names.
+ * @param {CfnTemplate} template
+ * @returns {{ named: Retained[], unchecked: Array<{ id: string, type: string, why: string }> }}
+ *   unchecked: retained resources this plugin cannot look up (a type it does not know, a name that is not a literal)
+ */
+const retainedResources = (template) => {
+  /** @type {Retained[]} */
+  const named = [];
+  /** @type {Array<{ id: string, type: string, why: string }>} */
+  const unchecked = [];
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+    if (resource.DeletionPolicy !== 'Retain' || resource.Type === 'AWS::Lambda::Version') continue;
+    const property = NAME_PROPERTY[/** @type {keyof typeof NAME_PROPERTY} */ (resource.Type)];
+    const name = property ? resource.Properties?.[property] : undefined;
+    if (!property) unchecked.push({ id, type: resource.Type, why: 'a type this check does not look up' });
+    else if (typeof name === 'string') named.push({ id, type: resource.Type, name });
+    else if (name !== undefined) unchecked.push({ id, type: resource.Type, why: `its name ${JSON.stringify(name)} is not a literal` });
+  }
+  return { named, unchecked };
+};
+
+/**
+ * @param {string} stackName
+ * @param {Retained[]} found
+ */
+const message = (stackName, found) =>
+  [
+    `Stack ${stackName} does not exist, but ${found.length === 1 ? 'a resource it retains' : `${found.length} resources it retains`} ` +
+      '(DeletionPolicy Retain) still exist from an earlier deploy of this stage, and CloudFormation cannot create them again:',
+    ...found.map(({ id, type, name }) => `  - ${id} (${type}) ${name}`),
+    'Import each into the stack (CloudFormation resource import), or delete it if its data may go, then deploy again (docs/deploying.md).',
+  ].join('\n');
+
+/** @param {unknown} error @param {RegExp} names */
+const isNotFound = (error, names) => names.test(String(/** @type {{ name?: string }} */ (error)?.name));
+
+/**
+ * Lookups through the AWS SDK, with the framework's credentials and region.
+ * @param {any} provider the framework's AWS provider
+ * @returns {Lookups}
+ */
+const awsLookups = (provider) => {
+  const config = () => provider.getAwsSdkV3Config();
+  return {
+    // The framework's own ListStackResources of this service's stack.
+    async stackExists() {
+      try {
+        await provider.getStackResources();
+        return true;
+      } catch (error) {
+        if (/does not exist/.test(String(/** @type {Error} */ (error)?.message))) return false;
+        throw error;
+      }
+    },
+    exists: {
+      async 'AWS::DynamoDB::Table'({ name }) {
+        const { DynamoDBClient, DescribeTableCommand } = require('@aws-sdk/client-dynamodb');
+        try {
+          await new DynamoDBClient(await config()).send(new DescribeTableCommand({ TableName: name }));
+          return true;
+        } catch (error) {
+          if (isNotFound(error, /^ResourceNotFoundException$/)) return false;
+          throw error;
+        }
+      },
+      async 'AWS::SQS::Queue'({ name }) {
+        const { SQSClient, GetQueueUrlCommand } = require('@aws-sdk/client-sqs');
+        try {
+          await new SQSClient(await config()).send(new GetQueueUrlCommand({ QueueName: name }));
+          return true;
+        } catch (error) {
+          if (isNotFound(error, /^(QueueDoesNotExist|AWS\.SimpleQueueService\.NonExistentQueue)$/)) return false;
+          throw error;
+        }
+      },
+      async 'AWS::SecretsManager::Secret'({ name }) {
+        const { SecretsManagerClient, DescribeSecretCommand } = require('@aws-sdk/client-secrets-manager');
+        try {
+          const secret = await new SecretsManagerClient(await config()).send(new DescribeSecretCommand({ SecretId: name }));
+          // A secret scheduled for deletion still holds its name until it is gone.
+          return Boolean(secret.ARN);
+        } catch (error) {
+          if (isNotFound(error, /^ResourceNotFoundException$/)) return false;
+          throw error;
+        }
+      },
+    },
+  };
+};
+
+class RetainedResources {
+  /**
+   * @param {import('@platform/serverless-base/types').Serverless} serverless
+   * @param {unknown} _options
+   * @param {{ log?: { info(message: string): void, warning(message: string): void } }} [utils]
+   * @param {Lookups} [lookups] how to ask AWS (tests pass their own)
+   */
+  constructor(serverless, _options, utils, lookups) {
+    this.serverless = serverless;
+    this.log = utils?.log;
+    this.lookups = lookups;
+    this.hooks = { 'before:aws:deploy:deploy:createStack': () => this.check() };
+  }
+
+  async check() {
+    const provider = /** @type {any} */ (this.serverless.getProvider('aws'));
+    if (provider.getStage() === LOCAL_STAGE) return;
+    const lookups = this.lookups ?? awsLookups(provider);
+    const stackName = provider.naming.getStackName();
+    if (await lookups.stackExists(stackName)) return;
+
+    const { named, unchecked } = retainedResources(this.serverless.service.provider.compiledCloudFormationTemplate);
+    for (const { id, type, why } of unchecked) this.log?.warning(`${id} (${type}) is retained, but not checked before the deploy: ${why}`);
+    /** @type {Retained[]} */
+    const found = [];
+    for (const resource of named) {
+      const exists = lookups.exists[resource.type];
+      if (exists && (await exists(resource))) found.push(resource);
+    }
+    if (found.length > 0) throw new this.serverless.classes.Error(message(stackName, found));
+    this.log?.info(`${stackName} is new; none of its ${named.length} retained resources exists yet`);
+  }
+}
+
+module.exports = RetainedResources;
+module.exports.retainedResources = retainedResources;
