@@ -22,7 +22,12 @@ describe('moto_server.py', () => {
   it('fixes ValidateTemplate, change-set stacks’ imports and exports after a change set (python3 -m unittest)', () => {
     const result = spawnSync(python(), ['-m', 'unittest', 'discover', '-s', HERE, '-p', 'test_*.py'], {
       encoding: 'utf8',
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, // no __pycache__ in the working tree
+      // moto's mock_aws serves what boto3 sends to AWS: an AWS_ENDPOINT_URL_* of the caller's
+      // (npm test points the SDKs at its shared emulators) would send the calls there instead.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_'))),
+        PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the working tree
+      },
     });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}\n(moto missing? ${MOTO_INSTALL})`);
     assert.match(result.stderr, /Ran 8 tests/);
