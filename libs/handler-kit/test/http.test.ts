@@ -104,7 +104,7 @@ describe('httpHandler', () => {
       await mappingErrors(() => client.send(new GetItemCommand({ TableName: 'things', Key: { pk: { S: 'thing-1' } } })));
       return { statusCode: 200 };
     });
-    // 1.4 s before the timeout: the deadline (1 s before it) comes before the SDK's 2 s attempt timeout.
+    // 1.4 s before the timeout: the deadline (1 s before it) comes before the SDK's 3 s attempt timeout.
     const deadline = Date.now() + INVOCATION_RESERVE_MS + 400;
     const result = await getThing(event(), { ...context, getRemainingTimeInMillis: () => deadline - Date.now() });
     client.destroy();

@@ -131,7 +131,7 @@ describe('sqsEventHandler', () => {
     const handler = sqsEventHandler(['order.placed'], async (event) => {
       if (event.data.orderId === 'o2') await client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: 'm' }));
     });
-    // Time for a record to start (MIN_REMAINING_TIME_MS), not for the hung call's 2 s attempt timeout.
+    // Time for a record to start (MIN_REMAINING_TIME_MS), not for the hung call's 3 s attempt timeout.
     const deadline = Date.now() + MIN_REMAINING_TIME_MS + 200;
     const batch = sqsEvent(placed('o1'), placed('o2'));
     const response = await handler(batch, { ...context, getRemainingTimeInMillis: () => deadline - Date.now() });

@@ -10,11 +10,13 @@ import { captureAWSv3Client } from './tracing';
  * invocation's deadline (withInvocationDeadline) bounds the retries.
  *  - connectTimeoutMs: the TCP (and TLS) handshake; a healthy endpoint takes a few ms.
  *  - attemptTimeoutMs: the longest the socket may sit without an answer. DynamoDB
- *    answers in tens of ms, and a local emulator under a 100-request burst on two
- *    cores in a few hundred: 2 s tells a hung store from a busy one.
+ *    answers in tens of ms; the local emulators on two cores, under a burst and
+ *    beside a busy test run, took over 2 s, and a retry then only added load: 3 s
+ *    tells a hung store from a busy one and still leaves the deadline room for a
+ *    second attempt.
  *  - maxAttempts: the SDK's standard retries (backoff with jitter), first attempt included.
  */
-export const AWS_CALL_LIMITS = { connectTimeoutMs: 1_000, attemptTimeoutMs: 2_000, maxAttempts: 3 } as const;
+export const AWS_CALL_LIMITS = { connectTimeoutMs: 1_000, attemptTimeoutMs: 3_000, maxAttempts: 3 } as const;
 
 /** An attempt is not started with less than this left before the deadline: it could not get an answer in time. */
 export const MIN_ATTEMPT_MS = 100;

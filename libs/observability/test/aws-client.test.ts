@@ -41,7 +41,7 @@ describe('AWS clients bounded by the invocation', () => {
 
   it('gives a hung call up at the deadline, the reserve before the timeout, with an error the SDK does not retry', async () => {
     const client = clientFor(store.endpoint);
-    // The attempt timeout (2 s) is longer than the time left: only the deadline can end this call.
+    // The attempt timeout (3 s) is longer than the time left: only the deadline can end this call.
     const error = await withInvocationDeadline(invocationWith(INVOCATION_RESERVE_MS + 300), () =>
       failureOf(client.send(new ListTablesCommand({}))),
     );
