@@ -40,6 +40,8 @@ import { sleep } from '@platform/bench/lib/stats';
 import { benchCallers } from './lib/callers.mjs';
 import { captureOrders, createItems, drain, runPacedPipeline, runPipeline, WRITES_NOTE, WRITES_PER_ORDER } from './lib/pipeline.mjs';
 import { buildRows, evaluateTargets } from './lib/report.mjs';
+import { costSection, startUsage } from '@platform/bench/lib/cost';
+import { costInputOf } from './lib/cost.mjs';
 
 /**
  * @typedef {import('@platform/bench/lib/run').BenchScenario} BenchScenario
@@ -81,6 +83,13 @@ const pacedRate = (config, results) => {
 };
 
 /**
+ * Starts counting what the stack uses (its usage meter), or undefined when it cannot: the
+ * cost model then lacks that phase, and the bench goes on.
+ * @param {string} apiUrl
+ */
+const usageFrom = (apiUrl) => startUsage(apiUrl).catch(() => undefined);
+
+/**
  * 2 and 4. The loads on the stack's own API: GET, the pipelines, POST /orders.
  * @param {BenchContext} ctx
  */
@@ -108,6 +117,7 @@ const run = async (ctx) => {
 
   if (runs('get')) {
     await phase('GET /items/{id} load', async () => {
+      const used = await usageFrom(stack.apiUrl);
       const nextId = cycle(items.pipeline);
       for (const connections of config.levels) {
         const step = `GET /items/{id} at ${connections} conn`;
@@ -123,6 +133,7 @@ const run = async (ctx) => {
         results.gateway.getItem.push(level);
         if (cpuUse) results.cpu.phases.push(cpuUse);
       }
+      if (used) results.usage.get = { delta: await used.stop() };
     });
   }
 
@@ -131,6 +142,7 @@ const run = async (ctx) => {
     const { orders, concurrency, stock } = config.pipeline;
     const step = `pipeline: ${orders} orders over ${items.pipeline.length} items`;
     progress.update(step);
+    const pipelineUsage = await usageFrom(stack.apiUrl);
     const pipeline = await phase('pipeline', () =>
       runPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.pipeline, stock, orders, concurrency, stallMs: STALL_MS, capMs, onProgress: (d) => progress.update(step, d), cpu, customer: callers.customer }),
     );
@@ -138,6 +150,7 @@ const run = async (ctx) => {
       const { cpu: cpuUse, ...rest } = pipeline;
       results.pipeline = rest;
       if (cpuUse) results.cpu.phases.push(cpuUse);
+      if (pipelineUsage) results.usage.pipeline = { delta: await pipelineUsage.stop(), units: rest.decided };
     }
   }
 
@@ -150,7 +163,9 @@ const run = async (ctx) => {
       progress.update(step);
       // The saturated run's last notifications may still be on their way; let the stack go quiet.
       await sleep(1_000);
+      const used = await usageFrom(stack.apiUrl);
       const measured = await runPacedPipeline({ apiUrl: stack.apiUrl, capture, dynamodb, itemIds: items.paced, stock, rate: from.rate, durationS, stallMs: STALL_MS, capMs, onProgress: (d) => progress.update(step, d), cpu, customer: callers.customer });
+      if (used) results.usage.paced = { delta: await used.stop(), units: measured.decided };
       return { ...measured, paceFrom: from };
     });
     if (paced) {
@@ -159,6 +174,12 @@ const run = async (ctx) => {
       if (cpuUse) results.cpu.phases.push(cpuUse);
     }
   }
+
+  // The cost model, from what the stack used during the GET load and the pipelines (lib/cost.mjs).
+  await phase('cost model', async () => {
+    const input = costInputOf(results.usage);
+    if (input) results.cost = { input, priced: costSection(input).priced };
+  });
 
   if (runs('post') && items.plenty) {
     await phase('POST /orders load', async () => {
@@ -246,6 +267,10 @@ export const scenario = {
   },
   results: () => ({
     writesPerOrder: WRITES_PER_ORDER,
+    /** What the stack used during the GET load and each pipeline (the usage meter's counters), and the units of work each did. */
+    usage: /** @type {Record<string, { delta: Record<string, any>, units?: number }>} */ ({}),
+    /** The cost model's input (counts per unit of work) and its priced figures: `npm run cost` prices the input again. */
+    cost: /** @type {any} */ (undefined),
     gateway: { getItem: /** @type {any[]} */ ([]), postOrders: /** @type {any[]} */ ([]) },
     pipeline: /** @type {any} */ (undefined),
     /** The paced pipeline, and where its pace came from. */
@@ -277,6 +302,7 @@ export const scenario = {
   rows: buildRows,
   targets: evaluateTargets,
   notes,
+  sections: (results) => (results.cost?.input ? [costSection(results.cost.input).section] : []),
 };
 
 await runBench({ scenario });

@@ -41,6 +41,7 @@ import { assertPortFree, stopAll, waitForPort } from '@platform/local-runtime/st
 import { provisionStacks } from '@platform/local-runtime/cloudformation/provision';
 import { createRecorder } from '@platform/local-runtime/stack/recorder';
 import { readyReport } from '@platform/local-runtime/stack/report';
+import { serveUsage } from '@platform/local-runtime/stack/usage';
 import { discoverServices } from '@platform/local-runtime/stack/services';
 import { startSnsSqs } from '@platform/local-runtime/emulators/sns-sqs';
 import { startConsole } from '@platform/console/lib/server';
@@ -187,7 +188,8 @@ const main = async () => {
     invoke,
     // Every route with an authorizer in its template is verified as API Gateway would; there is no switch to turn it off.
     authorize: createJwtAuthorizer({ keysFor: createKeyResolver([issuer]) }),
-    extras: [serveJwks(issuer.jwks), apiDocs.handle],
+    // GET /.local/usage: what the functions used so far, for the cost model (npm run bench, docs/cost.md).
+    extras: [serveJwks(issuer.jwks), apiDocs.handle, serveUsage()],
     log: (line) => log(`[gateway] ${line}`),
     recorder,
     // A request whose function timed out or crashed says what it wrote, as the IAM layer saw its calls.

@@ -137,4 +137,27 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
     assert.equal(report.cpu.phases.find((/** @type {any} */ p) => p.id === 'paced-pipeline').completed, paced.decided);
     assert.match(run.stdout, /Pipeline, paced at 50% of the CPU-bound rate: decision latency/);
   });
+
+  it('prices an order and an item read from what the stack counted, and sizes each function', () => {
+    const cost = report.details.cost;
+    assert.ok(cost?.input, `no cost model: ${JSON.stringify(report.failures)}`);
+    const [orders, reads] = cost.input.workloads;
+    assert.equal(orders.unit, 'order');
+    assert.equal(reads.unit, 'item read');
+    // Counted where it happened: every order ran the saga's functions, wrote with transactions, published and was polled.
+    const invoked = orders.functions.map((/** @type {any} */ f) => f.name);
+    for (const fn of ['placeOrder', 'reserveStock', 'settleOrders', 'notifyCustomers']) assert.ok(invoked.some((/** @type {string} */ name) => name.endsWith(`-${fn}`)), `${fn} not in ${invoked.join(', ')}`);
+    assert.ok(orders.functions.every((/** @type {any} */ f) => f.billedMs >= 1 && Number.isInteger(f.memoryMb)), JSON.stringify(orders.functions));
+    assert.ok(orders.dynamodb.some((/** @type {any} */ d) => d.mode === 'transactional' && d.writeUnits > 0), JSON.stringify(orders.dynamodb));
+    assert.ok(orders.snsPublishes.length > 0 && orders.sqs.length > 0 && orders.http.length > 0);
+    assert.ok(reads.http.some((/** @type {any} */ h) => h.route === 'GET /items/{id}' && Math.abs(h.requests - 1) < 1e-9), JSON.stringify(reads.http));
+    assert.ok(cost.priced.workloads.every((/** @type {any} */ w) => w.total > 0));
+    assert.ok(cost.priced.idle.total > 0);
+    // Memory: CPU and wait measured per warm invocation, a size recommended for each.
+    assert.ok(cost.priced.memory.length >= 4);
+    for (const m of cost.priced.memory) assert.ok(m.cpuMs > 0 && m.waitMs >= 0 && [128, 256, 512, 1024, 1769].includes(m.recommended.memoryMb), JSON.stringify(m));
+    assert.match(run.stdout, /Cost per 1,000 orders: \$/);
+    assert.match(run.stdout, /Memory per function/);
+    assert.match(readFileSync(path.join(outDir, 'bench.md'), 'utf8'), /### Cost per 1 million item reads: \$/);
+  });
 });

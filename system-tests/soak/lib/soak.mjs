@@ -288,7 +288,14 @@ export const judge = ({ workload, itemRows, orderRows: allOrderRows, notificatio
   /** @type {string[]} */
   const violations = [...workload.idempotencyProblems];
   const orderRows = allOrderRows.filter((r) => r.sk === 'ORDER');
-  const itemById = new Map(itemRows.filter((r) => r.sk === 'ITEM').map((r) => [r.id, r]));
+  // A sharded item's stock is in its shard rows (sk STOCK; docs/decisions/0011-hot-item-stock.md), not on its row.
+  /** @type {Map<string, number>} */
+  const shardStock = new Map();
+  for (const r of itemRows.filter((r) => r.sk === 'STOCK')) {
+    shardStock.set(r.itemId, (shardStock.get(r.itemId) ?? 0) + r.stock);
+    if (r.stock < 0) violations.push(`stock shard ${r.pk} holds ${r.stock}`);
+  }
+  const itemById = new Map(itemRows.filter((r) => r.sk === 'ITEM').map((r) => [r.id, r.stockShards > 1 ? { ...r, stock: shardStock.get(r.id) ?? 0 } : r]));
   const reservationByOrder = new Map(itemRows.filter((r) => r.sk === 'RESERVATION').map((r) => [r.orderId, r]));
   const ours = new Map(workload.items.map((i) => [i.id, i]));
 

@@ -69,6 +69,7 @@ import { engineRows, engineTargets, writeReport } from './table.mjs';
  * @property {(results: Record<string, any>) => Row[]} rows  sections 2 and 4 of the table (the engine's are 1, 3 and 5)
  * @property {(results: Record<string, any>) => Target[]} targets  reported between the cold burst's and start-up's
  * @property {(results: Record<string, any>, context: { runs: (name: string) => boolean, cpuLevel: number }) => string[]} [notes]
+ * @property {(results: Record<string, any>) => import('./table.mjs').Section[]} [sections]  parts of the report of its own, after the table
  */
 
 const MODES = {
@@ -358,7 +359,7 @@ export const runBench = async ({ scenario, argv = process.argv.slice(2) }) => {
     progress.done();
     const rows = [...engineRows(results), ...scenario.rows(results)].sort((a, b) => a.section - b.section);
     const { before, after } = engineTargets(results);
-    writeReport({ results, outDir, rows, targets: [...before, ...scenario.targets(results), ...after] });
+    writeReport({ results, outDir, rows, targets: [...before, ...scenario.targets(results), ...after], sections: scenario.sections?.(results) ?? [] });
     const written = ['bench.json', 'bench.md', ...(stack ? ['stack.log'] : [])];
     console.log(`\nWritten: ${written.map((file) => path.relative(process.cwd(), path.join(outDir, file))).join(', ')}`);
   };

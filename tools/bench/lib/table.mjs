@@ -268,12 +268,15 @@ const renderMarkdown = (table) => {
   return [`| ${header.map(escape).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
 };
 
+/** @typedef {{ title: string, text: string[], markdown: string[] }} Section  a part of the report of its own: its lines as printed and as markdown */
+
 /**
  * Prints the report and writes bench.json and bench.md to `outDir`.
- * @param {{ results: any, outDir: string, rows: Row[], targets: Target[], print?: (text: string) => void }} options
- *   rows: the engine's and the scenario's, in section order; targets: in the order they are reported
+ * @param {{ results: any, outDir: string, rows: Row[], targets: Target[], sections?: Section[], print?: (text: string) => void }} options
+ *   rows: the engine's and the scenario's, in section order; targets: in the order they are reported;
+ *   sections: the scenario's own, after the table (the cost model's)
  */
-export const writeReport = ({ results, outDir, rows, targets, print = console.log }) => {
+export const writeReport = ({ results, outDir, rows, targets, sections = [], print = console.log }) => {
   const notes = results.notes;
   const table = [COLUMNS, ...rows.map((row) => [String(row.section), row.what, row.load, row.value, row.p50, row.p99, row.errors, row.ceiling, row.ratio])];
   const targetLines = targets.flatMap((t) => [`${t.verdict}  ${t.target}: ${t.measured}`, ...(t.heldBackBy ?? []).map((why) => `      held back by: ${why}`)]);
@@ -281,7 +284,8 @@ export const writeReport = ({ results, outDir, rows, targets, print = console.lo
 
   const cpu = cpuLines(results);
   const cpuSection = cpu.length > 0 ? ['', 'Where the CPU goes', ...cpu.map((l) => `  ${l}`)] : [];
-  print([title, '', renderText(table), ...cpuSection, '', 'Targets', ...targetLines.map((l) => `  ${l}`), '', 'Notes', ...notes.map((/** @type {string} */ n) => `  - ${n}`)].join('\n'));
+  const extra = sections.flatMap((section) => ['', section.title, ...section.text.map((l) => (l === '' ? '' : `  ${l}`))]);
+  print([title, '', renderText(table), ...cpuSection, ...extra, '', 'Targets', ...targetLines.map((l) => `  ${l}`), '', 'Notes', ...notes.map((/** @type {string} */ n) => `  - ${n}`)].join('\n'));
 
   mkdirSync(outDir, { recursive: true });
   const json = { meta: results.meta, config: results.config, rows, cpu: { ...results.cpu, lines: cpu }, targets, notes, failures: results.failures, details: { ...results, coldBurst: { ...results.coldBurst, stack: strip(results.coldBurst.stack), bare: strip(results.coldBurst.bare) } } };
@@ -293,6 +297,7 @@ export const writeReport = ({ results, outDir, rows, targets, print = console.lo
     renderMarkdown(table),
     '',
     ...(cpu.length > 0 ? ['## Where the CPU goes', '', ...cpu.map((l) => `- ${l}`), ''] : []),
+    ...sections.flatMap((section) => [`## ${section.title}`, '', ...section.markdown, '']),
     '## Targets',
     '',
     ...targets.flatMap((t) => [`- **${t.verdict}** ${t.target}: ${t.measured}`, ...(t.heldBackBy ?? []).map((why) => `  - held back by: ${why}`)]),

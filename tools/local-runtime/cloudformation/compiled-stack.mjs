@@ -20,7 +20,20 @@ import { LOCAL_STAGE, ROOT, SERVERLESS_BIN } from '../stack/services.mjs';
 export const LOCAL_PACKAGE_DIR = '.serverless-local';
 const TEMPLATE = 'cloudformation-template-update-stack.json';
 const NOT_INPUTS = new Set(['src', 'test', 'contracts', 'node_modules']);
-const TEMPLATE_VARIABLES = ['AWS_REGION', 'LOG_LEVEL', 'CORS_ORIGINS'];
+// The environment the shared base reads when compiling for the local stage (infra/serverless/base.cjs).
+const BASE_VARIABLES = ['AWS_REGION', 'LOG_LEVEL', 'CORS_ORIGINS'];
+
+/**
+ * The environment variables a compile of this service reads: the base's, and every
+ * `${env:NAME…}` its serverless.yml names (such a setting changes the template: a
+ * stack started with another value must not reuse the template cached for the first).
+ * @param {Service} service
+ */
+export const templateVariables = (service) => {
+  const config = readFileSync(path.join(service.dir, 'serverless.yml'), 'utf8');
+  const named = [...config.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => /** @type {string} */ (match[1]));
+  return [...new Set([...BASE_VARIABLES, ...named])].sort();
+};
 
 /** @typedef {import('@platform/local-runtime/types').Service} Service */
 
@@ -71,7 +84,7 @@ export const templateInputsHash = (service, env) => {
   ];
   for (const file of files) hash.update(`${path.relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
   hash.update(installedPackages()).update('\0');
-  hash.update(JSON.stringify(TEMPLATE_VARIABLES.map((name) => [name, env[name] ?? process.env[name] ?? null])));
+  hash.update(JSON.stringify(templateVariables(service).map((name) => [name, env[name] ?? process.env[name] ?? null])));
   return hash.digest('hex').slice(0, 16);
 };
 

@@ -23,6 +23,7 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { usage } from '../stack/usage.mjs';
 
 /**
  * @typedef {import('@aws-sdk/client-sqs').Message} Message
@@ -143,6 +144,12 @@ export const startSqsEventSource = ({
   // One plan for the mapping, whichever of its pollers takes the record.
   const injectedFault = injectedFaultPlan(failEvery);
 
+  // Lambda's pollers make these requests in AWS, on the account's bill: counted for the cost model (stack/usage.mjs).
+  const queueName = queueArn.split(':').at(-1) ?? queueArn;
+  /** @param {string} operation @param {number} messages */
+  const meter = (operation, messages) =>
+    usage.messaging({ service: 'sqs', caller: `${functionName} (event source mapping)`, operation, resource: queueName, requests: 1, messages, empty: messages === 0 });
+
   /** @param {number} max @param {number} waitSeconds @returns {Promise<Message[]>} */
   const receive = async (max, waitSeconds) => {
     const { Messages = [] } = await sqs.send(
@@ -155,6 +162,7 @@ export const startSqsEventSource = ({
       }),
       { abortSignal: abort.signal },
     );
+    meter('ReceiveMessage', Messages.length);
     return Messages;
   };
 
@@ -180,6 +188,7 @@ export const startSqsEventSource = ({
           Entries: group.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle })),
         }),
       );
+      meter('DeleteMessageBatch', group.length);
     }
     const failed = batch.filter((message) => failedIds.includes(String(message.MessageId)));
     if (retryVisibilitySeconds === undefined) return;
@@ -194,6 +203,7 @@ export const startSqsEventSource = ({
           })),
         }),
       );
+      meter('ChangeMessageVisibilityBatch', group.length);
     }
   };
 

@@ -12,6 +12,7 @@ import { INTERNAL_SERVER_ERROR, REQUEST_TOO_LARGE, SERVICE_UNAVAILABLE, toHttpRe
 import { createRouter } from './http-routes.mjs';
 import { describeWrites } from '../iam/write-log.mjs';
 import { listen } from '../stack/listen.mjs';
+import { usage } from '../stack/usage.mjs';
 
 export { createRouter, routesFromTemplate } from './http-routes.mjs';
 
@@ -206,6 +207,8 @@ const createHandler = ({ router, invoke, authorize, extras, log, recorder, write
       ? `: ${why}${failure && res.writableFinished ? `, so the client got ${answered(res, body)}` : ''}${wrote ? `; ${wrote}` : ''}${failure && failureHint ? ` (${failureHint})` : ''}`
       : '';
     log(`${req.method} ${shorten(pathname ?? url)} → ${target} ${outcome} (${durationMs} ms${queued}) ${requestId}${tail}`);
+    // API Gateway bills each request to a route, answered by the function or refused before it (cost model: stack/usage.mjs).
+    if (route) usage.http({ route: preflight ? `OPTIONS ${route.path}` : route.routeKey ?? `${req.method} ${route.path}`, functionName: preflight ? '(CORS preflight)' : route.functionName, status: res.writableFinished ? res.statusCode : 0 });
     // For the local console (recorder.mjs).
     recorder?.record({
       kind: 'http',

@@ -91,7 +91,7 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, wri
       }
       const write = writes?.begin({ functionName: role.functionName, operation: request.operation, checks: request.checks, body });
       if (write) forwarded.set(call, write);
-      return { forwardHeaders: request.forwardHeaders };
+      return { forwardHeaders: request.forwardHeaders, caller: role.functionName, service: request.service, operation: request.operation, resources: request.checks.map((check) => check.resource) };
     },
   };
 };

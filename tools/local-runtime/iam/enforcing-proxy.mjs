@@ -16,8 +16,12 @@ import { listen } from '../stack/listen.mjs';
  * @property {string} body
  *
  * @typedef {{ emulator: import('./aws-request.mjs').Emulator, method: string, headers: http.IncomingHttpHeaders, path: string, body: Buffer }} Call
- * @typedef {{ refused: Refusal } | { forwardHeaders: Record<string, string> }} Decision
- *   forwardHeaders: the headers to send in place of the request's Content-Type and X-Amz-Target
+ * @typedef {{ refused: Refusal } | { forwardHeaders: Record<string, string>, caller?: string, service?: string, operation?: string, resources?: string[] }} Decision
+ *   forwardHeaders: the headers to send in place of the request's Content-Type and X-Amz-Target;
+ *   caller, service, operation, resources: what was authorized, for the usage meter
+ * @typedef {(call: { emulator: import('./aws-request.mjs').Emulator, service: string, functionName: string, operation: string, resources: string[], body: Buffer }) =>
+ *   { body: Buffer, answer?: (status: number, headers: Record<string, string | string[] | undefined>, body: Buffer) => Buffer }} Meter
+ *   counts an authorized call (usage-meter.mjs): the body to forward instead, and what to answer instead of the emulator's answer
  *
  * @typedef {object} Authorizer
  * @property {(authorization: string | undefined) => boolean} passesThrough  requests signed so go unchecked (the admin key)
@@ -45,18 +49,46 @@ const forwardedHeaders = (rawHeaders, own, body) => {
 };
 
 /**
- * @param {{ upstreamPort: number, emulator: import('./aws-request.mjs').Emulator, authorizer: Authorizer, port?: number }} options
+ * Reads an answer whole, and sends back what `rewrite` makes of it, its length said anew.
+ * @param {http.IncomingMessage} answer @param {http.ServerResponse} response @param {NonNullable<ReturnType<Meter>['answer']>} rewrite
+ */
+const rewriteAnswer = (answer, response, rewrite) => {
+  /** @type {Buffer[]} */
+  const chunks = [];
+  answer.on('data', (chunk) => chunks.push(chunk));
+  answer.on('error', () => response.destroy());
+  answer.on('end', () => {
+    /** @type {Record<string, string | string[] | undefined>} */
+    const headers = {};
+    for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-length' && name !== 'transfer-encoding') headers[name] = value;
+    const status = answer.statusCode ?? 502;
+    /** @type {Buffer} */
+    let body = Buffer.concat(chunks);
+    try {
+      body = rewrite(status, headers, body);
+    } catch {
+      // the meter never breaks an answer: the emulator's goes back as it was
+    }
+    if (response.destroyed) return;
+    response.writeHead(status, answer.statusMessage, { ...headers, 'content-length': String(body.length) });
+    response.end(body);
+  });
+};
+
+/**
+ * @param {{ upstreamPort: number, emulator: import('./aws-request.mjs').Emulator, authorizer: Authorizer, port?: number, meter?: Meter }} options
  * @returns {Promise<{ port: number, close: () => Promise<void> }>}
  */
-export const startEnforcingProxy = async ({ upstreamPort, emulator, authorizer, port = 0 }) => {
+export const startEnforcingProxy = async ({ upstreamPort, emulator, authorizer, port = 0, meter }) => {
   const agent = new http.Agent({ keepAlive: true });
 
   /**
    * A request that passes through (body: the request itself) goes as it came; an authorized one (body: read whole) as `headers` say.
    * @param {http.IncomingMessage} request @param {http.ServerResponse} response @param {Buffer | http.IncomingMessage} body
    * @param {Record<string, string>} [headers] @param {(status: number) => void} [answered]
+   * @param {ReturnType<Meter>['answer']} [rewrite]  the answer is read whole and this makes the one sent back
    */
-  const forward = (request, response, body, headers, answered) => {
+  const forward = (request, response, body, headers, answered, rewrite) => {
     const as = Buffer.isBuffer(body)
       ? { method: 'POST', path: '/', headers: forwardedHeaders(request.rawHeaders, headers ?? {}, body) }
       : { method: request.method, path: request.url, headers: request.rawHeaders };
@@ -66,6 +98,7 @@ export const startEnforcingProxy = async ({ upstreamPort, emulator, authorizer, 
         answered?.(answer.statusCode ?? 0);
         // The function is gone (timed out, crashed): its answer is drained, its outcome still known.
         if (response.destroyed) return void answer.resume();
+        if (rewrite) return void rewriteAnswer(answer, response, rewrite);
         response.writeHead(answer.statusCode ?? 502, answer.statusMessage, /** @type {any} */ (answer.rawHeaders));
         answer.pipe(response);
       },
@@ -101,7 +134,9 @@ export const startEnforcingProxy = async ({ upstreamPort, emulator, authorizer, 
       const call = { emulator, method: request.method ?? 'GET', headers: request.headers, path: request.url ?? '/', body };
       const decision = authorizer.authorize(call);
       if ('forwardHeaders' in decision) {
-        forward(request, response, body, decision.forwardHeaders, authorizer.answered && ((status) => authorizer.answered?.(call, status)));
+        const { caller, service, operation, resources = [] } = decision;
+        const metered = meter && caller && service && operation ? meter({ emulator, service, functionName: caller, operation, resources, body }) : undefined;
+        forward(request, response, metered?.body ?? body, decision.forwardHeaders, authorizer.answered && ((status) => authorizer.answered?.(call, status)), metered?.answer);
         return;
       }
       const refusal = decision.refused;

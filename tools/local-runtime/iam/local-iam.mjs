@@ -12,6 +12,7 @@ import { createAuthorizer, KNOWN_CONDITION_KEYS } from './authorizer.mjs';
 import { evaluate } from './evaluate.mjs';
 import { startEnforcingProxy } from './enforcing-proxy.mjs';
 import { eventSourceMappingChecks, functionRoles, tableHashKeys } from './policy-from-template.mjs';
+import { meterCall } from './usage-meter.mjs';
 import { createWriteLog } from './write-log.mjs';
 
 /** @param {NodeJS.ProcessEnv} env */
@@ -69,8 +70,9 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
     answered: (request, status) => authorizer.answered?.(request, status),
   };
   const [dynamodb, snsSqs] = await Promise.all([
-    startEnforcingProxy({ upstreamPort: config.runtimeDynamodbPort, emulator: 'dynamodb', authorizer: current }),
-    startEnforcingProxy({ upstreamPort: config.runtimeSnsSqsPort, emulator: 'sns-sqs', authorizer: current }),
+    // Each call forwarded is counted into the stack's usage meter (usage-meter.mjs, for the cost model).
+    startEnforcingProxy({ upstreamPort: config.runtimeDynamodbPort, emulator: 'dynamodb', authorizer: current, meter: meterCall }),
+    startEnforcingProxy({ upstreamPort: config.runtimeSnsSqsPort, emulator: 'sns-sqs', authorizer: current, meter: meterCall }),
   ]);
   return {
     dynamodbPort: dynamodb.port,

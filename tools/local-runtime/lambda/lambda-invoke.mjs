@@ -5,6 +5,7 @@
 // as a function's concurrency does in AWS.
 import http from 'node:http';
 import { createConcurrencyLimit, ThrottledError } from './concurrency-limit.mjs';
+import { usage } from '../stack/usage.mjs';
 
 /** Invocations of one function allowed to run at once, unless its reserved concurrency says less. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -167,7 +168,9 @@ export const createInvoker = ({ functions, defaultConcurrency = DEFAULT_CONCURRE
         } finally {
           entry.running.delete(run);
         }
-        recorder?.record({ kind: 'invoke', at, functionName, durationMs: Math.round(performance.now() - started), event, result, ...(trigger && { trigger }), ...(entry.fn.runtime && { runtime: entry.fn.runtime }) });
+        const durationMs = performance.now() - started;
+        usage.invocation({ functionName, durationMs, ok: result.ok });
+        recorder?.record({ kind: 'invoke', at, functionName, durationMs: Math.round(durationMs), event, result, ...(trigger && { trigger }), ...(entry.fn.runtime && { runtime: entry.fn.runtime }) });
         onRun?.({ startedAt: at, endedAt: Date.now(), alone: run.alone });
         return result;
       }, signal);

@@ -6,6 +6,10 @@ import path from 'node:path';
 import { resourcesOfType } from '../cloudformation/cfn.mjs';
 import { startChild } from '../stack/processes.mjs';
 import { LOCAL_STAGE, SERVERLESS_BIN } from '../stack/services.mjs';
+import { usage } from '../stack/usage.mjs';
+import workerMeter from './worker-meter.cjs';
+
+const { METER_LINE_PREFIX } = workerMeter;
 
 /** Whether serverless.yml has a top-level `functions:` key: known before its template is compiled. @param {import('@platform/local-runtime/types').Service} service */
 export const declaresFunctions = (service) => /^functions:/m.test(readFileSync(path.join(service.dir, 'serverless.yml'), 'utf8'));
@@ -65,7 +69,35 @@ export const startOffline = (service, ports, env, { showDebug = false } = {}) =>
     env: { SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL || 'warning', ESBUILD_WORK_FOLDER: offlineWorkFolder(), ...env },
     debugLines: offlineDebugLines,
     showDebug,
+    claim: claimMeterLine,
   });
+
+/**
+ * Takes the line worker-meter.cjs prints for each invocation (its CPU time, duration and
+ * output, measured in its worker thread) into the stack's usage meter.
+ * @param {string} line @param {import('../stack/usage.mjs').Usage} [meter]
+ */
+export const claimMeterLine = (line, meter = usage) => {
+  const at = line.indexOf(METER_LINE_PREFIX);
+  if (at < 0) return false;
+  try {
+    const figures = JSON.parse(line.slice(at + METER_LINE_PREFIX.length));
+    meter.runtime({
+      functionName: String(figures.functionName),
+      cold: Boolean(figures.cold),
+      durationMs: Number(figures.durationMs),
+      cpuMs: Number(figures.cpuMs),
+      heapMb: Number(figures.heapMb),
+      logBytes: Number(figures.logBytes),
+      logLines: Number(figures.logLines),
+      emfLines: Number(figures.emfLines),
+      emfMetrics: Number(figures.emfMetrics),
+    });
+  } catch {
+    // a line cut short: its invocation goes uncounted
+  }
+  return true;
+};
 
 // eslint-disable-next-line no-control-regex -- an escape sequence is what it matches
 const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;

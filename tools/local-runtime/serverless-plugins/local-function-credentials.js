@@ -18,12 +18,16 @@
 // once the stack is ready (event-sources/schedule-event-source.mjs). The
 // compiled template, made by `serverless package`, keeps them.
 //
+// It measures each invocation in its worker thread (CPU time, duration, log
+// bytes) for the cost model: lambda/worker-meter.cjs.
+//
 // And it says, in one line the local stack reads (lambda/offline.mjs), which
 // Node the functions run on: serverless-offline runs them in worker threads of
 // this process, so its process.version is theirs.
 'use strict';
 
 const { functionAccessKeyId } = require('../aws.cjs');
+const { installWorkerMeter } = require('../lambda/worker-meter.cjs');
 const { LOCAL_STAGE } = require('@platform/serverless-base/lib/names');
 
 class LocalFunctionCredentials {
@@ -39,6 +43,8 @@ class LocalFunctionCredentials {
     const { service } = this.serverless;
     if (this.serverless.getProvider('aws').getStage() !== LOCAL_STAGE) return;
     process.stdout.write(`local-runtime: functions run on node ${process.version}\n`);
+    // Each invocation's CPU time, duration and log output, measured in its worker thread (lambda/worker-meter.cjs).
+    installWorkerMeter();
     for (const key of service.getAllFunctions()) {
       const definition = service.getFunction(key);
       definition.environment = {

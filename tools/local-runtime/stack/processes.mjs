@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * @typedef {() => (line: string) => boolean} DebugLines  makes, for each output stream, what tells a debug line (true) from the rest
- * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number, debugLines?: DebugLines, showDebug?: boolean }} ChildOptions
- *   debugLines: which of its lines are debug detail, printed only with showDebug (always kept for recentOutput)
+ * @typedef {{ cwd?: string, env?: Record<string, string>, quiet?: boolean, timeoutMs?: number, debugLines?: DebugLines, showDebug?: boolean, claim?: (line: string) => boolean }} ChildOptions
+ *   debugLines: which of its lines are debug detail, printed only with showDebug (always kept for recentOutput);
+ *   claim: takes a line meant for the stack itself (true: taken, neither printed nor kept)
  * @typedef {import('node:child_process').ChildProcess & { recentOutput?: () => string }} TrackedChild
  */
 
@@ -18,16 +19,16 @@ const children = new Set();
  * Spawns a long-running child in its own process group and tracks it.
  * @param {string} name @param {string} command @param {string[]} args @param {ChildOptions} [options]
  */
-export const startChild = (name, command, args, { cwd, env, quiet = false, debugLines, showDebug = false } = {}) =>
-  track(name, spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), { quiet, debugLines, showDebug });
+export const startChild = (name, command, args, { cwd, env, quiet = false, debugLines, showDebug = false, claim } = {}) =>
+  track(name, spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), { quiet, debugLines, showDebug, claim });
 
 /**
  * Tracks a child spawned elsewhere (detached, with piped output) so stopAll
  * stops it, and prefixes each of its output lines with its name.
- * @param {string} name @param {import('node:child_process').ChildProcess} spawned @param {{ quiet?: boolean, debugLines?: DebugLines, showDebug?: boolean }} [options]
+ * @param {string} name @param {import('node:child_process').ChildProcess} spawned @param {{ quiet?: boolean, debugLines?: DebugLines, showDebug?: boolean, claim?: (line: string) => boolean }} [options]
  * @returns {TrackedChild}
  */
-export const track = (name, spawned, { quiet = false, debugLines, showDebug = false } = {}) => {
+export const track = (name, spawned, { quiet = false, debugLines, showDebug = false, claim } = {}) => {
   /** @type {TrackedChild} */
   const child = spawned;
   children.add(child);
@@ -43,6 +44,7 @@ export const track = (name, spawned, { quiet = false, debugLines, showDebug = fa
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
       for (const line of parts) {
+        if (claim?.(line)) continue;
         lines.push(line);
         if (lines.length > 200) lines.shift();
         if (quiet) continue;

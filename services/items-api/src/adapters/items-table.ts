@@ -3,6 +3,8 @@ import { compositeKey, entityKey, GSI1 } from '@platform/dynamo';
 // The rows of the items table. Only items-api reads or writes it.
 export const ITEM = 'ITEM';
 export const RESERVATION = 'RESERVATION';
+/** One of the counter shards that hold a sharded item's stock (adapters/stock-shards.ts). */
+export const STOCK_SHARD = 'STOCK';
 
 /**
  * On an item row: the time of the delete under way (DynamoItemStore.remove), which the
@@ -10,8 +12,16 @@ export const RESERVATION = 'RESERVATION';
  */
 export const DELETED_AT = 'deletedAt';
 
+/**
+ * On an item row: how many counter shards hold its stock (absent: the row holds it, the
+ * single-row layout). Fixed when the item is created; row metadata, never part of an Item.
+ */
+export const STOCK_SHARDS = 'stockShards';
+
 export const itemKey = (id: string) => entityKey(ITEM, id);
 export const reservationKey = (orderId: string) => entityKey(RESERVATION, orderId);
+/** Each shard has a partition key of its own: DynamoDB's per-partition limits apply to each apart. */
+export const stockShardKey = (itemId: string, shard: number) => ({ pk: compositeKey(STOCK_SHARD, itemId, shard), sk: STOCK_SHARD });
 
 /** Items are listed in creation order through gsi1. */
 export const itemListingKey = (createdAt: string, id: string) => ({

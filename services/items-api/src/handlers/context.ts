@@ -18,13 +18,21 @@ const noCursors = (): never => {
 };
 const NO_CURSORS: CursorCodec = { encode: noCursors, decode: noCursors };
 
-export const itemsService = (): ItemsService => (items ??= new ItemsService(new DynamoItemStore(itemsTable(), NO_CURSORS)));
+/** How many counter shards hold the stock of each item created (STOCK_SHARDS; 1, the default: the item's row holds it). */
+const stockShards = (): number => {
+  const value = process.env.STOCK_SHARDS ?? '1';
+  if (!/^\d+$/.test(value)) throw new Error(`STOCK_SHARDS must be a whole number, got ${value}`);
+  return Number(value);
+};
+
+export const itemsService = (): ItemsService =>
+  (items ??= new ItemsService(new DynamoItemStore(itemsTable(), NO_CURSORS, { stockShards: stockShards() })));
 
 /**
  * The catalogue with the cursor codec of the current keys, for a request with
  * `cursor` (or none): cheap per request, the keys are cached (see cursorCodecFromEnv).
  */
 export const itemsListing = async (cursor?: string): Promise<ItemsService> =>
-  new ItemsService(new DynamoItemStore(itemsTable(), await cursorCodecFromEnv(cursor)));
+  new ItemsService(new DynamoItemStore(itemsTable(), await cursorCodecFromEnv(cursor), { stockShards: stockShards() }));
 
 export const stockKeeper = (): StockKeeper => (stock ??= new StockKeeper(new DynamoReservationStore(itemsTable()), { probe: stockMetrics }));

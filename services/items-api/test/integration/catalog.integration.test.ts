@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoItemStore } from '../../src/adapters/dynamo-item-store';
 import { DynamoReservationStore } from '../../src/adapters/dynamo-reservation-store';
 import { eventForChange } from '../../src/adapters/outbox';
-import { ItemsService } from '../../src/domain';
+import { ItemsService, StockKeeper } from '../../src/domain';
 import { catalogBehaviour } from '../support/catalog-behaviour';
 
 // The catalogue on DynamoDB Local, in a table built from serverless.yml's own definition.
@@ -26,6 +26,14 @@ beforeAll(async () => {
 afterAll(() => testTable.drop());
 
 catalogBehaviour(() => ({ items: new DynamoItemStore(table, createCursorCodec('items-integration-secret')), reservations: new DynamoReservationStore(table) }));
+
+// The same promises when each item's stock is split over counter shards (docs/decisions/0011-hot-item-stock.md).
+describe('with stock in 4 counter shards', () => {
+  catalogBehaviour(() => ({
+    items: new DynamoItemStore(table, createCursorCodec('items-integration-secret'), { stockShards: 4 }),
+    reservations: new DynamoReservationStore(table),
+  }));
+});
 
 const context = { awsRequestId: 'r', functionName: 'test' } as Context;
 const orderPlaced = (itemId: string, correlationId?: string) => {
@@ -70,6 +78,32 @@ describe('reserveStock handler and the outbox, on DynamoDB Local and the SNS emu
       [`item.updated:${item.id}:2`, 'req-first'],
     ]);
   });
+});
+
+describe('a sharded item through the outbox, on DynamoDB Local and the SNS emulator', () => {
+  it('publishes item.created, the answer, item.updated of a restock with the whole stock and version, and item.deleted; its shards publish nothing', async () => {
+    const codec = createCursorCodec('items-integration-secret');
+    const catalogue = new ItemsService(new DynamoItemStore(table, codec, { stockShards: 3 }));
+    const item = await catalogue.create({ name: 'hot', priceCents: 1, stock: 5 });
+    const order = { orderId: randomUUID(), itemId: item.id, quantity: 2 };
+    await new StockKeeper(new DynamoReservationStore(table)).answer(order);
+    expect(await catalogue.update(item.id, { expectedVersion: 2, stock: 9 })).toMatchObject({ stock: 9, version: 3 });
+    await catalogue.remove(item.id);
+
+    const topic = await createCapturedTopic();
+    const relay = streamOutboxHandler(eventForChange, () => createSnsPublisher(topic.topicArn));
+    expect(await relay(await readTableStream(testTable.name), context)).toEqual({ batchItemFailures: [] });
+    const published = await topic.published();
+    // The row's own changes in its order (rows of the table go out in parallel, each row's in order).
+    const ofItem = published.filter((e) => e.type.startsWith('item.') && e.data.id === item.id);
+    expect(ofItem.map((e) => [e.id, e.type === 'item.deleted' ? undefined : (e.data as { stock?: number }).stock])).toEqual([
+      [`item.created:${item.id}`, 5],
+      [`item.updated:${item.id}:3`, 9],
+      [`item.deleted:${item.id}`, undefined],
+    ]);
+    expect(published.filter((e) => e.data.orderId === order.orderId).map((e) => e.id)).toEqual([`stock.reserved:${order.orderId}`]);
+    // The whole table's stream is read: more than the default 5 s on a busy machine.
+  }, 30_000);
 });
 
 describe('deleting an item, on DynamoDB Local and the SNS emulator', () => {
