@@ -54,6 +54,7 @@ module.exports = async ({ resolveVariable }) => {
     // stage's plugins load on that stage only: a deployed stage never loads
     // local code.
     plugins: [
+      '@platform/serverless-base/plugins/one-packaging-at-a-time', // a local compile and a package or deploy of one service take turns
       '@platform/serverless-base/plugins/name-limits', // refuses a stage too long for the names, names each function's role to fit
       'serverless-esbuild',
       '@platform/serverless-base/plugins/permissions-boundary', // the team's boundary on every function role (PERMISSIONS_BOUNDARY_ARN)
@@ -78,6 +79,7 @@ module.exports = async ({ resolveVariable }) => {
     ],
     // The platform stack (services/event-bus) has no functions: nothing to bundle or run offline.
     platformPlugins: [
+      '@platform/serverless-base/plugins/one-packaging-at-a-time',
       '@platform/serverless-base/plugins/name-limits',
       '@platform/serverless-base/plugins/observability',
       ...(local ? ['@platform/local-runtime/serverless-plugins/local-conditions'] : []),

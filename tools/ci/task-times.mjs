@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// Prints how long each task of an Nx run took, longest first, from the profile
-// Nx writes when NX_PROFILE names a file (one trace event per task). `npm test`
+// Prints how long each task of one or more Nx runs took, longest first, from the
+// profiles Nx writes when NX_PROFILE names a file (one trace event per task). `npm test`
 // prints it after every run, so a slow target shows up where it is added.
 import { existsSync, readFileSync } from 'node:fs';
 
-const file = process.argv[2];
-if (!file || !existsSync(file)) {
-  console.error(`No Nx profile at ${file ?? '(none given)'}: run with NX_PROFILE=<file>.`);
+const files = process.argv.slice(2).filter((file) => existsSync(file));
+if (files.length === 0) {
+  console.error(`No Nx profile at ${process.argv.slice(2).join(', ') || '(none given)'}: run with NX_PROFILE=<file>.`);
   process.exit(0);
 }
 /** @type {{ name: string, ph: string, dur?: number, args?: { status?: string } }[]} */
-const events = JSON.parse(readFileSync(file, 'utf8'));
+const events = files.flatMap((file) => JSON.parse(readFileSync(file, 'utf8')));
 const tasks = events.filter((event) => event.ph === 'X' && typeof event.dur === 'number').sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0));
 const seconds = (/** @type {number} */ us) => (us / 1e6).toFixed(1).padStart(6);
 const width = Math.max(4, ...tasks.map((task) => task.name.length));

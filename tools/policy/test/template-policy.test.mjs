@@ -1,13 +1,13 @@
-// Packages every service exactly as a deploy would (`serverless package`
-// through Nx, no AWS access needed) and holds what comes out, the
-// CloudFormation templates and the function zips in services/<svc>/.serverless/,
+// Packages every service exactly as a deploy would (`serverless package`, no
+// AWS access needed, each into a folder of its own) and holds what comes out,
+// the CloudFormation templates and the function zips,
 // to our deployment rules (../template-policy.mjs) and to cfn-lint
 // (../cfn-lint.mjs, with ../.cfnlintrc.yaml), all from one compile. The first
 // describe block proves on small hand-made templates that each rule really
 // fails what it should (cfn-lint.test.mjs does the same for cfn-lint).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -46,6 +46,7 @@ import {
 } from '../template-policy.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SERVERLESS_BIN = path.join(ROOT, 'node_modules/serverless/bin/serverless.js');
 // Every directory of services/ with a serverless.yml is a service, named (in
 // its `service:`, and as an Nx project) as its directory.
 const SERVICES_DIR = path.join(ROOT, 'services');
@@ -666,7 +667,7 @@ describe('packaged services keep the deployment rules', () => {
   let linted = { findings: [] };
 
   before(
-    () => {
+    async () => {
       const env = {
         ...process.env,
         STAGE,
@@ -677,20 +678,29 @@ describe('packaged services keep the deployment rules', () => {
         NX_NO_CLOUD: 'true',
         NX_TUI: 'false',
       };
-      const args = ['nx', 'run-many', '-t', 'package', `--projects=${SERVICES.join(',')}`];
-      const run = spawnSync('npx', args, { cwd: ROOT, env, encoding: 'utf8', timeout: 5 * 60_000 });
-      if (run.status !== 0) {
-        throw new Error(`npx ${args.join(' ')} failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stdout}\n${run.stderr}`);
-      }
-      for (const service of SERVICES) {
-        const dir = path.join(ROOT, 'services', service, '.serverless');
+      // Each into a folder of its own (`--package`, as `serverless deploy --package` takes it),
+      // not services/<svc>/.serverless: osls empties that at the start of every packaging, the
+      // local stack's compiles included, so what this reads could vanish under it.
+      const out = mkdtempSync(path.join(os.tmpdir(), 'template-policy-'));
+      const packagings = SERVICES.map(
+        (service) =>
+          new Promise((resolve, reject) => {
+            const dir = path.join(out, service);
+            execFile(process.execPath, [SERVERLESS_BIN, 'package', '--stage', STAGE, '--package', dir], { cwd: path.join(ROOT, 'services', service), env, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+              error ? reject(new Error(`serverless package --stage ${STAGE} in ${service} failed (${error.message}):\n${stdout}\n${stderr}`)) : resolve(dir),
+            );
+          }),
+      );
+      const dirs = await Promise.all(packagings);
+      SERVICES.forEach((service, index) => {
+        const dir = /** @type {string} */ (dirs[index]);
         const zips = {};
         for (const file of readdirSync(dir).filter((name) => name.endsWith('.zip'))) zips[file] = statSync(path.join(dir, file)).size;
         const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
         const templateFiles = readdirSync(dir).filter((name) => /^cloudformation-template-.*\.json$/.test(name)).map((name) => path.join(dir, name));
         const state = JSON.parse(readFileSync(path.join(dir, 'serverless-state.json'), 'utf8'));
         packaged[service] = { dir, template, state, templateFiles, zips };
-      }
+      });
       try {
         linted = { findings: cfnLint(SERVICES.flatMap((service) => packaged[service].templateFiles)) };
       } catch (error) {
@@ -740,7 +750,7 @@ describe('packaged services keep the deployment rules', () => {
       it('has a zip for every function', () => {
         const missing = functionZips(packaged[service].template)
           .filter(({ zip }) => !(zip in packaged[service].zips))
-          .map(({ id, zip }) => `${id}: no ${zip} in services/${service}/.serverless`);
+          .map(({ id, zip }) => `${id}: no ${zip} in the package of ${service}`);
         assertNone(missing, service, 'every function has its zip');
       });
     });
