@@ -17,6 +17,7 @@ describe('one packaging of a service at a time', () => {
 
   it('makes a second packaging wait until the first releases the service', async () => {
     const releaseFirst = await acquire(dir, { pid: 101, isAlive: () => true });
+    /** @type {number[]} */
     const waitedFor = [];
     let secondHas = false;
     const second = acquire(dir, { pid: 102, isAlive: () => true, onWait: (holder) => waitedFor.push(holder) }).then((release) => {

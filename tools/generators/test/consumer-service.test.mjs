@@ -230,7 +230,9 @@ describe('consumer-service generator', () => {
       for (;;) {
         const response = await fetch(`${consoleUrl}/api/flows/${encodeURIComponent(flowId)}`);
         flow = response.ok ? await response.json() : undefined;
-        if (flow?.entries.some((entry) => entry.service === SERVICE && entry.kind === 'invoke')) break;
+        // Both hops: the delivery's is recorded when its batch is done, which can be a moment after the invocation's.
+        const kinds = new Set(flow?.entries.filter((entry) => entry.service === SERVICE).map((entry) => entry.kind));
+        if (kinds.has('invoke') && kinds.has('sqs')) break;
         assert.ok(Date.now() < deadline, `no hop of ${SERVICE} in the flow of ${flowId} after 30 s:\n${JSON.stringify(flow?.entries.map((e) => e.title), null, 1)}`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
