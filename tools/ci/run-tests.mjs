@@ -4,7 +4,9 @@
 //
 // Two Nx runs side by side: the whole-stack e2e chain (system-tests:e2e, the
 // longest task by far, mostly waiting on stacks), and every other task two at
-// a time. One run of three would start the e2e chain last: Nx schedules a task
+// a time; beside them, every project's typecheck in one go (typecheck-all.mjs,
+// the same tsconfigs as the projects' typecheck targets, which CI's
+// `nx affected` runs). One run of three would start the e2e chain last: Nx schedules a task
 // with no dependents by how many projects depend on its project, and nothing
 // depends on system-tests.
 //
@@ -16,7 +18,9 @@ import { useLocalCredentials } from '@platform/local-runtime/aws';
 import { startTestEmulators } from '@platform/local-runtime/emulators/test-emulators';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHECKS = ['lint', 'lint-workflows', 'typecheck', 'test'];
+const CHECKS = ['lint', 'lint-workflows', 'test'];
+// Every project's typecheck target, in as few TypeScript programs as their options allow (typecheck-all.mjs).
+const TYPECHECK = path.join(ROOT, 'tools/ci/typecheck-all.mjs');
 const E2E = ['e2e'];
 const PROFILES = { checks: path.join(ROOT, '.nx/test-times.json'), e2e: path.join(ROOT, '.nx/test-times-e2e.json') };
 
@@ -43,7 +47,9 @@ const main = async () => {
   };
   // Ctrl-C reaches Nx through the terminal; the emulators stop when it has.
   process.on('SIGINT', () => {});
-  const codes = await Promise.all([nxRun(E2E, 1, PROFILES.e2e, env), nxRun(CHECKS, 2, PROFILES.checks, env)]);
+  const typecheck = spawn(process.execPath, [TYPECHECK], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  const typechecked = new Promise((resolve) => typecheck.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+  const codes = await Promise.all([nxRun(E2E, 1, PROFILES.e2e, env), nxRun(CHECKS, 2, PROFILES.checks, env), typechecked]);
   await emulators.stop();
   const times = spawn(process.execPath, [path.join(ROOT, 'tools/ci/task-times.mjs'), PROFILES.checks, PROFILES.e2e], { stdio: 'inherit' });
   await new Promise((resolve) => times.on('exit', resolve));
