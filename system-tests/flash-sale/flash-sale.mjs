@@ -44,6 +44,11 @@ const main = async () => {
         failed = true;
       }
       failed ||= result.violations.length > 0;
+    } catch (error) {
+      // Why, from the stack: the gateway's line for each failed request says it (timed out, crashed, …).
+      const failures = stack.output().split('\n').filter((line) => line.startsWith('[gateway]') && / → \S+ 5\d\d /.test(line));
+      console.log(`  failed: ${/** @type {Error} */ (error).message}${failures.length > 0 ? `\n  the gateway's lines for the 5xx:\n${failures.slice(0, 5).map((line) => `    ${line}`).join('\n')}` : ''}`);
+      failed = true;
     } finally {
       await stack.stop();
     }
