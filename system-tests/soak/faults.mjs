@@ -78,14 +78,16 @@ const dynamoDbLocalPid = (root) => {
 };
 
 /**
- * How long the request waited for a free function instance, from the gateway's line for it:
- * `METHOD /path → service STATUS (N ms, Q ms of it queued for a free instance) REQUESTID`.
- * @param {string} output @param {string | undefined} requestId
+ * How long each request waited for a free function instance, from the gateway's lines
+ * (`METHOD /path → service STATUS (N ms, Q ms of it queued for a free instance) REQUESTID…`),
+ * by request id: the requests that waited 100 ms or more.
+ * @param {string} output @returns {Map<string, number>}
  */
-const queuedMs = (output, requestId) => {
-  if (!requestId) return 0;
-  const line = output.split('\n').find((l) => l.includes(` ${requestId}`) && l.includes(' → '));
-  return Number(/, (\d+) ms of it queued for a free instance\)/.exec(line ?? '')?.[1] ?? 0);
+const queuedByRequest = (output) => {
+  /** @type {Map<string, number>} */
+  const queued = new Map();
+  for (const match of output.matchAll(/ → .*?, (\d+) ms of it queued for a free instance\) ([^\s:]+)/g)) queued.set(/** @type {string} */ (match[2]), Number(match[1]));
+  return queued;
 };
 
 const main = async () => {
@@ -178,7 +180,8 @@ const main = async () => {
       const hangs = visible.filter((f) => f.ms > INTEGRATION_TIMEOUT_MS + 5_000);
       // Locally a request over a function's concurrency cap waits for a free instance first (the gateway's line
       // for it says how long), where Lambda would scale out: that wait is not the function's.
-      const functionMs = (/** @type {typeof visible[number]} */ f) => f.ms - queuedMs(output, f.requestId);
+      const queued = queuedByRequest(output);
+      const functionMs = (/** @type {typeof visible[number]} */ f) => f.ms - (queued.get(f.requestId ?? '') ?? 0);
       const overFunctionTimeout = visible.filter((f) => functionMs(f) > FUNCTION_TIMEOUT_MS);
       for (const f of unshaped) violations.push(`${f.what}: a client-visible failure other than the API's 503 with Retry-After: ${f.status || f.error} after ${f.ms} ms: ${f.body}`);
       for (const f of overFunctionTimeout) violations.push(`${f.what}: answered ${f.status || f.error} ${Math.round(functionMs(f))} ms after its function started, later than the function timeout (${FUNCTION_TIMEOUT_MS} ms)`);

@@ -1,9 +1,12 @@
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import { useLocalCredentials } from '../aws.cjs';
+import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
 import { startSnsSqs } from '../emulators/sns-sqs.mjs';
+import { freePort } from '../stack/processes.mjs';
 
 useLocalCredentials();
 
@@ -58,6 +61,12 @@ export const waitUntil = async (condition, timeoutMs = 20_000) => {
  * A table keyed by `pk` with a NEW_AND_OLD_IMAGES stream; its stream ARN.
  * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} dynamodb @param {string} name
  */
+/** DynamoDB Local on a free port, with a client for it and one for its streams (stop it with stopAll). */
+export const startDynamoDbWithStreams = async () => {
+  const { endpoint } = await startDynamoDbLocal(await freePort());
+  return { dynamodb: new DynamoDBClient({ endpoint }), streams: new DynamoDBStreamsClient({ endpoint }) };
+};
+
 export const createTableWithStream = async (dynamodb, name) => {
   const { TableDescription } = await dynamodb.send(
     new CreateTableCommand({

@@ -2,19 +2,14 @@
 // stand-in function: in order, retried from the failed record, nothing skipped.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
-import { freePort, stopAll } from '../stack/processes.mjs';
+import { stopAll } from '../stack/processes.mjs';
 import { resumeSequenceNumber, startStreamEventSource } from '../event-sources/stream-event-source.mjs';
-import { createTableWithStream, putKey, waitUntil } from './helpers.mjs';
+import { createTableWithStream, startDynamoDbWithStreams, putKey, waitUntil } from './helpers.mjs';
 
 let dynamodb;
 let streams;
 before(async () => {
-  const { endpoint } = await startDynamoDbLocal(await freePort());
-  dynamodb = new DynamoDBClient({ endpoint });
-  streams = new DynamoDBStreamsClient({ endpoint });
+  ({ dynamodb, streams } = await startDynamoDbWithStreams());
 });
 after(async () => {
   await stopAll();

@@ -3,22 +3,17 @@
 // and the shard moves on. Against DynamoDB Local and the in-process fauxqs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
-import { freePort, stopAll } from '../stack/processes.mjs';
+import { stopAll } from '../stack/processes.mjs';
 import { startStreamEventSource } from '../event-sources/stream-event-source.mjs';
 import { expiredCount, invocationRecord, sqsOnFailure } from '../event-sources/stream-failures.mjs';
-import { createTableWithStream, drain, putKey, startEmulator, waitUntil } from './helpers.mjs';
+import { createTableWithStream, startDynamoDbWithStreams, drain, putKey, startEmulator, waitUntil } from './helpers.mjs';
 
 let dynamodb;
 let streams;
 let emulator;
 before(async () => {
-  const { endpoint } = await startDynamoDbLocal(await freePort());
-  dynamodb = new DynamoDBClient({ endpoint });
-  streams = new DynamoDBStreamsClient({ endpoint });
+  ({ dynamodb, streams } = await startDynamoDbWithStreams());
   emulator = await startEmulator();
 });
 after(async () => {
