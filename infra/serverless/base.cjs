@@ -144,6 +144,8 @@ module.exports = async ({ resolveVariable }) => {
     eventBus,
     // The HTTP APIs' default route settings, merged into each API's stage
     // (resources.extensions.HttpApiStage in a service with routes).
+    // The browser origins of the HTTP APIs, for a bucket's CORS rules.
+    corsOrigins: allowedOrigins,
     httpApiRouteSettings: { DetailedMetricsEnabled: false, ...routeThrottling(local) },
     esbuild: {
       bundle: true,

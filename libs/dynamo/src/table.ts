@@ -73,12 +73,15 @@ export class Table {
     await mappingErrors(() => this.client.send(new PutCommand({ ...input, TableName: this.name })));
   }
 
-  /** An update with the caller's own expressions; a failed condition is a ConflictError. Returns ALL_NEW. */
-  async update<T>(input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<T> {
+  /**
+   * An update with the caller's own expressions; a failed condition is a ConflictError.
+   * Returns ALL_NEW, or with `UPDATED_OLD` what the updated attributes were before.
+   */
+  async update<T>(input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>, returnValues: 'ALL_NEW' | 'UPDATED_OLD' = 'ALL_NEW'): Promise<T> {
     const { Attributes } = await mappingErrors(() =>
-      this.client.send(new UpdateCommand({ ...input, TableName: this.name, ReturnValues: 'ALL_NEW' })),
+      this.client.send(new UpdateCommand({ ...input, TableName: this.name, ReturnValues: returnValues })),
     );
-    return Attributes as T;
+    return (Attributes ?? {}) as T;
   }
 
   /** A delete with the caller's own condition; a failed condition is a ConflictError. */

@@ -9,6 +9,7 @@ export type DomainErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'TEMPORARILY_UNAVAILABLE'
+  | 'TOO_MANY_REQUESTS'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN';
 
@@ -77,6 +78,16 @@ export class ForbiddenError extends DomainError {
 export class TemporarilyUnavailableError extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('TEMPORARILY_UNAVAILABLE', message, undefined, options);
+  }
+}
+
+/** The caller has too much under way (e.g. pending uploads): it may retry after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('TOO_MANY_REQUESTS', message);
   }
 }
 

@@ -8,6 +8,14 @@ const ItemSnapshot = z.object({
   priceCents: z.number().int().nonnegative(),
   stock: z.number().int().nonnegative(),
   version: z.number().int().positive(),
+  // The item's image, once one was uploaded and checked (an S3 object under images/; no URL: those expire).
+  image: z
+    .object({
+      id: z.string().min(1),
+      contentType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+      bytes: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 const OrderLine = z.object({

@@ -69,9 +69,11 @@ export const RETRY_AFTER_SECONDS = 2;
 /**
  * A 401 or 403 says how to authenticate (RFC 6750 §3), as the JWT authorizer's do: this handler's
  * are a route reached with no verified caller, and a token that cannot be used here (no usable
- * email claim). Fixed texts: a header cannot carry an arbitrary message. A 503 says when to retry.
+ * email claim). Fixed texts: a header cannot carry an arbitrary message. A 503 says when to retry,
+ * and so does a 429 whose error knows when (TooManyRequestsError).
  */
-const headersFor = (statusCode: number): Record<string, string> => {
+const headersFor = (statusCode: number, retryAfterSeconds?: number): Record<string, string> => {
+  if (retryAfterSeconds !== undefined) return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
   switch (statusCode) {
     case 401:
       return { 'www-authenticate': 'Bearer' };
@@ -139,6 +141,6 @@ export const httpHandler =
       } else {
         logger.error('unhandled error', error as Error);
       }
-      return json(httpError.statusCode, httpError.body, { ...cors, ...headersFor(httpError.statusCode) });
+      return json(httpError.statusCode, httpError.body, { ...cors, ...headersFor(httpError.statusCode, httpError.retryAfterSeconds) });
     }
   });

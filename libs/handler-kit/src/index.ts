@@ -13,5 +13,5 @@ export {
 export { instrumented } from './instrument';
 export { getLogger, loggerForInvocation } from './logger';
 export { parseOrThrow } from './validation';
-export { MIN_REMAINING_TIME_MS, sqsEventHandler, type EventContext, type SqsEventHandlerOptions, type SqsHandler } from './sqs';
+export { MIN_REMAINING_TIME_MS, sqsEventHandler, sqsMessageHandler, type EventContext, type SqsEventHandlerOptions, type SqsHandler } from './sqs';
 export { streamOutboxHandler, type StreamHandler } from './outbox';

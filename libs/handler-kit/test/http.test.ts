@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@platform/errors';
+import { ConflictError, NotFoundError, TooManyRequestsError } from '@platform/errors';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mappingErrors } from '@platform/dynamo';
 import { awsClient, awsClientConfig, countMetric, currentCorrelationId, INVOCATION_RESERVE_MS } from '@platform/observability';
@@ -93,6 +93,16 @@ describe('httpHandler', () => {
     const result = await handler(event(), context);
     expect(result.statusCode).toBe(status);
     expect(errorBody(result)).toEqual({ code, message: error.message });
+  });
+
+  it('answers 429 with the Retry-After its error says, in the error shape', async () => {
+    const busy = httpHandler({}, async () => {
+      throw new TooManyRequestsError('3 uploads pending', 41.2);
+    });
+    const result = await busy(event(), context);
+    expect(result.statusCode).toBe(429);
+    expect(result.headers).toMatchObject({ 'retry-after': '42', 'content-type': 'application/json' });
+    expect(errorBody(result)).toEqual({ code: 'TOO_MANY_REQUESTS', message: '3 uploads pending' });
   });
 
   it('answers 503 with Retry-After, in the error shape, when a store hangs: the call is given up before the function would time out', async () => {

@@ -3,7 +3,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { awsClient, awsClientConfig, currentCorrelationId } from '@platform/observability';
 import { captureOutput, sqsEvent, startHungEndpoint, type CapturedOutput } from '@platform/testing';
 import type { Context } from 'aws-lambda';
-import { MIN_REMAINING_TIME_MS, sqsEventHandler } from '../src';
+import * as z from 'zod';
+import { MIN_REMAINING_TIME_MS, sqsEventHandler, sqsMessageHandler } from '../src';
 
 const context = { awsRequestId: 'r', functionName: 'consumer' } as Context;
 const line = { orderId: 'o1', itemId: 'i1', quantity: 1, customerEmail: 'ada@example.com' };
@@ -145,5 +146,22 @@ describe('sqsEventHandler', () => {
     const handler = sqsEventHandler(['order.placed'], async () => undefined);
     await handler(sqsEvent(placed('o1', 'req-A')), context);
     expect(output.metrics()).toEqual([]);
+  });
+});
+
+describe('sqsMessageHandler', () => {
+  const Notice = z.object({ key: z.string() });
+  it('hands each body that matches its schema to the handler and fails only those that do not parse or match', async () => {
+    const seen: string[] = [];
+    const handler = sqsMessageHandler(Notice, async ({ key }) => {
+      seen.push(key);
+    });
+    const event = {
+      Records: ['{"key":"a"}', 'not json', '{"key":1}', '{"key":"b"}'].map((body, index) => ({ messageId: `m${index}`, body, attributes: {}, messageAttributes: {} })),
+    } as unknown as Parameters<typeof handler>[0];
+    const output = captureOutput();
+    const response = await handler(event, context).finally(() => output.restore());
+    expect(seen.sort()).toEqual(['a', 'b']);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
   });
 });

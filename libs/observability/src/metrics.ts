@@ -19,7 +19,11 @@ export type MetricName =
   | 'EventsPublished'
   | 'RecordsFailed'
   // SQS records not started because the invocation was running out of time (handler-kit sqsEventHandler).
-  | 'RecordsDeferred';
+  | 'RecordsDeferred'
+  // Item images: uploads granted, uploads checked and recorded on their item, and refused by reason.
+  | 'ImageUploadsGranted'
+  | 'ImagesAccepted'
+  | 'ImagesRejected';
 
 /**
  * Extra dimensions of one count. Low cardinality only (a reason, never an

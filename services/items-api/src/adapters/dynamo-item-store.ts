@@ -196,7 +196,7 @@ export class DynamoItemStore implements ItemStore {
    * with them). A delete that stops between the two leaves the stamp on a live
    * item; reads drop it, and the next delete stamps its own.
    */
-  async remove(id: string, deletedAt: string): Promise<void> {
+  async remove(id: string, deletedAt: string): Promise<{ image?: Item['image'] }> {
     const key = itemKey(id);
     const notFound = (error: unknown) => {
       throw error instanceof ConflictError ? new NotFoundError(`Item ${id} not found`) : error;
@@ -213,12 +213,14 @@ export class DynamoItemStore implements ItemStore {
       })
       .catch(notFound);
     // Another delete of the item between the two restamped or removed it: that one is the delete.
+    // No image is recorded on a stamped row (DynamoImageRecords), so the stamped one is the last.
+    const removed = { ...(stamped.image !== undefined && { image: stamped.image as Item['image'] }) };
     const shards = shardCountOf(stamped);
     if (shards === 1) {
       await this.table
         .delete({ Key: key, ConditionExpression: '#deletedAt = :deletedAt', ExpressionAttributeNames: names, ExpressionAttributeValues: values })
         .catch(notFound);
-      return;
+      return removed;
     }
     // A sharded item goes with its shards, all or nothing: a reservation after it finds no shard (ITEM_NOT_FOUND).
     try {
@@ -230,5 +232,6 @@ export class DynamoItemStore implements ItemStore {
       if (error instanceof TransactionCancelledError && error.failedCondition(0)) throw new NotFoundError(`Item ${id} not found`);
       throw error;
     }
+    return removed;
   }
 }

@@ -18,7 +18,11 @@ export const DELETED_AT = 'deletedAt';
  */
 export const STOCK_SHARDS = 'stockShards';
 
+/** One of an item's pending-upload slots (adapters/dynamo-image-records.ts): a row beside the item's, expiring with its form. */
+export const UPLOAD_SLOT = 'UPLOAD';
+
 export const itemKey = (id: string) => entityKey(ITEM, id);
+export const uploadSlotKey = (itemId: string, slot: number) => ({ pk: itemKey(itemId).pk, sk: compositeKey(UPLOAD_SLOT, slot) });
 export const reservationKey = (orderId: string) => entityKey(RESERVATION, orderId);
 /** Each shard has a partition key of its own: DynamoDB's per-partition limits apply to each apart. */
 export const stockShardKey = (itemId: string, shard: number) => ({ pk: compositeKey(STOCK_SHARD, itemId, shard), sk: STOCK_SHARD });

@@ -12,6 +12,7 @@ const snapshot = (item: Item) => ({
   priceCents: item.priceCents,
   stock: item.stock,
   version: item.version,
+  ...(item.image && { image: { id: item.image.id, contentType: item.image.contentType, bytes: item.image.bytes } }),
 });
 
 /**

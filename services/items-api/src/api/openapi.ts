@@ -6,13 +6,16 @@
 // the handler's (libs/handler-kit maps domain errors to statuses), the
 // authorizer's, and the gateway's (tools/local-runtime/gateway/http-api-response.mjs).
 import { createDocument } from 'zod-openapi';
-import { ItemPatchSchema, NewItemSchema } from '../domain';
-import { ItemPageSchema, ItemSchema } from '../handlers/responses';
+import * as z from 'zod';
+import { ImageUploadRequestSchema, ItemPatchSchema, NewItemSchema } from '../domain';
+import { ImageUploadSchema, ItemPageSchema, ItemSchema } from '../handlers/responses';
 import { ItemPath, ListQuery } from '../handlers/schemas';
 import {
   anyRouteResponses,
+  ErrorBodySchema,
   errorResponse,
   forbidden,
+  GatewayMessageSchema,
   JWT,
   jwtSecurityScheme,
   unauthorized,
@@ -27,6 +30,27 @@ const item = (description: string) => ({ description, content: { 'application/js
 const noSuchItem = errorResponse('No item has this id (an id that cannot name an item is not found either).');
 const badBody = errorResponse('The body is missing or is not JSON.');
 const invalidBody = errorResponse('The body does not match the schema; `details` names each failing field.');
+// The form a client POSTs to the upload URL: storage's contract, not this API's route.
+const ImageUploadFormSchema = z
+  .object({
+    key: z.string().meta({ description: 'From `fields`, as given' }),
+    'Content-Type': z.string().meta({ description: 'From `fields`: the type asked for; the file must be of it' }),
+    Policy: z.string(),
+    'X-Amz-Signature': z.string(),
+    file: z.string().meta({ format: 'binary', description: 'The image, last in the form: 1 byte up to `maxBytes`' }),
+  })
+  .catchall(z.string())
+  .meta({
+    id: 'ImageUploadForm',
+    description: [
+      'multipart/form-data POSTed to `upload.url`: every field of `upload.fields` as given, then `file`.',
+      'S3 answers, not this API: 204 when stored; 400 EntityTooLarge or EntityTooSmall; 403 AccessDenied when the policy expired,',
+      'a field was changed or added, or the Content-Type is not the one asked for; 403 SignatureDoesNotMatch when the signature was tampered with.',
+      'Once stored, the file is checked (its first bytes must be an image of the declared type) and becomes the item\'s `image`;',
+      'a file that fails is deleted and the item is unchanged.',
+    ].join(' '),
+  });
+
 // A route with the write scope: the authorizer answers before the function runs.
 const writerResponses = { 401: unauthorized, 403: forbidden } as const;
 
@@ -43,7 +67,7 @@ export const openApiDocument = () =>
       securitySchemes: { [JWT]: jwtSecurityScheme },
       // The domain's request schemas carry no OpenAPI id: these names are theirs
       // wherever they appear. Response schemas name themselves (`.meta({ id })`).
-      schemas: { NewItem: NewItemSchema, ItemPatch: ItemPatchSchema },
+      schemas: { NewItem: NewItemSchema, ItemPatch: ItemPatchSchema, ImageUploadRequest: ImageUploadRequestSchema, ImageUploadForm: ImageUploadFormSchema },
     },
     paths: {
       '/items': {
@@ -112,7 +136,39 @@ export const openApiDocument = () =>
           tags: ['items'],
           security: writers,
           requestParams: { path: ItemPath },
-          responses: { 204: { description: 'Deleted.' }, ...writerResponses, 404: noSuchItem, ...anyRouteResponses },
+          responses: { 204: { description: 'Deleted, with its image.' }, ...writerResponses, 404: noSuchItem, ...anyRouteResponses },
+        },
+      },
+      '/items/{id}/image-uploads': {
+        post: {
+          operationId: 'createImageUpload',
+          summary: 'Get a form to upload an image of an item',
+          description: [
+            'Grants one upload of the item\'s image, sent straight to storage (S3), never through this API:',
+            'POST `upload.url` as multipart/form-data with every field of `upload.fields`, then the file as `file` (see the ImageUploadForm schema).',
+            'The form is a presigned S3 POST whose signed policy fixes the key, the Content-Type and the size (1 byte to `maxBytes`) and expires at `expiresAt` (5 minutes).',
+            'A presigned PUT could not bound the size; this API never grants one.',
+            'Once stored, the file is checked and becomes the item\'s `image` (a new version of the item, and an `item.updated` event); a later grant\'s image wins over an earlier one\'s.',
+          ].join(' '),
+          tags: ['items'],
+          security: writers,
+          requestParams: { path: ItemPath },
+          requestBody: { required: true, content: { 'application/json': { schema: ImageUploadRequestSchema } } },
+          responses: {
+            201: { description: 'The upload form, and the id the image will have.', content: { 'application/json': { schema: ImageUploadSchema } } },
+            400: badBody,
+            ...writerResponses,
+            404: noSuchItem,
+            422: invalidBody,
+            ...anyRouteResponses,
+            429: {
+              description:
+                'The item already has 3 uploads pending (granted, not yet processed, forms not expired): `{"error":{"code":"TOO_MANY_REQUESTS"}}` with `Retry-After`, ' +
+                'at most the seconds until the latest form expires (one frees sooner when its upload is processed). Or throttled, as on every route.',
+              content: { 'application/json': { schema: z.union([ErrorBodySchema, GatewayMessageSchema]) } },
+              headers: z.object({ 'Retry-After': z.string().meta({ description: 'Seconds to wait before asking again' }) }),
+            },
+          },
         },
       },
     },

@@ -1,3 +1,4 @@
+export * from './images';
 export * from './item';
 export { ItemsService, MAX_PAGE_SIZE, type ItemPage, type ItemStore } from './items-service';
 export {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ItemImage } from './images';
 
 // C0 controls, DEL and C1 controls (Unicode's Cc): invisible, or they break the
 // logs, terminals and exports a name ends up in. Written as ranges, not \p{Cc},
@@ -54,4 +55,6 @@ export interface Item {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** Its image, once one was uploaded and checked (domain/images.ts). */
+  image?: ItemImage;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@platform/errors';
+import type { ItemImage } from './images';
 import type { Item, ItemPatch, NewItem } from './item';
 
 export const MAX_PAGE_SIZE = 100;
@@ -19,7 +20,8 @@ export interface ItemStore {
   get(id: string): Promise<Item | undefined>;
   list(limit: number, cursor?: string): Promise<ItemPage>;
   update(id: string, expectedVersion: number, changes: Omit<ItemPatch, 'expectedVersion'>): Promise<Item>;
-  remove(id: string, deletedAt: string): Promise<void>;
+  /** Returns the image the item had, for its file to go with it. */
+  remove(id: string, deletedAt: string): Promise<{ image?: ItemImage }>;
 }
 
 /** The catalogue: items and their stock, with optimistic concurrency on every change. */
@@ -52,7 +54,8 @@ export class ItemsService {
     return this.store.update(id, expectedVersion, changes);
   }
 
-  remove(id: string): Promise<void> {
+  /** Removes the item; returns the image it had, whose file the caller deletes (ItemImages.forget). */
+  remove(id: string): Promise<{ image?: ItemImage }> {
     return this.store.remove(id, this.now().toISOString());
   }
 }

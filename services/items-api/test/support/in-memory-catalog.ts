@@ -37,8 +37,10 @@ export class InMemoryCatalog implements ItemStore, ReservationStore {
   }
 
   async remove(id: string, deletedAt: string) {
-    if (!this.items.delete(id)) throw new NotFoundError(`Item ${id} not found`);
+    const item = this.items.get(id);
+    if (!item || !this.items.delete(id)) throw new NotFoundError(`Item ${id} not found`);
     this.deletedAt.set(id, deletedAt);
+    return { ...(item.image && { image: item.image }) };
   }
 
   async reserve(reservation: Reservation & { status: 'RESERVED' }): Promise<ReserveResult> {
