@@ -2,7 +2,7 @@
 // a small view of each (service, function, event, entity keys, outcome), worked
 // out once per hop and only when the console asks, and the flows they make up.
 //
-// The console knows no domain. It follows work across services by two things:
+// The console knows no domain. It follows work across services by three things:
 //  - the correlation id: the request id of the HTTP call that started a flow,
 //    which the functions carry on in rows (`correlationId`), events (envelope
 //    and SNS attribute) and logs;
@@ -11,14 +11,35 @@
 //    field of its `data` that holds it, the first key being the event's subject.
 //    A hop that carries an event names the entities its contract declares; a
 //    table row (or an HTTP answer) names an entity by an attribute of a
-//    declared key's name.
+//    declared key's name;
+//  - the S3 objects a hop names (`s3Object` → `<bucket>/<key>`), a key of the
+//    platform's own, not of any contract: an S3 request (`s3` hop), the
+//    notification S3 sent for it (`s3-notification`), an SQS message that is an
+//    S3 event notification (one thing per record, its key URL-decoded), and the
+//    invocation that read it. So an upload made with a presigned POST, which
+//    carries the correlation id of the request that granted it (its
+//    x-amz-meta-correlation-id), is followed to the queue and the function that
+//    processed it, though S3's notification carries no correlation id.
 // A flow is one correlation id. A hop that carries none (an event published by
-// hand, a message whose sender left it out, a row written outside any request)
-// joins the flow of the first correlated hop that named its subject; else its
-// subject (`<key name>:<value>`), else its event id, makes its flow. A scheduled
-// run (the schedule's hop and the invocation it started) is a flow of its own,
-// `schedule:<run id>`. A batch carries several flows' things: it shows in each of
-// those flows, but a flow's header names only its own entities (summarizeFlow).
+// hand, a message whose sender left it out, a row written outside any request,
+// an S3 event notification) joins the flow of the first correlated hop that
+// named its subject; else its subject (`<key name>:<value>`), else its event id,
+// makes its flow. A scheduled run (the schedule's hop and the invocation it
+// started) is a flow of its own, `schedule:<run id>`; so is S3's test event
+// (`s3:TestEvent`, sent when a bucket's notifications are configured), as
+// `s3-test:<message id>`, with the invocation that read it. An S3 call a
+// function made that names neither a correlation id nor an object a flow knows
+// (the copy it wrote elsewhere) joins the flows of the invocations of that
+// function running at the time (by the s3 hop's `at` and caller). A batch carries
+// several flows' things: it shows in each of those flows, but a flow's header
+// names only its own entities (summarizeFlow).
+//
+// The hop kinds read here: http, invoke, sqs, stream, replay, schedule, and the
+// local S3 front's s3 (a request: operation, bucket, key, status, caller (a
+// function's name, or `presigned by <name>`), durationMs, correlationId?, bytes?,
+// why? when refused, copySource? of a copy) and s3-notification (bucket, key,
+// eventName, queueArn, messageId, correlationId?). An s3 hop with a status of
+// 400 or more (or none) failed: S3 refused it.
 //
 // Events are not recorded where they are published (that happens inside the
 // functions, whose code the console never touches): an event appears when a
@@ -36,6 +57,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 /**
  * One entity a hop names: [key name, value].
  * @typedef {[string, string]} EntityRef
+ */
+
+/**
+ * An S3 object a hop names.
+ * @typedef {{ bucket: string, key: string }} S3ObjectRef
  */
 
 /**
@@ -57,7 +83,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  * @typedef {object} HopView
  * @property {number} seq
  * @property {number} at
- * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule'} kind
+ * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule' | 's3' | 's3-notification'} kind
  * @property {string | undefined} service
  * @property {string | undefined} function   the function's short name (handleEvents)
  * @property {string} title                  one line for a human
@@ -65,7 +91,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  * @property {boolean} failed
  * @property {string[]} correlationIds
  * @property {EventRef[]} events             the events this hop carried
- * @property {Record<string, string[]>} entityKeys  the entities it names: key name → values
+ * @property {Record<string, string[]>} entityKeys  the entities it names: key name → values (S3 objects under `s3Object`)
+ * @property {S3ObjectRef[]} s3Objects     the S3 objects it names (a platform-level join key, carried in entityRefs as [`s3Object`, `<bucket>/<key>`])
  * @property {EntityRef[][]} entityRefs     per thing it carried (message, record, answer), the entities that names, its subject first
  * @property {Array<string | undefined>} refFlows  per thing of entityRefs, the correlation id it carried (a batch carries several flows' things)
  * @property {string | undefined} flowKey    the flow of a hop that carries no correlation id nor entity (a scheduled run: `schedule:<run id>`)
@@ -76,7 +103,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /**
  * A flow's entry: a hop's view, or an event on the bus between two hops.
- * @typedef {Omit<HopView, 'kind' | 'terms' | 'entityRefs' | 'refFlows' | 'flowKey'> & { kind: HopView['kind'] | 'event', terms?: string, entityRefs?: EntityRef[][], refFlows?: Array<string | undefined>, flowKey?: string, nextEvents?: string[] }} FlowEntry
+ * @typedef {Omit<HopView, 'kind' | 'terms' | 'entityRefs' | 'refFlows' | 'flowKey' | 's3Objects'> & { kind: HopView['kind'] | 'event', terms?: string, entityRefs?: EntityRef[][], refFlows?: Array<string | undefined>, flowKey?: string, s3Objects?: S3ObjectRef[], nextEvents?: string[] }} FlowEntry
  */
 
 /** @param {unknown} text @returns {any} */
@@ -110,6 +137,59 @@ export const envelopeOf = (body) => {
   let parsed = parseJson(body);
   if (parsed?.Type === 'Notification' && typeof parsed.Message === 'string') parsed = parseJson(parsed.Message);
   return parsed && typeof parsed === 'object' && typeof parsed.type === 'string' ? parsed : undefined;
+};
+
+/** The key name the S3 objects a hop names go by among its entity refs: the platform's own, no contract's. */
+export const S3_OBJECT_KEY = 's3Object';
+
+/** @param {string} bucket @param {string} key @returns {EntityRef} */
+const objectRef = (bucket, key) => [S3_OBJECT_KEY, `${bucket}/${key}`];
+
+/** An object key as S3 event notifications write it (URL-encoded, spaces as `+`), decoded. @param {string} key */
+const decodeKey = (key) => {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+};
+
+/**
+ * @typedef {{ bucket: string, key: string, eventName: string, size: number | undefined }} S3EventRecord
+ */
+
+/**
+ * The S3 event notification a message body holds (S3 → SQS, or through SNS): its
+ * records' objects, or S3's test event (`s3:TestEvent`, which names no object).
+ * @param {unknown} body
+ * @returns {{ test: false, records: S3EventRecord[] } | { test: true, bucket: string | undefined } | undefined}
+ */
+export const s3EventOf = (body) => {
+  let parsed = parseJson(body);
+  if (parsed?.Type === 'Notification' && typeof parsed.Message === 'string') parsed = parseJson(parsed.Message);
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  if (parsed.Event === 's3:TestEvent') return { test: true, bucket: isText(parsed.Bucket) ? parsed.Bucket : undefined };
+  if (!Array.isArray(parsed.Records)) return undefined;
+  /** @type {S3EventRecord[]} */
+  const records = parsed.Records.flatMap((/** @type {any} */ record) =>
+    record?.eventSource === 'aws:s3' && isText(record.s3?.bucket?.name) && isText(record.s3?.object?.key)
+      ? [{ bucket: record.s3.bucket.name, key: decodeKey(record.s3.object.key), eventName: String(record.eventName ?? ''), size: typeof record.s3.object.size === 'number' ? record.s3.object.size : undefined }]
+      : [],
+  );
+  return records.length > 0 ? { test: false, records } : undefined;
+};
+
+/** The object an `x-amz-copy-source` names (`[/]<bucket>/<key>`, URL-encoded), if any. @param {unknown} source @returns {S3ObjectRef | undefined} */
+const copySourceOf = (source) => {
+  if (!isText(source)) return undefined;
+  const [path = ''] = source.replace(/^\//, '').split('?');
+  const slash = path.indexOf('/');
+  if (slash <= 0) return undefined;
+  try {
+    return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    return undefined;
+  }
 };
 
 /**
@@ -171,7 +251,7 @@ const sqsAttributes = (messageAttributes, valueKey) =>
   Object.fromEntries(Object.entries(messageAttributes ?? {}).map(([name, value]) => [name, value?.[valueKey]]));
 
 /**
- * @typedef {Omit<HopView, 'seq' | 'at' | 'kind' | 'terms' | 'entityKeys' | 'rowStatus' | 'refFlows' | 'flowKey'> & { rowStatus?: string, refFlows?: Array<string | undefined>, flowKey?: string, search: unknown[] }} Described
+ * @typedef {Omit<HopView, 'seq' | 'at' | 'kind' | 'terms' | 'entityKeys' | 's3Objects' | 'rowStatus' | 'refFlows' | 'flowKey'> & { rowStatus?: string, refFlows?: Array<string | undefined>, flowKey?: string, search: unknown[] }} Described
  */
 
 /**
@@ -224,7 +304,8 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
 
   /**
    * What one SQS message carries: its event (from the SNS attributes the bus
-   * publisher sets, else from the body) and the entities it names.
+   * publisher sets, else from the body) and the entities it names; or the S3
+   * event notification it is (`s3`): the objects its records name, or S3's test event.
    * @param {{ body?: string, attributes: Record<string, string | undefined> }} message
    */
   const readMessage = ({ body, attributes }) => {
@@ -234,8 +315,29 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
     const correlationId = attributes.correlationId ?? (typeof envelope?.correlationId === 'string' ? envelope.correlationId : undefined);
     /** @type {EventRef | undefined} */
     const event = id && type ? { id, type, source: typeof envelope?.source === 'string' ? envelope.source : undefined, correlationId } : undefined;
-    return { event, correlationId, refs: refsOfEvent(type, envelope?.data) };
+    const s3 = envelope ? undefined : s3EventOf(body);
+    const objects = s3 && !s3.test ? s3.records : [];
+    return {
+      event,
+      correlationId,
+      refs: refsOfEvent(type, envelope?.data),
+      s3,
+      objects,
+      // One thing per S3 record: a batch of notifications joins each upload's flow.
+      objectRefs: objects.map(({ bucket, key }) => [objectRef(bucket, key)]),
+    };
   };
+
+  /** What an S3 event notification message is, in words. @param {ReturnType<typeof readMessage>['s3']} s3 */
+  const s3Text = (s3) =>
+    !s3
+      ? ''
+      : s3.test
+        ? `S3's test event (s3:TestEvent${s3.bucket ? ` for ${s3.bucket}` : ''})`
+        : `S3 ${s3.records.length > 1 ? `${s3.records.length} events: ` : ''}${s3.records.map((record) => `${record.eventName} ${record.key}`).join(', ')}`;
+
+  /** The service whose resource (table, bucket, queue) this is, by its `<service>-<stage>-` prefix. @param {string} name */
+  const ownerOfResource = (name) => byLength.find((service) => name.startsWith(`${service}-${stage}-`));
 
   /**
    * What a stream record says: table keys, change, the entities its row names, its status.
@@ -347,6 +449,8 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
         const failedEvent = failedIds.has(record.messageId) ? read[i]?.event : undefined;
         return failedEvent ? [failedEvent.id] : [];
       });
+      const objects = read.flatMap((r) => r.objects);
+      const testEvent = records.find((_, i) => read[i]?.s3?.test);
       return {
         ...base,
         title: `invoked with ${records.length} message(s) from ${queueName(records[0]?.eventSourceARN)}: ${outcome.text} (${hop.durationMs} ms)`,
@@ -355,13 +459,16 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
           ['duration', `${hop.durationMs} ms`],
           ['result', outcome.text],
           ...(failedEvents.length > 0 ? [['failed records', failedEvents.join(', ')]] : []),
+          ...(objects.length > 0 ? [['S3 objects', objects.map(({ eventName, bucket, key }) => `${eventName} ${bucket}/${key}`).join(', ')]] : []),
+          ...(testEvent ? [['S3 event', 's3:TestEvent']] : []),
         ],
         correlationIds: unique(read.map((r) => r.correlationId)),
         events: read.flatMap((r) => (r.event ? [r.event] : [])),
-        entityRefs: read.map((r) => r.refs),
-        refFlows: read.map((r) => r.correlationId),
+        entityRefs: read.flatMap((r) => [r.refs, ...r.objectRefs]),
+        refFlows: read.flatMap((r) => [r.correlationId, ...r.objectRefs.map(() => undefined)]),
+        ...(testEvent && { flowKey: `s3-test:${testEvent.messageId}` }),
         facts: { trigger, durationMs: hop.durationMs, outcome: outcome.text, batchSize: records.length, batchItemFailures: outcome.batchItemFailures ?? [] },
-        search: [hop.functionName, ...records.map((record) => record.messageId)],
+        search: [hop.functionName, ...records.map((record) => record.messageId), ...objects.flatMap((record) => [record.bucket, record.key])],
       };
     }
     if (trigger === 'stream') {
@@ -405,7 +512,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
     const read = readMessage({ body: message.Body, attributes: sqsAttributes(message.MessageAttributes, 'StringValue') });
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
     const queue = queueName(hop.queueArn);
-    const what = read.event ? `${read.event.type} ${read.event.id}` : 'a message that is no event';
+    const what = read.event ? `${read.event.type} ${read.event.id}` : read.s3 ? s3Text(read.s3) : 'a message that is no event';
     return {
       service: who.service,
       function: who.function,
@@ -414,15 +521,26 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
         ['queue', queue],
         ['receive count', String(receiveCount)],
         ['message id', message.MessageId ?? ''],
+        ...(read.s3?.test ? [['S3 event', 's3:TestEvent: S3 checking it may send to the queue; it names no object']] : []),
+        ...read.objects.map(({ bucket, key, eventName, size }) => ['S3 event', `${eventName} ${bucket}/${key}${size !== undefined ? ` (${size} bytes)` : ''}`]),
         ['then', hop.retry ? `left on the queue for another receive${hop.reason ? `: ${hop.reason}` : ''}` : `deleted (handled by ${who.function})`],
       ],
       failed: Boolean(hop.retry),
       correlationIds: unique([read.correlationId]),
       events: read.event ? [read.event] : [],
-      entityRefs: [read.refs],
-      refFlows: [read.correlationId],
-      facts: { queue, receiveCount, messageId: message.MessageId, retry: Boolean(hop.retry), eventId: read.event?.id, eventType: read.event?.type },
-      search: [message.MessageId, queue],
+      entityRefs: [read.refs, ...read.objectRefs],
+      refFlows: [read.correlationId, ...read.objectRefs.map(() => undefined)],
+      ...(read.s3?.test && { flowKey: `s3-test:${message.MessageId}` }),
+      facts: {
+        queue,
+        receiveCount,
+        messageId: message.MessageId,
+        retry: Boolean(hop.retry),
+        eventId: read.event?.id,
+        eventType: read.event?.type,
+        ...(read.s3 && { s3Event: read.s3.test ? 's3:TestEvent' : read.objects.map((record) => record.eventName) }),
+      },
+      search: [message.MessageId, queue, ...(read.s3?.test ? ['s3:TestEvent', read.s3.bucket] : []), ...read.objects.flatMap((record) => [record.bucket, record.key, record.eventName])],
     };
   };
 
@@ -430,7 +548,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
   const describeStream = (hop) => {
     const read = readStreamRecord(hop.record);
     const table = tableOfStream(hop.streamArn);
-    const owning = byLength.find((name) => table.startsWith(`${name}-${stage}-`));
+    const owning = ownerOfResource(table);
     const keyText = Object.entries(read.keys)
       .sort(([a], [b]) => (a === 'pk' ? -1 : b === 'pk' ? 1 : a.localeCompare(b)))
       .map(([name, value]) => `${name}=${value}`)
@@ -517,8 +635,95 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
     };
   };
 
+  /**
+   * A request to S3 as the local S3 front saw it: a function's own call (caller
+   * is its name), or a client's with a URL a function presigned (`presigned by <name>`).
+   * @param {any} hop @returns {Described}
+   */
+  const describeS3 = (hop) => {
+    const caller = String(hop.caller ?? '');
+    const presignedBy = caller.startsWith('presigned by ') ? caller.slice('presigned by '.length) : undefined;
+    const who = owner(presignedBy ?? caller);
+    const bucket = String(hop.bucket ?? '');
+    const key = String(hop.key ?? '');
+    const operation = String(hop.operation ?? 'request');
+    const status = hop.status;
+    const failed = typeof status !== 'number' || status >= 400;
+    const bytes = typeof hop.bytes === 'number' ? hop.bytes : undefined;
+    const correlationId = isText(hop.correlationId) ? hop.correlationId : undefined;
+    const why = isText(hop.why) ? hop.why : undefined;
+    const source = copySourceOf(hop.copySource);
+    /** @type {S3ObjectRef[]} */
+    const objects = [...(source ? [source] : []), ...(bucket && key ? [{ bucket, key }] : [])];
+    return {
+      service: who.service ?? ownerOfResource(bucket),
+      // A client's upload with a presigned URL is not the function's own call: the page names no function for it.
+      function: presignedBy ? undefined : who.function,
+      title: `S3 ${operation} ${key} ${status ?? 'no answer'}${bytes !== undefined ? ` (${bytes} bytes)` : ''}${failed ? ` refused${why ? `: ${why}` : ''}` : ''}`,
+      details: [
+        ['bucket', bucket],
+        ['key', key],
+        ...(source ? [['copied from', `${source.bucket}/${source.key}`]] : []),
+        ['status', `${status ?? 'no answer'}${failed ? ' (refused)' : ''}`],
+        ...(why ? [['why', why]] : []),
+        ...(bytes !== undefined ? [['bytes', String(bytes)]] : []),
+        ['caller', presignedBy ? `a client, with a URL presigned by ${presignedBy}` : caller || '(unsigned)'],
+        ['duration', `${hop.durationMs} ms`],
+        ...(correlationId ? [['correlation id', correlationId]] : []),
+      ],
+      failed,
+      correlationIds: unique([correlationId]),
+      events: [],
+      // The object it read or wrote (a copy: its source first, which names the flow it joins).
+      entityRefs: [objects.map((object) => objectRef(object.bucket, object.key))],
+      refFlows: [correlationId],
+      facts: { operation, bucket, key, status, bytes, caller, presignedBy, why, durationMs: hop.durationMs, ...(source && { copySource: source }) },
+      search: [bucket, key, operation, caller, why],
+    };
+  };
+
+  /** The notification S3 sent a queue for an object (from the bucket's notification configuration). @param {any} hop @returns {Described} */
+  const describeS3Notification = (hop) => {
+    const bucket = String(hop.bucket ?? '');
+    const key = String(hop.key ?? '');
+    const eventName = String(hop.eventName ?? '');
+    const queueFull = queueName(hop.queueArn);
+    const queueOwner = ownerOfResource(queueFull);
+    const queue = queueOwner ? queueFull.slice(queueOwner.length + stage.length + 2) : queueFull;
+    const correlationId = isText(hop.correlationId) ? hop.correlationId : undefined;
+    return {
+      service: ownerOfResource(bucket) ?? queueOwner,
+      function: undefined,
+      title: `S3 → queue ${queue}: ${eventName} ${key}`,
+      details: [
+        ['bucket', bucket],
+        ['key', key],
+        ['event', eventName],
+        ['queue', queueFull],
+        ['message id', String(hop.messageId ?? '')],
+        ...(correlationId ? [['correlation id', correlationId]] : []),
+      ],
+      failed: false,
+      correlationIds: unique([correlationId]),
+      events: [],
+      entityRefs: [bucket && key ? [objectRef(bucket, key)] : []],
+      refFlows: [correlationId],
+      facts: { bucket, key, eventName, queue: queueFull, messageId: hop.messageId },
+      search: [bucket, key, eventName, queueFull, hop.messageId],
+    };
+  };
+
   /** @type {Record<string, (hop: any) => Described>} */
-  const DESCRIBE = { http: describeHttp, invoke: describeInvokeWithRuntime, sqs: describeSqs, stream: describeStream, replay: describeReplay, schedule: describeSchedule };
+  const DESCRIBE = {
+    http: describeHttp,
+    invoke: describeInvokeWithRuntime,
+    sqs: describeSqs,
+    stream: describeStream,
+    replay: describeReplay,
+    schedule: describeSchedule,
+    s3: describeS3,
+    's3-notification': describeS3Notification,
+  };
 
   /** @type {WeakMap<Hop, HopView>} */
   const memo = new WeakMap();
@@ -548,6 +753,10 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
       refFlows,
       flowKey,
       entityKeys: keys,
+      s3Objects: (keys[S3_OBJECT_KEY] ?? []).map((ref) => {
+        const slash = ref.indexOf('/');
+        return { bucket: ref.slice(0, slash), key: ref.slice(slash + 1) };
+      }),
       rowStatus,
       terms: [...search, ...rest.correlationIds, ...Object.values(keys).flat(), ...rest.events.map((e) => e.id), rest.service, rest.function]
         .filter(isText)
@@ -579,14 +788,39 @@ export const groupFlows = (views) => {
     if (flow === undefined) continue;
     for (const ref of view.entityRefs.flat()) if (!flowOfEntity.has(refId(ref))) flowOfEntity.set(refId(ref), flow);
   }
-  /** @type {Map<string, HopView[]>} */
-  const flows = new Map();
-  for (const view of views) {
+  /** @param {HopView} view @returns {string[]} the flows it joins by what it carries */
+  const carried = (view) => {
     let keys = view.correlationIds;
     // Uncorrelated: each thing it carried joins its subject's flow, else makes one of its subject.
     if (keys.length === 0) keys = view.entityRefs.flatMap(([subject]) => (subject ? [flowOfEntity.get(refId(subject)) ?? `${subject[0]}:${subject[1]}`] : []));
     if (keys.length === 0) keys = view.events.map((event) => `event:${event.id}`);
     if (keys.length === 0 && view.flowKey) keys = [view.flowKey];
+    return keys;
+  };
+  /** @type {Map<string, HopView[]>} a function (`<service>/<function>`) → its invocations */
+  const invocations = new Map();
+  for (const view of views) {
+    if (view.kind !== 'invoke' || !view.function) continue;
+    const name = `${view.service}/${view.function}`;
+    invocations.set(name, [...(invocations.get(name) ?? []), view]);
+  }
+  /**
+   * An S3 call a function made, naming no correlation id nor an object any
+   * flow knows (the image it wrote): the flows of the invocations of that
+   * function that were running then.
+   * @param {HopView} view
+   */
+  const callersFlows = (view) => {
+    const subject = view.entityRefs[0]?.[0];
+    if (view.kind !== 's3' || !view.function || view.correlationIds.length > 0 || (subject && flowOfEntity.has(refId(subject)))) return [];
+    const running = (invocations.get(`${view.service}/${view.function}`) ?? []).filter((run) => run.at <= view.at && view.at <= run.at + Number(run.facts?.durationMs ?? 0));
+    return running.flatMap(carried);
+  };
+  /** @type {Map<string, HopView[]>} */
+  const flows = new Map();
+  for (const view of views) {
+    let keys = callersFlows(view);
+    if (keys.length === 0) keys = carried(view);
     if (keys.length === 0) keys = [`hop:${view.seq}`];
     for (const key of new Set(keys)) {
       const list = flows.get(key) ?? [];
@@ -600,10 +834,10 @@ export const groupFlows = (views) => {
 /** The status a flow reached: the `status` attribute of the last row written that has one. @param {HopView[]} hops */
 const statusOf = (hops) => hops.findLast((hop) => hop.rowStatus)?.rowStatus;
 
-// Hops of one moment as they happen, one after another: a request, then the table write a
-// poller read, the event, its delivery, and the invocation those started.
+// Hops of one moment as they happen, one after another: a request (or an S3 upload), then the
+// table write a poller read, the event (or S3's notification), its delivery, and the invocation those started.
 /** @type {Record<string, number>} */
-const RANK = { http: 0, replay: 0, schedule: 0, stream: 1, event: 2, sqs: 3, invoke: 4 };
+const RANK = { http: 0, replay: 0, schedule: 0, s3: 1, stream: 1, event: 2, 's3-notification': 2, sqs: 3, invoke: 4 };
 /** @param {{ at: number, kind: string, seq: number }} a @param {{ at: number, kind: string, seq: number }} b */
 const byTime = (a, b) => a.at - b.at || (RANK[a.kind] ?? 5) - (RANK[b.kind] ?? 5) || a.seq - b.seq;
 

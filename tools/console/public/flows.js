@@ -5,7 +5,7 @@ import { api, clock, debounce, fill, h, messageOf, throttle } from './dom.js';
 /** @typedef {import('./dom.js').FlowSummary} FlowSummary @typedef {import('./dom.js').FlowEntry} FlowEntry */
 
 /** @type {Record<string, string>} */
-const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay', schedule: 'schedule' };
+const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay', schedule: 'schedule', s3: 'S3', 's3-notification': 'S3 event' };
 
 /** A flow's entity keys as text (`<key> <value>, <value> · <key> <value>`), whatever keys the contracts declare. @param {Record<string, string[]>} keys */
 const keysText = (keys) =>
@@ -22,7 +22,7 @@ export const mountFlows = (panel, context) => {
   let selected;
   let visible = true;
 
-  const search = h('input', { type: 'search', id: 'flow-search', placeholder: [...context.entityKeyNames, 'event id', 'request id'].join(', '), autocomplete: 'off' });
+  const search = h('input', { type: 'search', id: 'flow-search', placeholder: [...context.entityKeyNames, 'event id', 'request id', 'S3 bucket or key'].join(', '), autocomplete: 'off' });
   const service = h('select', { id: 'flow-service' }, h('option', { value: '' }, 'all services'), context.services.map((name) => h('option', { value: name }, name)));
   const failed = h('input', { type: 'checkbox', id: 'flow-failed' });
   const list = h('ul', { class: 'flow-list', 'aria-label': 'Flows' });
