@@ -34,6 +34,7 @@ const BUSINESS_METRICS = [
   { title: 'Orders', metrics: ['OrdersPlaced', 'OrdersConfirmed', 'OrdersRejected'] },
   { title: 'Stock answers', metrics: ['StockReserved', 'StockRejected'] },
   { title: 'Events and notifications', metrics: ['EventsPublished', 'NotificationsSent'] },
+  { title: 'Item images (uploads granted, images accepted, refused by reason)', metrics: ['ImageUploadsGranted', 'ImagesAccepted', 'ImagesRejected'] },
   // Written by order-processor's sweep every 5 minutes, 0 included: a line above 0 is orders no hop will decide.
   { title: 'Orders stuck in PENDING (sweep, per 5 minutes)', metrics: ['OrdersStuckPending'] },
   { title: 'Cold starts', metrics: ['ColdStart'] },

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig } from '@platform/local-runtime/aws';
 import { assertMatchesOpenApi } from './openapi-validator';
@@ -19,6 +20,9 @@ export const stackOutput = () => readFileSync(required('E2E_STACK_LOG'), 'utf8')
 export const dynamodb = () => new DynamoDBClient(localClientConfig(required('E2E_DYNAMODB_ENDPOINT')));
 export const sns = () => new SNSClient(localClientConfig(required('E2E_SNS_SQS_ENDPOINT')));
 export const sqs = () => new SQSClient(localClientConfig(required('E2E_SNS_SQS_ENDPOINT')));
+/** The local S3 front with the stack's admin key (no IAM check), path-style. */
+export const s3 = () => new S3Client({ ...localClientConfig(required('E2E_S3_ENDPOINT')), forcePathStyle: true });
+export const s3Endpoint = () => required('E2E_S3_ENDPOINT');
 
 export const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const response = await fetch(`${apiUrl()}${path}`, {

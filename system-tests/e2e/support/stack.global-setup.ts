@@ -19,6 +19,7 @@ export default async () => {
     E2E_API_URL: stack.apiUrl,
     E2E_DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
     E2E_SNS_SQS_ENDPOINT: stack.snsSqsEndpoint,
+    E2E_S3_ENDPOINT: stack.s3Endpoint,
     E2E_STACK_LOG: log,
   });
   (globalThis as Record<string, unknown>).__e2eStack = { stack, timer, flush };

@@ -31,6 +31,8 @@ export const createModel = () => {
   const keys = new Map();
   /** @type {string[]} */
   const cursors = [];
+  /** Per item, when each image upload granted to it expires (the fuzzer never sends the files: each stays pending until then). @type {Map<string, number[]>} */
+  const uploads = new Map();
 
   const keyId = (/** @type {string} */ subject, /** @type {string} */ key) => `${subject}\n${key}`;
 
@@ -56,6 +58,12 @@ export const createModel = () => {
       const item = items.get(id);
       if (item) item.version = version;
     },
+    /** An upload granted for the item, pending until `expiresAt` (ISO). @param {string} id @param {string} expiresAt */
+    addUpload(id, expiresAt) {
+      uploads.set(id, [...(uploads.get(id) ?? []), Date.parse(expiresAt)]);
+    },
+    /** The item's uploads still pending now. @param {string} id */
+    pendingUploads: (id) => (uploads.get(id) ?? []).filter((expiresAt) => expiresAt > Date.now()).length,
     /** @param {string} id */
     removeItem(id) {
       const item = items.get(id);

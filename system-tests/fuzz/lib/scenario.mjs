@@ -159,6 +159,9 @@ export const MATERIALIZE = {
   cursors: (model) => /** @type {Model} */ (model).cursors,
 };
 
+/** Uploads an item may have pending at once (items-api's ItemImages). */
+const PENDING_UPLOADS = 3;
+
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
@@ -188,6 +191,11 @@ export const DOMAIN = {
     return { status: 200, why: 'a valid change at the current version' };
   },
   deleteItem: ({ id, model }) => (model.itemExists(id ?? '') ? { status: 204, why: 'an existing item' } : { status: 404, why: 'no such item' }),
+  createImageUpload: ({ id, model }) => {
+    if (!model.itemExists(id ?? '')) return { status: 404, why: 'no such item' };
+    const pending = model.pendingUploads(id ?? '');
+    return pending >= PENDING_UPLOADS ? { status: 429, why: `${pending} uploads already pending` } : { status: 201, why: 'an upload for an existing item' };
+  },
   placeOrder: ({ body, event, caller, model }) => {
     if (!caller.usableEmail) return { status: 403, why: 'the token has no usable email claim' };
     const key = event.headers['idempotency-key'];
@@ -297,6 +305,9 @@ const learn = (outcome) => {
       break;
     case 'deleteItem':
       if (expectation.pathId) model.removeItem(expectation.pathId);
+      break;
+    case 'createImageUpload':
+      if (expectation.pathId && typeof json?.upload?.expiresAt === 'string') model.addUpload(expectation.pathId, json.upload.expiresAt);
       break;
     case 'placeOrder': {
       const body = /** @type {any} */ (expectation.body);
