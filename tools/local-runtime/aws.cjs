@@ -23,12 +23,22 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const functionAccessKeyId = (functionName) => `LOCALFN${createHash('sha256').update(functionName).digest('hex').slice(0, 13).toUpperCase()}`;
 
 /**
+ * The secret access key a function signs with locally, derived from its name
+ * like its key id, so that a signature the local S3 front verifies (a presigned
+ * POST or URL, tools/local-runtime/s3) is checked against the signer's own secret:
+ * a URL signed by one function's key and another's secret is refused, as in AWS.
+ * @param {string} functionName
+ */
+const functionSecretAccessKey = (functionName) => `localsecret${createHash('sha256').update(`secret:${functionName}`).digest('hex').slice(0, 29)}`;
+
+/**
  * The environment every AWS SDK client of the local stack runs with, in this
  * process and in its children (serverless-offline passes AWS_* on to the functions).
- * @param {{ region?: string, dynamodbPort?: number, snsSqsPort?: number }} options
+ * s3Port: the local S3 front (tools/local-runtime/s3/s3-front.mjs), which every S3 request goes through.
+ * @param {{ region?: string, dynamodbPort?: number, snsSqsPort?: number, s3Port?: number }} options
  * @returns {Record<string, string>}
  */
-const localAwsEnv = ({ region = DEFAULT_REGION, dynamodbPort, snsSqsPort } = {}) => ({
+const localAwsEnv = ({ region = DEFAULT_REGION, dynamodbPort, snsSqsPort, s3Port } = {}) => ({
   AWS_REGION: region,
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -40,6 +50,7 @@ const localAwsEnv = ({ region = DEFAULT_REGION, dynamodbPort, snsSqsPort } = {})
     AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${snsSqsPort}`,
     AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${snsSqsPort}`,
   }),
+  ...(s3Port !== undefined && { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}` }),
 });
 
 /**
@@ -120,6 +131,7 @@ module.exports = {
   LOCAL_JWT_AUDIENCE,
   LOCAL_CREDENTIALS,
   functionAccessKeyId,
+  functionSecretAccessKey,
   localAwsEnv,
   localClientConfig,
   useLocalCredentials,

@@ -40,6 +40,8 @@ export interface ProvisionedStack extends CompiledStack {
   resolve: Resolve;
   /** Its tables that were there already (kept by LOCAL_PERSIST=1 from an earlier run). */
   keptTables?: string[];
+  /** Its S3 buckets and what the local S3 front applies to them (cloudformation/s3-buckets.mjs). */
+  buckets?: import('./cloudformation/s3-buckets.mjs').BucketSettings[];
 }
 
 /**

@@ -115,8 +115,8 @@ const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {})
   const shared = sharedStack(extraEnv);
   if (shared) return shared;
   // Every service takes two consecutive internal ports (see tools/local-stack/start.mjs).
-  const { ports, runBase } = await reservePorts(3, 2 * serviceCount());
-  const [http, dynamodb, snsSqs] = /** @type {[number, number, number]} */ (ports);
+  const { ports, runBase } = await reservePorts(4, 2 * serviceCount());
+  const [http, dynamodb, snsSqs, s3] = /** @type {[number, number, number, number]} */ (ports);
   const env = typeof extraEnv === 'function' ? await extraEnv({ dynamodb, snsSqs }) : extraEnv;
   const child = spawn(process.execPath, [path.join(ROOT, 'tools/local-stack/start.mjs')], {
     cwd: ROOT,
@@ -125,6 +125,7 @@ const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {})
       HTTP_PORT: String(http),
       DYNAMODB_PORT: String(dynamodb),
       SNS_SQS_PORT: String(snsSqs),
+      S3_PORT: String(s3),
       LAMBDA_PORT_BASE: String(runBase),
       // Its own emulators, never ones a test run left in the environment.
       AWS_ENDPOINT_URL_DYNAMODB: '',
@@ -148,6 +149,8 @@ const startLocalStack = async ({ timeoutMs = 240_000, env: extraEnv = {} } = {})
       consoleUrl: consoleUrlIn(lines),
       dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`,
       snsSqsEndpoint: `http://127.0.0.1:${snsSqs}`,
+      /** The local S3 front (S3_PORT): presigned URLs the API hands out point here. */
+      s3Endpoint: `http://127.0.0.1:${s3}`,
       readyMs,
       /** The start.mjs process: every process of the stack runs below it. */
       pid: /** @type {number} */ (child.pid),
@@ -169,7 +172,7 @@ const consoleUrlIn = (lines) => lines.map(({ line }) => /^\s*Console\s+(http:\/\
 
 /**
  * The variable through which tools/local-stack/with-stack.mjs hands one running
- * stack to every test it runs: JSON of { apiUrl, dynamodbEndpoint, snsSqsEndpoint,
+ * stack to every test it runs: JSON of { apiUrl, dynamodbEndpoint, snsSqsEndpoint, s3Endpoint,
  * consoleUrl, pid, readyMs, logFile, env }.
  */
 const SHARED_STACK_VARIABLE = 'LOCAL_STACK_SHARED';
@@ -186,7 +189,7 @@ const SHARED_STACK_VARIABLE = 'LOCAL_STACK_SHARED';
 const sharedStack = (env) => {
   const raw = process.env[SHARED_STACK_VARIABLE];
   if (!raw || typeof env === 'function') return undefined;
-  /** @type {{ apiUrl: string, dynamodbEndpoint: string, snsSqsEndpoint: string, consoleUrl?: string, pid: number, readyMs: number, logFile: string, env: Record<string, string> }} */
+  /** @type {{ apiUrl: string, dynamodbEndpoint: string, snsSqsEndpoint: string, s3Endpoint?: string, consoleUrl?: string, pid: number, readyMs: number, logFile: string, env: Record<string, string> }} */
   const stack = JSON.parse(raw);
   if (!Object.entries(env).every(([name, value]) => name === 'CONSOLE_PORT' || stack.env[name] === value)) return undefined;
   const read = () => (existsSync(stack.logFile) ? readFileSync(stack.logFile, 'utf8') : '');
@@ -196,6 +199,7 @@ const sharedStack = (env) => {
     consoleUrl: stack.consoleUrl,
     dynamodbEndpoint: stack.dynamodbEndpoint,
     snsSqsEndpoint: stack.snsSqsEndpoint,
+    s3Endpoint: stack.s3Endpoint,
     readyMs: stack.readyMs,
     pid: stack.pid,
     get lines() {

@@ -14,6 +14,8 @@ export interface RunningStack {
   consoleUrl: string | undefined;
   dynamodbEndpoint: string;
   snsSqsEndpoint: string;
+  /** The local S3 front (S3_PORT); absent from a shared stack started before it existed. */
+  s3Endpoint?: string;
   readyMs: number;
   pid: number;
   lines: TimedLine[];

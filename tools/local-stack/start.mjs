@@ -5,8 +5,9 @@
 //     --stage local`, reused while its inputs are unchanged); each service
 //     with functions starts under serverless-offline as soon as its template
 //     is there;
-//  2. the tables, topics, queues, DLQs and subscriptions of those templates
-//     are created in the emulators; the functions reach the emulators through
+//  2. the tables, topics, queues, DLQs, S3 buckets and subscriptions of those
+//     templates are created in the emulators (S3: fauxqs's, behind the local S3
+//     front on S3_PORT, which checks what S3 checks and sends bucket notifications); the functions reach the emulators through
 //     the local IAM layer (lib/iam), which checks each call against the
 //     function's role in those templates (LOCAL_IAM=off turns it off);
 //  3. one HTTP gateway serves every service's routes on one port, and one
@@ -23,6 +24,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import path from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { createApiDocs } from '@platform/local-runtime/gateway/api-docs';
 import { packageForLocal } from '@platform/local-runtime/cloudformation/compiled-stack';
 import { loadDevIssuer, serveJwks } from '@platform/local-runtime/gateway/dev-issuer';
@@ -32,7 +34,8 @@ import { createCheckpoints } from '@platform/local-runtime/event-sources/checkpo
 import { startEventSources } from '@platform/local-runtime/event-sources/event-sources';
 import { scheduleSources } from '@platform/local-runtime/event-sources/schedule-event-source';
 import { routesFromTemplate, startHttpGateway } from '@platform/local-runtime/gateway/http-gateway';
-import { startLocalIam } from '@platform/local-runtime/iam/local-iam';
+import { enforcementWanted, startLocalIam } from '@platform/local-runtime/iam/local-iam';
+import { startS3Front } from '@platform/local-runtime/s3/s3-front';
 import { createJwtAuthorizer, createKeyResolver } from '@platform/local-runtime/gateway/jwt-authorizer';
 import { createInvoker } from '@platform/local-runtime/lambda/lambda-invoke';
 import { localAwsEnv } from '@platform/local-runtime/aws';
@@ -59,6 +62,8 @@ let releaseDataDir;
 let snsSqs;
 /** @type {Awaited<ReturnType<typeof startHttpGateway>> | undefined} */
 let gateway;
+/** @type {Awaited<ReturnType<typeof startS3Front>> | undefined} */
+let s3Front;
 /** @type {Awaited<ReturnType<typeof startConsole>> | undefined} */
 let consoleServer;
 let stopping = false;
@@ -71,6 +76,7 @@ const shutdown = async (exitCode) => {
   checkpoints?.flush();
   await gateway?.close();
   await consoleServer?.close();
+  await s3Front?.close();
   await stopAll();
   await snsSqs?.stop();
   releaseDataDir?.();
@@ -95,6 +101,7 @@ const log = (line) => console.log(line);
 const assertPortsFree = async (config, internalPorts) => {
   await assertPortFree(config.dynamodbPort, 'DYNAMODB_PORT');
   await assertPortFree(config.snsSqsPort, 'SNS_SQS_PORT');
+  await assertPortFree(config.s3Port, 'S3_PORT');
   await assertPortFree(config.httpPort, 'HTTP_PORT');
   // Without CONSOLE_PORT, a taken default port gives the console another one (a second stack, a test's stack).
   if (config.consolePort !== undefined && config.consolePortChosen) await assertPortFree(config.consolePort, 'CONSOLE_PORT');
@@ -136,10 +143,11 @@ const main = async () => {
     checkpoints = createCheckpoints({ file: path.join(config.persistDir, 'stream-checkpoints.json'), log: (line) => log(`[event-source] ${line}`) });
   }
 
-  Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort }));
+  Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort, s3Port: config.s3Port }));
   // What the functions run with: the emulators as the Lambda side of the stack reaches them, through the IAM layer.
   const iam = await startLocalIam(config, { log });
-  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: iam.dynamodbPort, snsSqsPort: iam.snsSqsPort });
+  // S3 always goes through the local S3 front (s3/s3-front.mjs), functions and presigned URLs alike.
+  const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: iam.dynamodbPort, snsSqsPort: iam.snsSqsPort, s3Port: config.s3Port });
 
   log(`Starting DynamoDB Local (port ${config.dynamodbPort}), SNS/SQS (port ${config.snsSqsPort}) and ${services.map((s) => s.name).join(', ')}…`);
   const [issuer, dynamodb, emulator, ...prepared] = await Promise.all([
@@ -155,7 +163,10 @@ const main = async () => {
     dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint }),
     sns: new SNSClient({ endpoint: emulator.endpoint }),
     sqs: new SQSClient({ endpoint: emulator.endpoint }),
+    s3: new S3Client({ endpoint: emulator.endpoint, forcePathStyle: true }),
   };
+  // Every S3 request reaches fauxqs's S3 through the front; it serves the buckets once they are provisioned.
+  s3Front = await startS3Front({ port: config.s3Port, upstreamPort: config.snsSqsPort, region: config.region, log, enforceIam: enforcementWanted(process.env), sqs: clients.sqs });
   const stacks = await provisionStacks(
     prepared.map(({ stack }) => stack),
     { clients, region: config.region, log },
@@ -173,6 +184,7 @@ const main = async () => {
   const stackOf = (name) => /** @type {import('@platform/local-runtime/types').ProvisionedStack} */ (byName.get(name));
   // What the local console shows: the gateway, the invoker and the pollers record each hop here.
   const recorder = config.consolePort === undefined ? undefined : createRecorder();
+  const s3 = s3Front.configure({ stacks, recorder });
   const functions = offline.flatMap(({ service, child, ports }) => localFunctions(stackOf(service.name).template, ports.lambda, reportedNode(child)));
   const invoke = createInvoker({
     functions,
@@ -231,7 +243,7 @@ const main = async () => {
 
   const reusedTemplates = stacks.filter((stack) => stack.reused).map((stack) => stack.name);
   const keptTables = stacks.reduce((count, stack) => count + (stack.keptTables?.length ?? 0), 0);
-  readyReport({ config, routes, offline, functions, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url, schedules, keptTables }).forEach((line) => log(line));
+  readyReport({ config, routes, offline, functions, pollers, startedAt, reusedTemplates, consoleUrl: consoleServer?.url, schedules, keptTables, s3 }).forEach((line) => log(line));
   // Nothing scheduled runs before this point: the tables, queues, roles and pollers are all there.
   if (config.schedules && !stopping) schedules.forEach((schedule) => schedule.start());
 };

@@ -72,6 +72,7 @@ const main = async () => {
     apiUrl: stack.apiUrl,
     dynamodbEndpoint: stack.dynamodbEndpoint,
     snsSqsEndpoint: stack.snsSqsEndpoint,
+    s3Endpoint: stack.s3Endpoint,
     consoleUrl: stack.consoleUrl,
     pid: stack.pid,
     readyMs: stack.readyMs,

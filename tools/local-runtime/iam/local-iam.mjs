@@ -15,8 +15,8 @@ import { eventSourceMappingChecks, functionRoles, tableHashKeys } from './policy
 import { meterCall } from './usage-meter.mjs';
 import { createWriteLog } from './write-log.mjs';
 
-/** @param {NodeJS.ProcessEnv} env */
-const enforcementWanted = (env) => {
+/** Whether LOCAL_IAM leaves IAM on (the local S3 front asks too). @param {NodeJS.ProcessEnv} env */
+export const enforcementWanted = (env) => {
   const value = (env.LOCAL_IAM ?? '').toLowerCase();
   if (!['', 'on', 'off'].includes(value)) throw new Error(`LOCAL_IAM must be on or off, got ${env.LOCAL_IAM}`);
   return value !== 'off';

@@ -26,7 +26,7 @@
 // this process, so its process.version is theirs.
 'use strict';
 
-const { functionAccessKeyId } = require('../aws.cjs');
+const { functionAccessKeyId, functionSecretAccessKey } = require('../aws.cjs');
 const { installWorkerMeter } = require('../lambda/worker-meter.cjs');
 const { LOCAL_STAGE } = require('@platform/serverless-base/lib/names');
 
@@ -50,7 +50,8 @@ class LocalFunctionCredentials {
       definition.environment = {
         ...definition.environment,
         AWS_ACCESS_KEY_ID: functionAccessKeyId(definition.name),
-        AWS_SECRET_ACCESS_KEY: 'local',
+        // Its own secret too: the local S3 front verifies presigned POSTs and URLs against the signer's secret.
+        AWS_SECRET_ACCESS_KEY: functionSecretAccessKey(definition.name),
       };
       if (Array.isArray(definition.events)) definition.events = definition.events.filter((event) => !event?.schedule);
     }

@@ -58,6 +58,7 @@ const debugWanted = (env) => {
  * @property {string} region
  * @property {number} dynamodbPort
  * @property {number} snsSqsPort
+ * @property {number} s3Port  the local S3 front (S3_PORT): every S3 request, the functions' and presigned URLs' alike, goes through it to fauxqs's S3
  * @property {number} runtimeDynamodbPort  where functions and pollers reach DynamoDB (`npm run faults` puts a proxy here)
  * @property {number} runtimeSnsSqsPort    where functions and pollers reach SNS/SQS
  * @property {number} httpPort
@@ -81,6 +82,7 @@ export const readConfig = (env = process.env) => {
     region: env.AWS_REGION || DEFAULT_REGION,
     dynamodbPort,
     snsSqsPort,
+    s3Port: port(env, 'S3_PORT', 4568),
     // The Lambda side of the stack (the functions' SDK calls, the pollers) can be sent
     // through something else in front of the emulators: `npm run faults` puts a
     // fault-injecting proxy there. Tools and provisioning always go straight in.

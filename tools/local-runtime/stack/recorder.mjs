@@ -21,6 +21,13 @@
 //                           retry (left on the queue for another receive), reason?
 //   stream  stream poller   at (records read), functionName, streamArn, record (as GetRecords gave it), retry
 //   replay  the console     at, event (the envelope it published to the bus), messageId, edited
+//   s3      S3 front        at (request received), operation ('PostObject', 'PutObject', 'CopyObject', 'GetObject',
+//                           'HeadObject', 'DeleteObject', 'ListObjectsV2', 'PreflightRequest', …), bucket, key, status,
+//                           durationMs, caller (function name, `presigned by <function>`, 'local (admin key)' or
+//                           'anonymous'), correlationId? (x-amz-meta-correlation-id of the form or headers),
+//                           bytes? (the object's size, uploads and GETs), why? (the refusal: `<Code>: <Message>`)
+//   s3-notification S3 front at (sent), bucket, key, eventName ('ObjectCreated:Post', …), queueArn, messageId,
+//                           correlationId? (the object's x-amz-meta-correlation-id)
 // record() adds `seq`, a number that grows by one per hop.
 import { EventEmitter } from 'node:events';
 
@@ -28,7 +35,7 @@ import { EventEmitter } from 'node:events';
 export const DEFAULT_CAPACITY = 10_000;
 
 /**
- * @typedef {{ kind: 'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule', at: number, seq?: number, [field: string]: unknown }} Hop
+ * @typedef {{ kind: 'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule' | 's3' | 's3-notification', at: number, seq?: number, [field: string]: unknown }} Hop
  * @typedef {ReturnType<typeof createRecorder>} Recorder
  */
 

@@ -61,12 +61,21 @@ const scheduleLines = ({ schedules: on }, schedules) => {
 };
 
 /**
+ * The S3 line: where the front listens, and what it serves.
+ * @param {{ s3Port: number }} config @param {{ buckets: string[], enforcing: boolean } | undefined} s3
+ */
+export const s3Lines = ({ s3Port }, s3) => [
+  `  S3               http://127.0.0.1:${s3Port}   (fauxqs's S3 behind the local S3 front: POST policies, presigned URLs, ${s3?.enforcing === false ? 'IAM OFF (LOCAL_IAM=off)' : 'IAM'}, CORS, notifications; S3_PORT)`,
+  ...(s3?.buckets ?? []).map((bucket) => `    bucket ${bucket}`),
+];
+
+/**
  * @param {{ config: import('./config.mjs').LocalConfig, routes: Array<{ method: string, path: string, service: string, auth?: { scopes: string[] } }>,
  *   offline: Array<{ service: { name: string }, ports: { lambda: number } }>, functions?: Array<{ name: string, runtime?: { node?: string, deployed?: string } }>, pollers: Array<{ description: string }>,
- *   startedAt: number, reusedTemplates: string[], consoleUrl?: string, schedules?: Array<{ description: string }>, keptTables?: number }} state
+ *   startedAt: number, reusedTemplates: string[], consoleUrl?: string, schedules?: Array<{ description: string }>, keptTables?: number, s3?: { buckets: string[], enforcing: boolean } }} state
  * @returns {string[]}
  */
-export const readyReport = ({ config, routes, offline, functions = [], pollers, startedAt, reusedTemplates, consoleUrl, schedules = [], keptTables = 0 }) => [
+export const readyReport = ({ config, routes, offline, functions = [], pollers, startedAt, reusedTemplates, consoleUrl, schedules = [], keptTables = 0, s3 }) => [
   '',
   `  HTTP gateway     http://localhost:${config.httpPort}${tryCurl(config.httpPort, routes)}`,
   ...routes.map((route) => `    ${route.method.padEnd(6)} ${route.path.padEnd(16)} → ${route.service.padEnd(16)} ${accessOf(route)}`),
@@ -75,6 +84,7 @@ export const readyReport = ({ config, routes, offline, functions = [], pollers, 
   `  Tokens           npm run -s token -- --email you@example.com [--scope <scope>]   (dev issuer: .local-issuer/)`,
   `  DynamoDB Local   http://localhost:${config.dynamodbPort}`,
   `  SNS + SQS        http://localhost:${config.snsSqsPort}   (fauxqs)`,
+  ...s3Lines(config, s3),
   ...offline.map(({ service, ports }) => `  ${service.name.padEnd(16)} Lambda invoke API on http://localhost:${ports.lambda}`),
   ...runtimeLines(functions),
   `  Each function runs at most ${config.concurrency} invocations at once (LOCAL_LAMBDA_CONCURRENCY); more wait their turn.`,

@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.mjs';
 import { startSnsSqs } from '../emulators/sns-sqs.mjs';
+import { startS3Front } from '../s3/s3-front.mjs';
 import { freePort, stopAll } from '../stack/processes.mjs';
 
 /** @typedef {{ address: string, port: number, pids: number[], line: string }} Listener */
@@ -72,31 +73,37 @@ describe('the emulators listen on loopback only', () => {
   let dynamodb;
   /** @type {Awaited<ReturnType<typeof startSnsSqs>>} */
   let snsSqs;
+  /** @type {Awaited<ReturnType<typeof startS3Front>>} */
+  let s3Front;
   let dynamodbPort = 0;
 
   before(async () => {
     dynamodbPort = await freePort();
     [dynamodb, snsSqs] = await Promise.all([startDynamoDbLocal(dynamodbPort), startSnsSqs(0)]);
+    // The S3 front (S3_PORT) fronts fauxqs's S3 for clients on this machine: loopback only too.
+    s3Front = await startS3Front({ upstreamPort: snsSqs.port, region: 'us-east-1', log: () => {}, sqs: /** @type {any} */ (undefined) });
   });
 
   after(async () => {
+    await s3Front?.close();
     await snsSqs?.stop();
     await stopAll();
   });
 
-  it('binds every socket DynamoDB Local and fauxqs hold to 127.0.0.1 or ::1', () => {
+  it('binds every socket DynamoDB Local, fauxqs and the S3 front hold to 127.0.0.1 or ::1', () => {
     // fauxqs runs in this process, DynamoDB Local in its own JVM.
     const owners = new Set([process.pid, /** @type {number} */ (dynamodb.process.pid)]);
     const held = listeners().filter(({ pids }) => pids.some((pid) => owners.has(pid)));
     const ports = new Set(held.map(({ port }) => port));
     assert.ok(ports.has(dynamodbPort), `no listener of DynamoDB Local on ${dynamodbPort} in:\n${held.map(({ line }) => line).join('\n')}`);
     assert.ok(ports.has(snsSqs.port), `no listener of fauxqs on ${snsSqs.port} in:\n${held.map(({ line }) => line).join('\n')}`);
+    assert.ok(ports.has(s3Front.port), `no listener of the S3 front on ${s3Front.port} in:\n${held.map(({ line }) => line).join('\n')}`);
     const open = held.filter(({ address }) => !isLoopback(address));
     assert.deepEqual(open.map(({ line }) => line), [], 'listening beyond loopback');
   });
 
   it('answers on 127.0.0.1 and refuses connections to the machine\'s other addresses', async () => {
-    for (const port of [dynamodbPort, snsSqs.port]) {
+    for (const port of [dynamodbPort, snsSqs.port, s3Front.port]) {
       assert.equal(await accepts('127.0.0.1', port), true, `nothing answers on 127.0.0.1:${port}`);
       for (const address of networkAddresses()) assert.equal(await accepts(address, port), false, `${address}:${port} accepts connections`);
     }
