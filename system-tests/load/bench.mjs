@@ -18,6 +18,8 @@
 //       get        GET /items/{id} load          (needs http, storage-getitem)
 //       pipeline   the saturated pipeline        (needs storage-tx)
 //       paced      the paced pipeline            (needs pipeline for its pace, unless --pace; and storage-tx)
+//       images     item image uploads (grant → form POST to the local S3 → the image on the item),
+//                  beside raw PutObject of the same bytes to the local S3 (measured within the phase)
 //       post       POST /orders load             (needs http, storage-tx)
 //       cold-load  cold loads of the packaged functions (no stack)
 //     What a phase needs is the ceiling its rows are set beside (or, for paced,
@@ -29,9 +31,15 @@
 // they go: its throughput, set beside the storage-bound ceiling; its latency is
 // mostly queueing), then paced (an open loop at 50% of the CPU-bound rate the
 // saturated run measured, 20 s: the decision latency when the stack keeps up).
+// Item images (issue #20) are measured as a client uploads one: ask items-api
+// for a form, POST the file with it to the local S3, read the item until it
+// shows the image (S3 notification → queue → processImage). Closed loop: each
+// of a few workers owns its items and waits for each image to be visible
+// before its next upload. Beside it, in the same phase: raw PutObject of the
+// same bytes to the same local S3 endpoint at the same concurrency (admin key).
 // The order of the phases matters: the cold burst comes first, before
-// anything warms the stack; the pipelines run before the POST /orders load,
-// whose orders keep the saga busy long after it stops.
+// anything warms the stack; the pipelines and the image uploads run before the
+// POST /orders load, whose orders keep the saga busy long after it stops.
 import { randomUUID } from 'node:crypto';
 import { dynamoClient } from '@platform/bench/lib/dynamo-ceiling';
 import { cycle, loadLevel } from '@platform/bench/lib/http-load';
@@ -39,9 +47,11 @@ import { runBench } from '@platform/bench/lib/run';
 import { sleep } from '@platform/bench/lib/stats';
 import { benchCallers } from './lib/callers.mjs';
 import { captureOrders, createItems, drain, runPacedPipeline, runPipeline, WRITES_NOTE, WRITES_PER_ORDER } from './lib/pipeline.mjs';
-import { buildRows, evaluateTargets } from './lib/report.mjs';
+import { buildRows, evaluateTargets, imagesNotes } from './lib/report.mjs';
 import { costSection, startUsage } from '@platform/bench/lib/cost';
 import { costInputOf } from './lib/cost.mjs';
+import { benchPng, CEILING_PREFIX, IMAGES_BUCKET, runImageUploads } from './lib/images.mjs';
+import { measurePutCeiling, s3Client } from '@platform/bench/lib/s3-ceiling';
 
 /**
  * @typedef {import('@platform/bench/lib/run').BenchScenario} BenchScenario
@@ -55,10 +65,13 @@ const MODES = {
     pipeline: { orders: 1_000, items: 50, stock: 18, concurrency: 10 },
     // Stock to spare: every paced order is confirmed.
     paced: { durationS: 20, items: 20, stock: 10_000, share: 0.5 },
+    // Two items per worker; one upload pending per item at a time (the API allows 3).
+    images: { uploads: 100, items: 8, concurrency: 4, warmup: 4, ceilingPuts: 1_000, pngSide: 32, pollMs: 50, visibleTimeoutMs: 60_000 },
   },
   smoke: {
     pipeline: { orders: 20, items: 5, stock: 3, concurrency: 4 },
     paced: { durationS: 5, items: 4, stock: 10_000, share: 0.5 },
+    images: { uploads: 5, items: 2, concurrency: 2, warmup: 2, ceilingPuts: 40, pngSide: 32, pollMs: 50, visibleTimeoutMs: 30_000 },
   },
 };
 // A failed SQS record waits out its queue's 36 s visibility timeout before
@@ -106,6 +119,7 @@ const run = async (ctx) => {
     pipeline: runs('get') || runs('pipeline') ? await createItems({ apiUrl: stack.apiUrl, count: config.pipeline.items, stock: config.pipeline.stock, headers: callers.staff }) : [],
     paced: runs('paced') ? await createItems({ apiUrl: stack.apiUrl, count: config.paced.items, stock: config.paced.stock, headers: callers.staff }) : [],
     plenty: runs('post') ? (await createItems({ apiUrl: stack.apiUrl, count: 1, stock: 1_000_000, headers: callers.staff }))[0] : undefined,
+    images: runs('images') ? await createItems({ apiUrl: stack.apiUrl, count: config.images.items, stock: 1, headers: callers.staff }) : [],
   }));
   // Their item.created events go through the outbox relay; let that settle.
   // The last 1.5 s of it show what the stack spends doing nothing (its pollers).
@@ -175,6 +189,50 @@ const run = async (ctx) => {
     }
   }
 
+  // Item images, after the pipelines (quiet by now) and before the POST /orders load (whose saga runs on).
+  if (runs('images')) {
+    const measured = await phase('images', async () => {
+      const { uploads, concurrency, warmup, ceilingPuts, pngSide, pollMs, visibleTimeoutMs } = config.images;
+      if (!stack.s3Endpoint) throw new Error('the local stack names no S3 endpoint (stack.s3Endpoint)');
+      const png = benchPng({ side: pngSide });
+      const step = `images: ${uploads} uploads over ${items.images.length} items, ${concurrency} at a time`;
+      progress.update(step);
+      // The pipelines' last notifications may still be on their way; let the stack go quiet.
+      if (runs('pipeline') || runs('paced')) await sleep(1_000);
+      /** @type {ReturnType<typeof cpu.start> | undefined} */
+      let meter;
+      const measured = await runImageUploads({
+        apiUrl: stack.apiUrl,
+        itemIds: items.images,
+        staff: callers.staff,
+        png,
+        uploads,
+        concurrency,
+        warmup,
+        pollMs,
+        visibleTimeoutMs,
+        onProgress: (d) => progress.update(step, d),
+        onStart: () => {
+          meter = cpu.start();
+        },
+        onUpload: () => meter?.mark(),
+      });
+      const cpuUse = meter?.stop({ id: 'images', what: 'Item image uploads', unit: 'upload', completed: measured.visible });
+      // The ceiling: the same bytes, straight to the same S3 endpoint, at the same concurrency.
+      const s3 = s3Client(stack.s3Endpoint);
+      ctx.cleanup(async () => s3.destroy());
+      const ceilingStep = `images ceiling: ${ceilingPuts} raw PutObject to the local S3, ${concurrency} at a time`;
+      progress.update(ceilingStep);
+      const ceiling = await measurePutCeiling({ client: s3, bucket: IMAGES_BUCKET, prefix: CEILING_PREFIX, body: png, contentType: 'image/png', count: ceilingPuts, concurrency, onProgress: (d) => progress.update(ceilingStep, d) });
+      return { ...measured, ceiling, cpu: cpuUse };
+    });
+    if (measured) {
+      const { cpu: cpuUse, ...rest } = measured;
+      results.images = rest;
+      if (cpuUse) results.cpu.phases.push(cpuUse);
+    }
+  }
+
   // The cost model, from what the stack used during the GET load and the pipelines (lib/cost.mjs).
   await phase('cost model', async () => {
     const input = costInputOf(results.usage);
@@ -233,6 +291,7 @@ const notes = (results, { runs }) => {
       'CPU of each pipeline is measured from its first submission to the last decision seen (the paced one includes what the stack spends idling between orders); POST /orders CPU includes the saga still working on orders accepted earlier.',
     );
   }
+  notes.push(...imagesNotes(results, { runs }));
   if (runs('post')) notes.push('POST /orders load runs last: every accepted order enters the saga, which keeps running beside the later connection levels (as it would in use).');
   for (const level of [...results.gateway.getItem, ...results.gateway.postOrders]) {
     if (level.badSample) notes.push(`Bad answer at ${level.connections} conn (${JSON.stringify(level.statuses)}): ${level.badSample}`);
@@ -248,6 +307,8 @@ export const scenario = {
     { name: 'pipeline', needs: () => ['storage-tx'] },
     // The paced pipeline takes its pace from the saturated one, unless --pace gives it.
     { name: 'paced', needs: ({ pace }) => (pace === undefined ? ['pipeline', 'storage-tx'] : ['storage-tx']) },
+    // Its ceiling (raw PutObject to the local S3) is measured within the phase.
+    { name: 'images' },
     { name: 'post', needs: () => ['http', 'storage-tx'], load: true },
   ],
   options: { pace: { type: 'string' } },
@@ -258,7 +319,7 @@ export const scenario = {
   },
   usage: {
     synopsis: ' [-- --pace ORDERS_PER_S]',
-    needs: 'get → http, storage-getitem; post → http, storage-tx; pipeline → storage-tx;\n                  paced → pipeline (unless --pace), storage-tx.',
+    needs: 'get → http, storage-getitem; post → http, storage-tx; pipeline → storage-tx;\n                  paced → pipeline (unless --pace), storage-tx; images → nothing (its ceiling is its own).',
     example: ' E.g. --only pipeline,paced',
     options: [
       '  --pace N        pace the paced pipeline at N orders/s (default: 50% of the CPU-bound ceiling',
@@ -275,6 +336,8 @@ export const scenario = {
     pipeline: /** @type {any} */ (undefined),
     /** The paced pipeline, and where its pace came from. */
     paced: /** @type {any} */ (undefined),
+    /** Item image uploads, and the raw PutObject ceiling beside them (lib/images.mjs). */
+    images: /** @type {any} */ (undefined),
   }),
   // The bench calls the API as its users do (staff, a customer), and follows each order on the bus.
   setup: async (ctx) => {

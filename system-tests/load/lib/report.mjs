@@ -183,7 +183,85 @@ export const buildRows = (r) => {
     data: { lost: q?.lost, accepted: q?.accepted, decided: q?.decided, lostStatus: q?.lostStatus, sample: q?.lostSample },
   });
 
+  rows.push(...imagesRows(r));
   return rows;
+};
+
+/** Bytes as KB with one decimal. @param {number | undefined} bytes */
+const fmtKb = (bytes) => (typeof bytes === 'number' && Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KB` : '—');
+
+/**
+ * Item images (issue #20): the raw PutObject ceiling (section 1), and beside it
+ * the uploads a client makes, seen through to the item (section 4).
+ * @param {any} r the bench's results (see ../bench.mjs)
+ * @returns {Row[]}
+ */
+export const imagesRows = (r) => {
+  const { rows, add } = rowList();
+  if (!ran(r, 'images')) return rows;
+  const m = r.images;
+  const config = r.config.images ?? {};
+  const c = m?.concurrency ?? config.concurrency;
+  const ceiling = m?.ceiling;
+  const toCeiling = ratio(m?.uploadsPerSecond ?? NaN, ceiling?.rps ?? NaN);
+  const latencyToPut = ratio(m?.visibleP50 ?? NaN, ceiling?.p50 ?? NaN);
+  add({
+    id: `s3-put-ceiling@${c}`,
+    section: 1,
+    what: 'Storage ceiling: local S3 PutObject (admin key, raw)',
+    load: ceiling ? `${ceiling.count} × ${fmtKb(ceiling.bytes)}, ${c} conc` : `${config.ceilingPuts ?? '—'} puts, ${c} conc`,
+    value: fmtRate(ceiling?.rps),
+    p50: fmtMs(ceiling?.p50),
+    p99: fmtMs(ceiling?.p99),
+    errors: ceiling ? `${ceiling.errors}` : '—',
+    data: { ...ceiling },
+  });
+  const errors = m ? `${m.errors}${m.errors > 0 ? ` (grant ${m.failed.grant}, form POST ${m.failed.post}, not visible ${m.failed.notVisible})` : ''}` : '—';
+  add({
+    id: 'images',
+    section: 4,
+    what: 'Item images: uploads per second (grant → form POST to S3 → image on the item)',
+    load: m ? `${m.uploads} uploads / ${m.items} items, ${c} conc` : `${config.uploads ?? '—'} uploads, ${c} conc`,
+    value: fmtRate(m?.uploadsPerSecond),
+    p50: fmtMs(m?.visibleP50),
+    p99: fmtMs(m?.visibleP99),
+    errors,
+    ceiling: `raw PutObject ${fmtRate(ceiling?.rps)} at ${c}`,
+    ratio: fmtPct(toCeiling),
+    data: { ...m, ceiling: undefined, putCeilingRps: ceiling?.rps, ratioToPutCeiling: toCeiling },
+  });
+  add({
+    id: 'images-latency',
+    section: 4,
+    what: 'Item images: upload-to-visible latency (storage 2xx → first GET /items/{id} showing it)',
+    load: m ? `${m.visible} uploads, GET every ${m.pollMs} ms` : '—',
+    value: m ? `p50 ${fmtMs(m.visibleP50)} · p95 ${fmtMs(m.visibleP95)} · max ${fmtMs(m.visibleMax)}` : '—',
+    p50: fmtMs(m?.visibleP50),
+    p99: fmtMs(m?.visibleP99),
+    errors,
+    ceiling: `raw PutObject p50 ${fmtMs(ceiling?.p50)} at ${c}`,
+    ratio: `p50 ${fmtTimes(latencyToPut)}`,
+    data: { p50: m?.visibleP50, p95: m?.visibleP95, p99: m?.visibleP99, max: m?.visibleMax, putP50: ceiling?.p50, ratioToPutP50: latencyToPut },
+  });
+  return rows;
+};
+
+/**
+ * How the image figures were measured, and what their ratios mean.
+ * @param {any} r @param {{ runs: (name: string) => boolean }} context
+ * @returns {string[]}
+ */
+export const imagesNotes = (r, { runs }) => {
+  if (!runs('images')) return [];
+  const m = r.images;
+  if (!m) return [];
+  const notes = [
+    `Item images: ${m.uploads} uploads of one ${fmtKb(m.bytes)} PNG by ${m.concurrency} closed-loop workers over ${m.items} items (each worker owns its own, one upload pending per item at a time; the API allows 3), after ${m.warmup?.uploads ?? 0} untimed warm-up uploads. Each: POST /items/{id}/image-uploads (staff token) → multipart POST of the form's fields, then the file, to its presigned URL on the local S3 → GET /items/{id} every ${m.pollMs} ms until the image's URL names the upload's image id. Uploads/s = images seen on their item / wall time of the run (${fmtMs(m.wallMs)}); latency = storage's answer to the form POST → the answer of the first GET showing the image (so it includes up to one poll interval and one GET). Grant p50 ${fmtMs(m.grantP50)}; form POST p50 ${fmtMs(m.postP50)} / p95 ${fmtMs(m.postP95)}; whole upload p50 ${fmtMs(m.cycleP50)}; GETs per upload p50 ${m.pollsP50 ?? '—'}.`,
+    `Item images ceiling and ratios: raw PutObject of the same bytes to the same local S3 endpoint (admin key, path-style, under bench/ so no notification fires, deleted after), ${m.ceiling?.count ?? '—'} puts at the same concurrency after ${m.concurrency} untimed, in the same run. The uploads/s ratio is the share of that raw write rate a client's whole upload gets: the rest is the grant (createImageUpload: a DynamoDB transaction and a signature), the form's policy, signature and IAM checks, the notification through its queue, processImage (a ranged read, a copy, a delete and the item's conditional update) and the polls. Each worker waits to see its image before the next, so uploads/s ≈ concurrency ÷ whole upload time: it follows the latency, not storage. The latency ratio is how many raw puts' time the path from stored to visible takes.`,
+  ];
+  if (m.errors > 0) notes.push(`Item images: ${m.errors} of ${m.uploads} uploads failed (grant ${m.failed.grant}, form POST ${m.failed.post}, not visible ${m.failed.notVisible}), e.g. ${m.errorSample}.`);
+  if (m.ceiling?.errors > 0) notes.push(`Item images ceiling: ${m.ceiling.errors} raw puts failed, e.g. ${m.ceiling.errorSample}.`);
+  return notes;
 };
 
 /**

@@ -73,6 +73,9 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
       'notifications',
       'lost',
       'paced-lost',
+      's3-put-ceiling@2',
+      'images',
+      'images-latency',
       'npm-start',
     ];
     for (const id of ids) assert.ok(rowById(id), `row ${id} is missing`);
@@ -99,7 +102,7 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
 
   it('says where the CPU goes at each loaded phase, by process', () => {
     const phases = report.cpu.phases;
-    assert.deepEqual(phases.map((/** @type {any} */ p) => p.id), ['idle', 'get-item@1', 'pipeline', 'paced-pipeline', 'post-orders@1']);
+    assert.deepEqual(phases.map((/** @type {any} */ p) => p.id), ['idle', 'get-item@1', 'pipeline', 'paced-pipeline', 'images', 'post-orders@1']);
     for (const phase of phases) {
       if (phase.unit !== 's') assert.ok(phase.completed > 0, `${phase.id}: nothing completed`);
       const labels = phase.cpuMsPerUnit.map((/** @type {any} */ c) => c.label);
@@ -136,6 +139,20 @@ describe('npm run bench -- --smoke', { timeout: TIMEOUT_MS + 20_000 }, () => {
     assert.equal(paced.confirmed, paced.decided, JSON.stringify(paced.rejectReasons));
     assert.equal(report.cpu.phases.find((/** @type {any} */ p) => p.id === 'paced-pipeline').completed, paced.decided);
     assert.match(run.stdout, /Pipeline, paced at 50% of the CPU-bound rate: decision latency/);
+  });
+
+  it('sees every image upload on its item, beside raw PutObject to the same local S3', () => {
+    const images = report.details.images;
+    assert.ok(images, `no image uploads in the details: ${JSON.stringify(report.failures)}`);
+    assert.equal(images.uploads, 5);
+    assert.equal(images.visible, 5, images.errorSample);
+    assert.equal(images.errors, 0);
+    assert.equal(images.ceiling.puts, 40, images.ceiling.errorSample);
+    assert.equal(images.ceiling.errors, 0);
+    for (const key of ['uploadsPerSecond', 'visibleP50', 'visibleP95', 'visibleMax']) assert.equal(typeof rowById('images').data[key], 'number', key);
+    assert.equal(typeof rowById('images').data.ratioToPutCeiling, 'number');
+    assert.equal(typeof rowById('s3-put-ceiling@2').data.rps, 'number');
+    assert.match(run.stdout, /Item images: upload-to-visible latency/);
   });
 
   it('prices an order and an item read from what the stack counted, and sizes each function', () => {

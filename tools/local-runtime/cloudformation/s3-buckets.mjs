@@ -92,7 +92,14 @@ export const bucketSettings = async ({ name: stackName, template, resolve, physi
     const on = queuePolicies.filter((policy) => (policy.Queues ?? []).includes(url));
     return on.length === 0 ? undefined : on.flatMap((policy) => [policy.PolicyDocument?.Statement ?? []].flat());
   };
-  const bucketPolicies = resourcesOfType(template, 'AWS::S3::BucketPolicy').map(([, policy]) => resolve(policy.Properties ?? {}));
+  // Only the policies of buckets made here: the framework's deployment bucket (and its policy) is not emulated.
+  const made = new Set(buckets.map((bucket) => bucket.logicalId));
+  const bucketPolicies = resourcesOfType(template, 'AWS::S3::BucketPolicy')
+    .filter(([, policy]) => {
+      const bucket = policy.Properties?.Bucket;
+      return !(bucket && typeof bucket === 'object' && 'Ref' in bucket && !made.has(bucket.Ref));
+    })
+    .map(([, policy]) => resolve(policy.Properties ?? {}));
   /** @type {BucketSettings[]} */
   const settings = [];
   for (const { logicalId, name, existed } of buckets) {
