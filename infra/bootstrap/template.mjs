@@ -261,6 +261,8 @@ function deployPolicy(services, kind, executionRole) {
     statements.push(
       allow('FindPreviewRetainedResources', ['dynamodb:ListTables', 'secretsmanager:ListSecrets', 'sqs:ListQueues'], '*'),
       allow('DeletePreviewRetainedResources', ['dynamodb:DeleteTable', 'secretsmanager:DeleteSecret', 'sqs:DeleteQueue'], [...arns.tables, ...arns.queues, ...arns.secrets]),
+      // A retained bucket (items-api's images) goes once emptied (DeploymentArtifacts deletes its objects and their versions).
+      allow('DeletePreviewRetainedBuckets', ['s3:DeleteBucket'], arns.buckets),
     );
   }
   return { Version: '2012-10-17', Statement: statements };
@@ -284,8 +286,12 @@ function executionPolicy(services, kind, { boundary, ownsBus }) {
   const withBoundary = { 'Fn::If': ['RequireBoundary', { StringEquals: { 'iam:PermissionsBoundary': policyArn(boundary) } }, { Ref: 'AWS::NoValue' }] };
   /** @type {Statement[]} */
   const statements = [
+    // The stacks' buckets, all named `<service>-<stage>-…`: the framework's deployment
+    // bucket, and the buckets a service declares (items-api's images bucket,
+    // `<stack>-images-<account>-<region>`): private, encrypted, with CORS, lifecycle
+    // rules, a TLS-only policy and notifications to the stack's own queues.
     allow(
-      'DeploymentBucket',
+      'Buckets',
       [
         's3:CreateBucket',
         's3:DeleteBucket',
@@ -301,6 +307,7 @@ function executionPolicy(services, kind, { boundary, ownsBus }) {
         's3:GetReplicationConfiguration',
         's3:ListBucket',
         's3:PutBucketCORS',
+        's3:PutBucketNotification',
         's3:PutBucketOwnershipControls',
         's3:PutBucketPolicy',
         's3:PutBucketPublicAccessBlock',
@@ -519,7 +526,9 @@ function executionPolicy(services, kind, { boundary, ownsBus }) {
  * The most any function role of the team's stacks may do (a permissions
  * boundary): what the functions use (compiled templates: DynamoDB items and
  * streams, SQS, SNS publish, the cursor secret, logs, X-Ray), on the team's
- * names, plus publishing to the bus and objects in the team's buckets.
+ * names, plus publishing to the bus and objects in the team's buckets (Get,
+ * Put and Delete: items-api's presigned uploads, image moves and reads; each
+ * function's own role names its prefixes, template-policy declaredS3Grants).
  * @param {string[]} services @param {Kind} kind
  */
 function boundaryPolicy(services, kind) {

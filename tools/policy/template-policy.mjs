@@ -343,7 +343,8 @@ export function deadLetterQueues(template) {
 
 // ---------------------------------------------------------------------------
 // A queue policy lets exactly one thing in: SNS delivering from the
-// domain-events topic. `topicArn` is how this template names that topic,
+// domain-events topic (or, for a queue a bucket notifies, S3 from that bucket:
+// bucketNotifications). `topicArn` is how this template names that topic,
 // e.g. { "Fn::ImportValue": "event-bus-dev-DomainEventsTopicArn" } (see eventBusTopicArn).
 /** @type {(a: unknown, b: unknown) => boolean} */
 const equal = (a, b) => show(a) === show(b);
@@ -354,9 +355,14 @@ const equal = (a, b) => show(a) === show(b);
  */
 export function queuePoliciesAllowOnlyTheTopic(template, topicArn) {
   const problems = [];
+  // A queue that a bucket of the template notifies lets in S3 from that bucket instead (bucketNotifications checks its policy).
+  const notified = new Set(bucketNotificationQueueIds(template));
   for (const { where, statement } of policyStatements(template)) {
     const id = where.split('/')[0];
-    if (resourceOf(template, id)?.Type !== 'AWS::SQS::QueuePolicy') continue;
+    const policy = resourceOf(template, id);
+    if (policy?.Type !== 'AWS::SQS::QueuePolicy') continue;
+    const queues = asArray(policy.Properties?.Queues).map(targetOf);
+    if (queues.length > 0 && queues.every((queueId) => queueId !== undefined && notified.has(queueId))) continue;
     // A Deny only narrows what the Allow statements let in.
     if (statement.Effect === 'Deny') continue;
     if (statement.Effect !== 'Allow') problems.push(`${where}: Effect ${show(statement.Effect)} is neither Allow nor Deny`);
@@ -544,7 +550,8 @@ export function ownResourcesOnly(template, { service, stage, services }) {
 }
 
 // ---------------------------------------------------------------------------
-// A queue that feeds a function is fed by the bus, and only with the events
+// A queue that feeds a function is fed by the bus (or by a bucket of its own, whose
+// notifications bucketNotifications checks), and only with the events
 // that function handles: an SQS subscription to the bus topic with raw
 // delivery (the SQS body is the event envelope itself) and a filter policy on
 // the `type` message attribute.
@@ -560,7 +567,10 @@ export function consumerQueuesSubscribeToTheBus(template, topicArn) {
       .filter((id) => resourceOf(template, id)?.Type === 'AWS::SQS::Queue'),
   );
   const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription');
+  // A queue fed by a bucket's notifications is not the bus's (bucketNotifications checks it).
+  const notified = new Set(bucketNotificationQueueIds(template));
   for (const queueId of queues) {
+    if (notified.has(queueId)) continue;
     const feeding = subscriptions.filter(([, subscription]) => targetOf(subscription.Properties?.Endpoint) === queueId);
     if (feeding.length === 0) problems.push(`${queueId}: feeds a function, but no AWS::SNS::Subscription delivers to it`);
     for (const [id, { Properties: p = {} }] of feeding) {
@@ -1018,4 +1028,336 @@ export function namesWithinLimits(template, { stackName, region }) {
  */
 export function longestStageOf(template, { service, stage, region }) {
   return stageNames.longestStage(stageNames.templateNames(template, { stackName: `${service}-${stage}`, region }), stage);
+}
+
+// ---------------------------------------------------------------------------
+// S3 buckets (issue 20). Every AWS::S3::Bucket of any service's template is
+// private, encrypted, TLS-only, retained, and talks to the rest of the stack
+// only through SQS. These are platform rules: they know no bucket, prefix or
+// function by name. What a service's functions may do on its buckets is the
+// service's to declare (services/<service>/template-expectations.json, read by
+// the test and held to by declaredS3Grants below).
+
+/** The CORS methods a bucket may allow: a browser POSTs a presigned form and GETs a presigned URL. */
+export const BUCKET_CORS_METHODS = ['GET', 'POST'];
+/** The longest an incomplete multipart upload may live, in days. */
+export const ABORT_MULTIPART_DAYS = 1;
+/** The framework's deployment bucket, when a stack has its own (no provider.deploymentBucket). */
+export const DEPLOYMENT_BUCKET = 'ServerlessDeploymentBucket';
+const PUBLIC_ACCESS_BLOCK_FLAGS = ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets'];
+
+/**
+ * A bucket's ARN as a template spells it, reduced to `${<BucketId>.Arn}` for
+ * `{"Fn::GetAtt": [id, "Arn"]}`, `arn:${AWS::Partition}:s3:::${id}` and
+ * `arn:aws:s3:::${id}` alike; a literal name stays as it is.
+ * @param {Json} value
+ */
+const s3ArnText = (value) => {
+  const text = textOf(value, '')?.text ?? placeholder(value);
+  return text.replace(/^arn:(?:aws|\$\{AWS::Partition\}):s3:::\$\{([A-Za-z0-9]+)\}/, '${$1.Arn}');
+};
+
+/**
+ * Whether `text`, a bucket ARN as s3ArnText spells it (with an optional
+ * `/<key>` after it), is in the bucket `id`, whose name is `name` (its
+ * BucketName's text, when it has one). Returns the key part ('' for the
+ * bucket itself), or undefined when it is another bucket.
+ * @param {string} text
+ * @param {string} id
+ * @param {string | undefined} name
+ * @returns {string | undefined}
+ */
+const keyInBucket = (text, id, name) => {
+  for (const head of [`\${${id}.Arn}`, ...(name === undefined ? [] : [`arn:aws:s3:::${name}`, `arn:\${AWS::Partition}:s3:::${name}`])]) {
+    if (text === head) return '';
+    if (text.startsWith(`${head}/`)) return text.slice(head.length);
+  }
+  return undefined;
+};
+
+/**
+ * The template's buckets, each with the text of its name (undefined when it has none, or one known only at deploy time).
+ * @param {Template} template
+ */
+const bucketsOf = (template) =>
+  resourcesOfType(template, 'AWS::S3::Bucket').map(([id, bucket]) => ({ id, bucket, name: textOf(bucket.Properties?.BucketName, '')?.text }));
+
+/**
+ * The settings every bucket keeps: all four Block Public Access flags on;
+ * SSE-S3 (AES256) or SSE-KMS with a key named; a bucket policy that denies
+ * s3:* without TLS on the bucket and its objects (and allows nobody
+ * everybody); CORS rules that allow only GET and POST, from the stage's
+ * origins (`corsOrigins`, as base.cjs gives them to the HTTP APIs) and never
+ * from "*" but on the local stage; a lifecycle rule that aborts incomplete
+ * multipart uploads within a day, for the whole bucket; DeletionPolicy and
+ * UpdateReplacePolicy Retain; no ACL (AccessControl) and ObjectOwnership
+ * BucketOwnerEnforced, so that ACLs are off.
+ * @param {Template} template
+ * @param {{ stage: string, corsOrigins: string[], local?: boolean }} options
+ */
+export function bucketSettings(template, { stage, corsOrigins, local = stage === 'local' }) {
+  const problems = [];
+  const bucketPolicies = resourcesOfType(template, 'AWS::S3::BucketPolicy');
+  for (const { id, bucket, name } of bucketsOf(template)) {
+    const p = bucket.Properties ?? {};
+    // The framework's deployment bucket holds a stack's packages, not data: `serverless
+    // remove` deletes it with its stack, and nothing else reads it. It is held to
+    // encryption and TLS only (below); the rest is for the buckets a service declares.
+    const deployment = id === DEPLOYMENT_BUCKET;
+    if (!deployment && !retained(bucket)) problems.push(`${id}: a bucket needs DeletionPolicy and UpdateReplacePolicy Retain`);
+
+    const block = p.PublicAccessBlockConfiguration ?? {};
+    const off = PUBLIC_ACCESS_BLOCK_FLAGS.filter((flag) => String(block[flag]) !== 'true');
+    if (!deployment && off.length > 0) problems.push(`${id}: PublicAccessBlockConfiguration must set ${off.join(', ')} to true`);
+
+    if (p.AccessControl !== undefined) problems.push(`${id}: AccessControl ${show(p.AccessControl)}: a bucket has no ACL (ObjectOwnership BucketOwnerEnforced turns ACLs off)`);
+    const ownership = asArray(p.OwnershipControls?.Rules).map((rule) => rule?.ObjectOwnership);
+    if (!deployment && (ownership.length !== 1 || ownership[0] !== 'BucketOwnerEnforced')) problems.push(`${id}: OwnershipControls must be one rule ObjectOwnership "BucketOwnerEnforced", is ${show(p.OwnershipControls)}`);
+
+    const encryption = asArray(p.BucketEncryption?.ServerSideEncryptionConfiguration);
+    if (encryption.length === 0) problems.push(`${id}: BucketEncryption must set SSE-S3 (AES256) or SSE-KMS`);
+    for (const [i, rule] of encryption.entries()) {
+      const { SSEAlgorithm: algorithm, KMSMasterKeyID: key } = rule?.ServerSideEncryptionByDefault ?? {};
+      if (algorithm === 'AES256') continue;
+      if (algorithm === 'aws:kms' || algorithm === 'aws:kms:dsse') {
+        if (key === undefined) problems.push(`${id}: BucketEncryption rule ${i}: ${algorithm} needs a KMSMasterKeyID (a key of ours, not the AWS managed aws/s3)`);
+        continue;
+      }
+      problems.push(`${id}: BucketEncryption rule ${i}: SSEAlgorithm ${show(algorithm)} must be "AES256" or "aws:kms"`);
+    }
+
+    // TLS only: a Deny of s3:* on the bucket and its objects when aws:SecureTransport is false.
+    const statements = bucketPolicies
+      .filter(([, policy]) => {
+        const target = policy.Properties?.Bucket;
+        return targetOf(target) === id || (name !== undefined && textOf(target, '')?.text === name);
+      })
+      .flatMap(([policyId, policy]) => asArray(parsedJson(policy.Properties?.PolicyDocument)?.Statement).map((statement, i) => ({ where: `${policyId}/PolicyDocument/Statement/${i}`, statement })));
+    const tlsOnly = statements.some(({ statement: s }) => {
+      if (s?.Effect !== 'Deny' || !(s.Principal === '*' || s.Principal?.AWS === '*')) return false;
+      if (!asArray(s.Action).includes('s3:*')) return false;
+      const secure = s.Condition?.Bool?.['aws:SecureTransport'];
+      if (String(secure) !== 'false') return false;
+      const keys = asArray(s.Resource).map((resource) => keyInBucket(s3ArnText(resource), id, name));
+      return keys.includes('') && keys.includes('/*');
+    });
+    if (!tlsOnly) problems.push(`${id}: no bucket policy denies "s3:*" on the bucket and its objects ("<arn>" and "<arn>/*") when aws:SecureTransport is "false"`);
+    for (const { where, statement: s } of statements) {
+      const everyone = s?.Principal === '*' || asArray(s?.Principal?.AWS).includes('*');
+      if (s?.Effect === 'Allow' && everyone) problems.push(`${where}: a bucket policy allows nobody everybody (Principal "*")`);
+    }
+
+    const corsRules = asArray(p.CorsConfiguration?.CorsRules);
+    for (const [i, rule] of corsRules.entries()) {
+      const methods = asArray(rule?.AllowedMethods);
+      const others = methods.filter((method) => !BUCKET_CORS_METHODS.includes(method));
+      if (others.length > 0) problems.push(`${id}: CorsRules/${i}: AllowedMethods ${show(methods)}: only ${BUCKET_CORS_METHODS.join(' and ')} (a presigned POST and a presigned GET)`);
+      const origins = asArray(rule?.AllowedOrigins);
+      if (!local && origins.some((origin) => typeof origin === 'string' && origin.includes('*'))) {
+        problems.push(`${id}: CorsRules/${i}: AllowedOrigins ${show(origins)}: no "*" on stage ${show(stage)}`);
+      } else if (show([...origins].sort()) !== show([...corsOrigins].sort())) {
+        problems.push(`${id}: CorsRules/${i}: AllowedOrigins ${show(origins)} must be the stage's CORS origins ${show(corsOrigins)}`);
+      }
+    }
+
+    const abort = asArray(p.LifecycleConfiguration?.Rules).some((rule) => {
+      if (rule?.Status !== 'Enabled') return false;
+      const days = literalNumber(rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation);
+      const wholeBucket = (rule.Prefix ?? '') === '' && rule.TagFilters === undefined && rule.ObjectSizeGreaterThan === undefined && rule.ObjectSizeLessThan === undefined;
+      return days !== undefined && days >= 1 && days <= ABORT_MULTIPART_DAYS && wholeBucket;
+    });
+    if (!deployment && !abort) problems.push(`${id}: LifecycleConfiguration needs an enabled rule for the whole bucket with AbortIncompleteMultipartUpload DaysAfterInitiation <= ${ABORT_MULTIPART_DAYS}`);
+  }
+  return problems;
+}
+
+/**
+ * The SQS queues (logical IDs) a bucket of this template sends its notifications to.
+ * @param {Template} template
+ */
+export function bucketNotificationQueueIds(template) {
+  return [
+    ...new Set(
+      bucketsOf(template).flatMap(({ bucket }) =>
+        asArray(bucket.Properties?.NotificationConfiguration?.QueueConfigurations)
+          .map((configuration) => targetOf(configuration?.Queue))
+          .filter((queueId) => resourceOf(template, queueId)?.Type === 'AWS::SQS::Queue'),
+      ),
+    ),
+  ];
+}
+
+/**
+ * A bucket's notifications go to SQS queues of this template only (never
+ * straight to a function, a topic or EventBridge; no function lets S3 invoke
+ * it), each queue with a dead-letter queue (RedrivePolicy), and a queue
+ * policy that lets only s3.amazonaws.com sqs:SendMessage, on condition
+ * ArnEquals aws:SourceArn the bucket's ARN and StringEquals
+ * aws:SourceAccount.
+ * @param {Template} template
+ */
+export function bucketNotifications(template) {
+  const problems = [];
+  for (const { id, bucket, name } of bucketsOf(template)) {
+    const n = bucket.Properties?.NotificationConfiguration ?? {};
+    if (asArray(n.LambdaConfigurations).length > 0) problems.push(`${id}: NotificationConfiguration/LambdaConfigurations: a bucket notifies an SQS queue with a DLQ, never a function directly`);
+    if (asArray(n.TopicConfigurations).length > 0) problems.push(`${id}: NotificationConfiguration/TopicConfigurations: a bucket notifies SQS queues only`);
+    if (String(n.EventBridgeConfiguration?.EventBridgeEnabled) === 'true') problems.push(`${id}: NotificationConfiguration/EventBridgeConfiguration: a bucket notifies SQS queues only`);
+    for (const [i, configuration] of asArray(n.QueueConfigurations).entries()) {
+      const where = `${id}: NotificationConfiguration/QueueConfigurations/${i}`;
+      const queueId = targetOf(configuration?.Queue);
+      const queue = resourceOf(template, queueId);
+      if (queueId === undefined || queue?.Type !== 'AWS::SQS::Queue') {
+        problems.push(`${where}: Queue ${show(configuration?.Queue)} must be an AWS::SQS::Queue of this template`);
+        continue;
+      }
+      if (parsedJson(queue.Properties?.RedrivePolicy)?.deadLetterTargetArn === undefined) problems.push(`${queueId}: notified by ${id}, it needs a RedrivePolicy to a dead-letter queue`);
+      const statements = resourcesOfType(template, 'AWS::SQS::QueuePolicy')
+        .filter(([, policy]) => asArray(policy.Properties?.Queues).some((q) => targetOf(q) === queueId))
+        .flatMap(([policyId, policy]) => asArray(parsedJson(policy.Properties?.PolicyDocument)?.Statement).map((statement, j) => ({ where: `${policyId}/PolicyDocument/Statement/${j}`, statement })));
+      const allows = statements.filter(({ statement }) => statement?.Effect === 'Allow');
+      if (allows.length === 0) problems.push(`${queueId}: no queue policy lets ${id} (s3.amazonaws.com) send to it`);
+      for (const { where: at, statement: s } of allows) {
+        const actions = asArray(s.Action);
+        if (s.NotAction !== undefined || actions.length !== 1 || String(actions[0]).toLowerCase() !== 'sqs:sendmessage') problems.push(`${at}: must allow only sqs:SendMessage, allows ${show(s.Action ?? { NotAction: s.NotAction })}`);
+        const services = isObject(s.Principal) && Object.keys(s.Principal).length === 1 ? asArray(s.Principal.Service) : [];
+        if (s.NotPrincipal !== undefined || services.length !== 1 || services[0] !== 's3.amazonaws.com') problems.push(`${at}: principal must be only {"Service": "s3.amazonaws.com"}, is ${show(s.Principal ?? { NotPrincipal: s.NotPrincipal })}`);
+        const sourceArns = asArray(s.Condition?.ArnEquals?.['aws:SourceArn'] ?? s.Condition?.ArnLike?.['aws:SourceArn']);
+        if (sourceArns.length !== 1 || keyInBucket(s3ArnText(sourceArns[0]), id, name) !== '') problems.push(`${at}: Condition must be ArnEquals aws:SourceArn the ARN of ${id}, is ${show(s.Condition?.ArnEquals ?? s.Condition)}`);
+        const account = s.Condition?.StringEquals?.['aws:SourceAccount'];
+        if (!equal(account, { Ref: 'AWS::AccountId' }) && !(typeof account === 'string' && /^\d{12}$/.test(account))) problems.push(`${at}: Condition must be StringEquals aws:SourceAccount {"Ref": "AWS::AccountId"}, is ${show(s.Condition?.StringEquals)}`);
+      }
+    }
+  }
+  for (const [id, permission] of resourcesOfType(template, 'AWS::Lambda::Permission')) {
+    if (permission.Properties?.Principal === 's3.amazonaws.com') problems.push(`${id}: lets S3 invoke a function directly; a bucket notifies an SQS queue with a DLQ`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// S3 grants in functions' roles. The platform's rules: no S3 action with a
+// wildcard (s3:*, s3:Get*, s3:*Object), no S3 resource that is "*", a whole
+// bucket's objects ("<bucket>/*", no prefix) or a whole account's buckets,
+// and no bucket-level action (ListBucket, PutBucket*, ...) that the service
+// has not declared. The service declares exactly what each function may do on
+// which prefix of which bucket (services/<service>/template-expectations.json,
+// `s3Grants`), and declaredS3Grants holds its template to that, both ways.
+
+/** S3 actions on objects (the rest act on a bucket, an account or a job). @param {string} action */
+const isObjectAction = (action) => /^s3:(\w*Object\w*|AbortMultipartUpload|ListMultipartUploadParts)$/i.test(action);
+
+/**
+ * A function's S3 grants from its role: `<bucket id>` -> `<key pattern>` -> actions ('' for the bucket itself; '?' when the bucket is none of the template's).
+ * @typedef {{ fn: string, where: string, action: string, bucket: string, key: string, resource: Json }} S3Grant
+ * @param {Template} template
+ * @returns {S3Grant[]}
+ */
+export function s3GrantsOf(template) {
+  /** @type {S3Grant[]} */
+  const grants = [];
+  const buckets = bucketsOf(template);
+  for (const [fn, definition] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const roleId = targetOf(definition.Properties?.Role);
+    const role = resourceOf(template, roleId);
+    if (roleId === undefined || !role) continue;
+    for (const { where, statement } of policyStatements({ Resources: { [roleId]: role } })) {
+      if (statement?.Effect !== 'Allow') continue;
+      const actions = asArray(statement.Action).filter((action) => typeof action === 'string' && action.toLowerCase().startsWith('s3:'));
+      for (const action of actions) {
+        for (const resource of asArray(statement.Resource)) {
+          const text = resource === '*' ? '*' : s3ArnText(resource);
+          const found = buckets.map((b) => ({ id: b.id, key: keyInBucket(text, b.id, b.name) })).find((b) => b.key !== undefined);
+          grants.push({ fn, where, action, bucket: found?.id ?? '?', key: found ? String(found.key).replace(/^\//, '') : text, resource });
+        }
+      }
+    }
+  }
+  return grants;
+}
+
+/**
+ * What a service declares its functions may do on its buckets: per function
+ * (its key in serverless.yml), per bucket (logical ID), per key pattern
+ * ("uploads/*"; "" for the bucket itself), the S3 actions.
+ * @typedef {{ [fn: string]: { [bucket: string]: { [key: string]: string[] } } }} DeclaredS3Grants
+ */
+
+/**
+ * The platform's S3 rules on every function's role (see above). `declared`
+ * lets bucket-level actions through where the service declares them.
+ * @param {Template} template
+ * @param {{ declared?: DeclaredS3Grants, service?: string, stage?: string }} [options]
+ */
+export function s3GrantRules(template, { declared = {}, service, stage } = {}) {
+  const problems = [];
+  const keyOf = functionKeyOf(template, { service, stage });
+  for (const { fn, where, action, bucket, key, resource } of s3GrantsOf(template)) {
+    if (/[*?]/.test(action)) problems.push(`${where}: Action ${show(action)}: no wildcard in an S3 action; name each one`);
+    if (resource === '*') problems.push(`${where}: ${action} on Resource "*": name the bucket and the prefix`);
+    else if (bucket === '?') problems.push(`${where}: ${action} on ${show(resource)}, which is no bucket of this template`);
+    else if (key === '*' || /^\*/.test(key)) problems.push(`${where}: ${action} on every object of ${bucket} (${show(key)}): grant a prefix, e.g. "uploads/*"`);
+    else if (key === '' && isObjectAction(action)) problems.push(`${where}: ${action} is an object action, on the bucket ${bucket} itself`);
+    if (!isObjectAction(action) && !/[*?]/.test(action)) {
+      const fnKey = keyOf(fn);
+      const allowed = asArray(declared[fnKey]?.[bucket]?.[key]).includes(action);
+      if (!allowed) problems.push(`${where}: ${action} is a bucket-level action, which ${fnKey}'s declared grants do not name`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * How a function's logical ID maps to its key in serverless.yml: its
+ * FunctionName less `<service>-<stage>-`, or else the logical ID less
+ * "LambdaFunction" with a lowercase first letter (what the framework makes of a key).
+ * @param {Template} template
+ * @param {{ service?: string, stage?: string }} of
+ */
+const functionKeyOf = (template, { service, stage }) => (/** @type {string} */ id) => {
+  const name = resourceOf(template, id)?.Properties?.FunctionName;
+  const prefix = `${service}-${stage}-`;
+  if (service !== undefined && typeof name === 'string' && name.startsWith(prefix)) return name.slice(prefix.length);
+  const bare = id.replace(/LambdaFunction$/, '');
+  return bare.charAt(0).toLowerCase() + bare.slice(1);
+};
+
+/**
+ * Exactly the S3 grants the service declares: every function's S3 actions,
+ * per bucket and key pattern, are the declared ones, no more (an extra action,
+ * prefix or bucket) and no fewer (a declared grant the template lacks); a
+ * function the declaration leaves out may have none.
+ * @param {Template} template
+ * @param {{ declared: DeclaredS3Grants, service: string, stage: string }} options
+ */
+export function declaredS3Grants(template, { declared, service, stage }) {
+  const problems = [];
+  const keyOf = functionKeyOf(template, { service, stage });
+  /** @type {Map<string, Set<string>>} "<fn key>\t<bucket>\t<key>" -> actions */
+  const actual = new Map();
+  for (const { fn, action, bucket, key } of s3GrantsOf(template)) {
+    const at = `${keyOf(fn)}\t${bucket}\t${key}`;
+    actual.set(at, new Set([...(actual.get(at) ?? []), action]));
+  }
+  const functionKeys = new Set(resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => keyOf(id)));
+  /** @type {Map<string, Set<string>>} */
+  const expected = new Map();
+  for (const [fnKey, buckets] of Object.entries(declared ?? {})) {
+    if (!functionKeys.has(fnKey)) problems.push(`${fnKey}: declared S3 grants for a function the template does not have`);
+    for (const [bucket, keys] of Object.entries(buckets ?? {})) {
+      if (resourceOf(template, bucket)?.Type !== 'AWS::S3::Bucket') problems.push(`${fnKey}: declared S3 grants on ${bucket}, which is no AWS::S3::Bucket of the template`);
+      for (const [key, actions] of Object.entries(keys ?? {})) expected.set(`${fnKey}\t${bucket}\t${key}`, new Set(asArray(actions)));
+    }
+  }
+  for (const at of new Set([...actual.keys(), ...expected.keys()])) {
+    const [fnKey, bucket, key] = at.split('\t');
+    const has = actual.get(at) ?? new Set();
+    const wants = expected.get(at) ?? new Set();
+    const extra = [...has].filter((action) => !wants.has(action)).sort();
+    const missing = [...wants].filter((action) => !has.has(action)).sort();
+    const on = `${bucket === '?' ? 'a bucket not in the template' : bucket} ${show(key)}`;
+    if (extra.length > 0) problems.push(`${fnKey}: ${extra.join(', ')} on ${on} is not declared (the service's template-expectations.json s3Grants)`);
+    if (missing.length > 0) problems.push(`${fnKey}: declared ${missing.join(', ')} on ${on}, which its role does not grant`);
+  }
+  return problems;
 }

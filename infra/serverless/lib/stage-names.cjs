@@ -37,17 +37,52 @@ const STAGE_SHAPE_TEXT = 'a lowercase letter first, then lowercase letters, digi
  */
 const MAX_STAGE_LENGTH_BY_SERVICE = Object.freeze({
   'event-bus': 84,
-  'items-api': 34,
+  'items-api': 23,
   notifier: 39,
   'order-processor': 29,
 });
+/**
+ * The region MAX_STAGE_LENGTH_BY_SERVICE is worked out in. No region's code is
+ * shorter than its 9 characters (us-east-1, eu-west-1, sa-east-1, ap-east-1),
+ * so in any other region a name that carries the region leaves the stage as
+ * much or less room, never more.
+ */
+const REFERENCE_REGION = 'us-east-1';
+/**
+ * The names that carry the region and so limit the stage more in a region with
+ * a longer code, per service: the name's limit, and its length apart from the
+ * stage and the region (each holds the stage and the region once). items-api's
+ * images bucket, `<service>-<stage>-images-<12-digit account>-<region>`, is at
+ * most 63 characters: 63 - 31 - 9 = 23 in us-east-1, 18 in ap-southeast-2.
+ * (A function's role carries the region too, but shortens itself to fit.)
+ * tools/policy/test checks these against every service's compiled template, in
+ * regions of every length.
+ * @type {Readonly<Record<string, readonly { what: string, limit: number, fixed: number }[]>>}
+ */
+const REGIONAL_NAMES_BY_SERVICE = Object.freeze({
+  'items-api': [{ what: 'S3 bucket name ImagesBucket', limit: 63, fixed: 'items-api--images-123456789012-'.length }],
+});
+/**
+ * The longest stage per service in `region` (the stack's: what the deploy packages for).
+ * @param {string} region
+ * @returns {Record<string, number>}
+ */
+const maxStageLengthsIn = (region) =>
+  Object.fromEntries(
+    Object.entries(MAX_STAGE_LENGTH_BY_SERVICE).map(([service, length]) => [
+      service,
+      Math.min(length, ...(REGIONAL_NAMES_BY_SERVICE[service] ?? []).map(({ limit, fixed }) => limit - fixed - region.length)),
+    ]),
+  );
+/** The longest stage every service's names fit in us-east-1 (maxStageLengthsIn gives it for another region). */
 const MAX_STAGE_LENGTH = Math.min(...Object.values(MAX_STAGE_LENGTH_BY_SERVICE));
 
 /**
  * AWS's limits on the names our templates set, by resource type and property.
  * (Event source mappings and Lambda permissions have no name: they name their
  * function by Fn::GetAtt, so only the function's own name is limited.)
- * @typedef {{ type: string, property: string, limit: number, what: string, doc: string }} NameLimit
+ * `pattern`, where AWS also limits the characters a name may hold.
+ * @typedef {{ type: string, property: string, limit: number, what: string, doc: string, pattern?: RegExp, patternText?: string }} NameLimit
  * @type {readonly NameLimit[]}
  */
 const NAME_LIMITS = Object.freeze([
@@ -71,6 +106,17 @@ const NAME_LIMITS = Object.freeze([
   { type: 'AWS::Events::Rule', property: 'Name', limit: 64, what: 'EventBridge rule name', doc: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html' },
   { type: 'AWS::XRay::ResourcePolicy', property: 'PolicyName', limit: 128, what: 'X-Ray resource policy name', doc: 'https://docs.aws.amazon.com/xray/latest/api/API_PutResourcePolicy.html' },
   { type: 'AWS::KMS::Alias', property: 'AliasName', limit: 256, what: 'KMS alias name', doc: 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html' },
+  // 3-63 characters: lowercase letters, digits, hyphens and dots, a letter or digit first and last. Global
+  // across accounts, so ours carry the account id and the region (12 digits and up to 14 characters).
+  {
+    type: 'AWS::S3::Bucket',
+    property: 'BucketName',
+    limit: 63,
+    what: 'S3 bucket name',
+    doc: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html',
+    pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    patternText: 'lowercase letters, digits, hyphens and dots, a letter or digit first and last',
+  },
 ]);
 const STACK_NAME = { limit: 128, what: 'CloudFormation stack name', doc: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html' };
 // CloudFormation states no limit of an export's name of its own; its quotas
@@ -82,7 +128,7 @@ const EXPORT_NAME = { limit: 255, what: 'CloudFormation export name', doc: 'http
  * `Outputs/<id>/Export/Name`), what it names, the name itself and its limit.
  * `shortest` is set for a name that shortens itself to fit (a function's role,
  * lib/names.cjs): the shortest it can become, which is what limits the stage.
- * @typedef {{ where: string, what: string, name: string, limit: number, doc: string, shortest?: string }} NameEntry
+ * @typedef {{ where: string, what: string, name: string, limit: number, doc: string, shortest?: string, pattern?: RegExp, patternText?: string }} NameEntry
  */
 
 /** @param {unknown} value @returns {value is Record<string, any>} */
@@ -132,7 +178,7 @@ const resourceNames = (resources, where) => {
   const entries = [];
   for (const [id, resource] of Object.entries(resources ?? {})) {
     if (!isObject(resource)) continue;
-    for (const { type, property, limit, what, doc } of NAME_LIMITS) {
+    for (const { type, property, limit, what, doc, pattern, patternText } of NAME_LIMITS) {
       if (resource.Type !== type) continue;
       /** @type {Array<[string, unknown]>} */
       const values = property === 'Policies/*/PolicyName'
@@ -142,7 +188,7 @@ const resourceNames = (resources, where) => {
         const name = knownName(value, where);
         if (name === undefined) continue;
         /** @type {NameEntry} */
-        const entry = { where: `${id}/${path}`, what, name, limit, doc };
+        const entry = { where: `${id}/${path}`, what, name, limit, doc, ...(pattern && { pattern, patternText }) };
         // Our per-function roles cut themselves down to `<service>-<stage>-<hash>` (lib/names.cjs).
         if (type === 'AWS::IAM::Role' && property === 'RoleName' && name.startsWith(`${where.stackName}-`)) {
           entry.shortest = `${where.stackName}-${'0'.repeat(ROLE_HASH_LENGTH)}`;
@@ -219,7 +265,12 @@ const describeEntry = ({ where, what, name, limit, doc }) => `${where}: ${what} 
  * @param {NameEntry[]} entries
  * @returns {string[]}
  */
-const namesOverLimit = (entries) => entries.filter((entry) => entry.name.length > entry.limit).map(describeEntry);
+const namesOverLimit = (entries) => [
+  ...entries.filter((entry) => entry.name.length > entry.limit).map(describeEntry),
+  ...entries
+    .filter((entry) => entry.pattern !== undefined && entry.name.length <= entry.limit && !entry.pattern.test(entry.name))
+    .map(({ where, what, name, patternText, doc }) => `${where}: ${what} "${name}" may hold only ${patternText} (${doc})`),
+];
 
 /** @param {string} text */
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -266,16 +317,18 @@ const stageShapeProblem = (stage) =>
  * Why `serverless package/deploy` must refuse `stage` for `service`, or
  * undefined when it may go on. `entries` are the service's names for that
  * stage (configNames()): they give this service's own limit exactly, and the
- * names that would not fit; MAX_STAGE_LENGTH_BY_SERVICE the other services'.
- * @param {{ service: string, stage: string, entries: NameEntry[] }} of
+ * names that would not fit; maxStageLengthsIn(region) the other services'
+ * (`region`: the stack's, which some names carry; us-east-1 unless given).
+ * @param {{ service: string, stage: string, entries: NameEntry[], region?: string }} of
  * @returns {string | undefined}
  */
-const stageRefusal = ({ service, stage, entries }) => {
+const stageRefusal = ({ service, stage, entries, region = REFERENCE_REGION }) => {
   const shape = stageShapeProblem(stage);
   if (shape) return shape;
   const own = longestStage(entries, stage).length;
+  const others = maxStageLengthsIn(region);
   /** @type {Record<string, number>} */
-  const limits = { ...MAX_STAGE_LENGTH_BY_SERVICE, [service]: Math.min(own, MAX_STAGE_LENGTH_BY_SERVICE[/** @type {keyof typeof MAX_STAGE_LENGTH_BY_SERVICE} */ (service)] ?? Infinity) };
+  const limits = { ...others, [service]: Math.min(own, others[service] ?? Infinity) };
   const max = Math.min(...Object.values(limits));
   const over = namesOverLimit(entries);
   if (stage.length <= max && over.length === 0) return undefined;
@@ -284,7 +337,7 @@ const stageRefusal = ({ service, stage, entries }) => {
     .map(([name, length]) => `  ${name}: at most ${length} characters`)
     .join('\n');
   return [
-    `Stage "${stage}" is ${stage.length} characters; a stage may be at most ${max}, so that every service's names fit AWS's limits on it:`,
+    `Stage "${stage}" is ${stage.length} characters; a stage may be at most ${max} in ${region}, so that every service's names fit AWS's limits on it:`,
     perService,
     ...(over.length > 0 ? [`${service} would name:`, ...over.map((line) => `  ${line}`)] : []),
     'Choose a shorter stage (docs/deploying.md, "Stage names").',
@@ -296,6 +349,9 @@ module.exports = {
   STAGE_SHAPE_TEXT,
   MAX_STAGE_LENGTH,
   MAX_STAGE_LENGTH_BY_SERVICE,
+  REFERENCE_REGION,
+  REGIONAL_NAMES_BY_SERVICE,
+  maxStageLengthsIn,
   NAME_LIMITS,
   STACK_NAME,
   EXPORT_NAME,

@@ -42,7 +42,8 @@ class NameLimits {
 
   refuseStagesThatCannotFit() {
     const { service, provider } = this.serverless.service;
-    const refusal = stageRefusal({ service, stage: provider.stage, entries: this.names() });
+    // In the region being packaged: a name that carries the region (a bucket's) leaves the stage less room in a region with a longer code.
+    const refusal = stageRefusal({ service, stage: provider.stage, region: provider.region, entries: this.names() });
     if (refusal) throw new this.serverless.classes.Error(refusal);
   }
 

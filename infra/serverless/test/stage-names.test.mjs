@@ -13,7 +13,9 @@ const { functionRoleName, ROLE_NAME_LIMIT } = require('../lib/names.cjs');
 const {
   MAX_STAGE_LENGTH,
   MAX_STAGE_LENGTH_BY_SERVICE,
+  REFERENCE_REGION,
   configNames,
+  maxStageLengthsIn,
   longestStage,
   namesOverLimit,
   stageRefusal,
@@ -158,11 +160,68 @@ describe('names in a compiled template', () => {
   });
 });
 
+/** items-api's images bucket as its serverless.yml names it, enough for configNames(). @param {string} stage @param {string} region */
+const itemsApi = (stage, region) => ({
+  service: 'items-api',
+  stage,
+  region,
+  functions: { publishDomainEvents: { name: `items-api-${stage}-publishDomainEvents`, iamRoleStatements: [] } },
+  resources: {
+    Resources: {
+      ImagesBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-images-${AWS::AccountId}-${AWS::Region}' } } },
+    },
+  },
+});
+
+describe('S3 bucket names', () => {
+  it('are read from their Fn::Sub with a 12-digit account id and the region, and held to 63 characters', () => {
+    const names = configNames(itemsApi('dev', 'us-east-1'));
+    const bucket = names.find((entry) => entry.where === 'ImagesBucket/BucketName');
+    assert.equal(bucket?.name, 'items-api-dev-images-123456789012-us-east-1');
+    assert.equal(bucket?.limit, 63);
+    assert.match(String(bucket?.doc), /^https:\/\/docs\.aws\.amazon\.com\/AmazonS3\/latest\/userguide\/bucketnamingrules\.html$/);
+    assert.deepEqual(namesOverLimit(names), []);
+    const long = configNames(itemsApi(stageOf(24), 'us-east-1'));
+    assert.deepEqual(
+      namesOverLimit(long).map((problem) => problem.replace(/ \(https:\/\/\S+\)$/, '')),
+      [`ImagesBucket/BucketName: S3 bucket name "items-api-${stageOf(24)}-images-123456789012-us-east-1" is 64 characters, over the limit of 63`],
+    );
+  });
+
+  it('may hold only lowercase letters, digits, hyphens and dots', () => {
+    const named = (/** @type {string} */ BucketName) => namesOverLimit(templateNames({ Resources: { B: { Type: 'AWS::S3::Bucket', Properties: { BucketName } } } }, { stackName: 'svc-dev', region: 'us-east-1' }));
+    assert.deepEqual(named('svc-dev-images.b1'), []);
+    for (const bad of ['Svc-dev-images', 'svc_dev_images', 'svc-dev-images-', '-svc', 'ab']) assert.match(String(named(bad)[0]), /^B\/BucketName: S3 bucket name ".*" may hold only lowercase letters, digits, hyphens and dots/, bad);
+  });
+
+  it('leave the stage less room in a region with a longer code: the longest stage is worked out in the region being packaged', () => {
+    // items-api-<stage>-images-<12 digits>-<region>: 31 characters besides the stage and the region.
+    for (const [region, length] of /** @type {const} */ ([['us-east-1', 23], ['eu-central-1', 20], ['ap-southeast-2', 18]])) {
+      assert.equal(longestStage(configNames(itemsApi('dev', region)), 'dev').length, length, region);
+      assert.equal(maxStageLengthsIn(region)['items-api'], length, region);
+      // Services whose names do not carry the region keep their limit.
+      assert.equal(maxStageLengthsIn(region)['order-processor'], MAX_STAGE_LENGTH_BY_SERVICE['order-processor']);
+    }
+    assert.equal(REFERENCE_REGION, 'us-east-1');
+    assert.deepEqual(maxStageLengthsIn(REFERENCE_REGION), MAX_STAGE_LENGTH_BY_SERVICE);
+    assert.equal(MAX_STAGE_LENGTH, 23);
+    // A stage that fits in us-east-1 but not in ap-southeast-2 is refused there, by the bucket's name, and only there.
+    const stage = stageOf(20);
+    assert.equal(stageRefusal({ service: 'items-api', stage, region: 'us-east-1', entries: configNames(itemsApi(stage, 'us-east-1')) }), undefined);
+    const refused = String(stageRefusal({ service: 'items-api', stage, region: 'ap-southeast-2', entries: configNames(itemsApi(stage, 'ap-southeast-2')) }));
+    assert.match(refused, /^Stage "s+x*" is 20 characters; a stage may be at most 18 in ap-southeast-2, /);
+    assert.match(refused, /\n {2}items-api: at most 18 characters/);
+    assert.match(refused, /ImagesBucket\/BucketName: S3 bucket name "items-api-s\w+-images-123456789012-ap-southeast-2" is 65 characters, over the limit of 63/);
+    // Another service packaged in that region is told items-api's limit there too.
+    assert.match(String(stageRefusal({ service: 'order-processor', stage: stageOf(30), region: 'ap-southeast-2', entries: configNames(orderProcessor(stageOf(30))) })), /\n {2}items-api: at most 18 characters/);
+  });
+});
+
 describe('`serverless package` and `deploy` with a stage that cannot fit', () => {
   it('refuse it with one message: how long a stage may be for each service, and the names that would not fit', () => {
     const stage = 'pr-1234-feature-branch-long-name';
     const message = String(stageRefusal({ service: 'order-processor', stage, entries: configNames(orderProcessor(stage)) }));
-    assert.match(message, new RegExp(`^Stage "${stage}" is 32 characters; a stage may be at most ${MAX_STAGE_LENGTH}, `));
+    assert.match(message, new RegExp(`^Stage "${stage}" is 32 characters; a stage may be at most ${MAX_STAGE_LENGTH} in us-east-1, `));
     for (const [service, length] of Object.entries(MAX_STAGE_LENGTH_BY_SERVICE)) assert.match(message, new RegExp(`\\n  ${service}: at most ${length} characters`));
     assert.match(message, /functions\.publishOrderEvents\.name: Lambda function name "order-processor-pr-1234-feature-branch-long-name-publishOrderEvents" is 67 characters, over the limit of 64/);
     // The role shortens itself: it is never among the names that would not fit.

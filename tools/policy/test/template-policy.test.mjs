@@ -21,7 +21,11 @@ import {
   activeTracing,
   alarmTopicArn,
   alarmsNotifyTheAlarmTopic,
+  bucketNotifications,
+  bucketSettings,
   busPublishersOnly,
+  declaredS3Grants,
+  s3GrantRules,
   dataProtection,
   everythingHasAnAlarm,
   healthAlarm,
@@ -65,6 +69,7 @@ const EXPECTED_ACCESS = {
     'POST /items': 'items:write',
     'PATCH /items/{id}': 'items:write',
     'DELETE /items/{id}': 'items:write',
+    'POST /items/{id}/image-uploads': 'items:write',
   },
   'order-processor': { 'POST /orders': 'token', 'GET /orders/{id}': 'token' },
 };
@@ -80,7 +85,19 @@ const { alarmTopicArn: alarmTopicArnFor } = require('@platform/serverless-base/l
 const { resolveKnownConditions } = require('@platform/local-runtime/serverless-plugins/local-conditions');
 const { EVENT_PRODUCER_SERVICES } = require('@platform/serverless-base/platform');
 const { functionRoleName } = require('@platform/serverless-base/lib/names');
-const { MAX_STAGE_LENGTH, MAX_STAGE_LENGTH_BY_SERVICE, configNames, longestStage } = require('@platform/serverless-base/lib/stage-names');
+const { MAX_STAGE_LENGTH, MAX_STAGE_LENGTH_BY_SERVICE, configNames, longestStage, maxStageLengthsIn, templateNames } = require('@platform/serverless-base/lib/stage-names');
+/**
+ * What a service declares its template must hold beyond the platform's rules
+ * (services/<service>/template-expectations.json, owned by its team): for now,
+ * `s3Grants`, exactly what each function may do on which prefix of which bucket.
+ * A service without the file declares none, so its functions may have no S3 grant.
+ */
+/** The stage's CORS origins, as base.cjs gives them to every service's HTTP API (provider.httpApi.cors; CORS_ORIGINS). */
+const corsOriginsOf = (state) => state.service.provider.httpApi?.cors?.allowedOrigins ?? [];
+const expectationsOf = (service) => {
+  const file = path.join(SERVICES_DIR, service, 'template-expectations.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+};
 // The longest preview stage the pull-request workflow makes: pr-<number>, up to a million pull requests.
 const LONGEST_PR_STAGE = 'pr-999999';
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
@@ -362,6 +379,220 @@ describe('the rules fail what they should (hand-made templates)', () => {
     assert.match(subscribed({ TopicArn: { Ref: 'OtherTopic' } })[0], /^Subscription: TopicArn must be the bus/);
     assert.match(subscribed({ RawMessageDelivery: undefined })[0], /^Subscription: RawMessageDelivery must be true/);
     assert.match(subscribed({ FilterPolicy: undefined })[0], /must filter on the `type` message attribute/);
+  });
+
+  // -------------------------------------------------------------------------
+  // S3 buckets: settings, notifications and grants.
+  const ORIGINS = ['https://app.example.com'];
+  const BUCKET_ARN = { 'Fn::GetAtt': ['Bucket', 'Arn'] };
+  const BUCKET_NAME = { 'Fn::Sub': '${AWS::StackName}-images-${AWS::AccountId}-${AWS::Region}' };
+  /** A bucket that keeps every rule, with its TLS-only policy, a notified queue (with its DLQ and policy) and one reader and one uploader. */
+  const bucketService = () =>
+    template({
+      Bucket: {
+        Type: 'AWS::S3::Bucket',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        DependsOn: 'UploadsQueuePolicy',
+        Properties: {
+          BucketName: BUCKET_NAME,
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
+          CorsConfiguration: { CorsRules: [{ AllowedOrigins: [...ORIGINS], AllowedMethods: ['POST', 'GET'], AllowedHeaders: ['*'] }] },
+          LifecycleConfiguration: {
+            Rules: [
+              { Id: 'abort', Status: 'Enabled', Prefix: '', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+              { Id: 'uploads', Status: 'Enabled', Prefix: 'uploads/', ExpirationInDays: 1 },
+            ],
+          },
+          NotificationConfiguration: {
+            QueueConfigurations: [{ Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['Uploads', 'Arn'] }, Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'uploads/' }] } } }],
+          },
+        },
+      },
+      BucketPolicy: {
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: {
+          Bucket: { Ref: 'Bucket' },
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [BUCKET_ARN, { 'Fn::Sub': '${Bucket.Arn}/*' }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+          },
+        },
+      },
+      Uploads: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 90, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['UploadsDlq', 'Arn'] }, maxReceiveCount: 5 } } },
+      UploadsDlq: { Type: 'AWS::SQS::Queue', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { MessageRetentionPeriod: 1209600 } },
+      UploadsQueuePolicy: {
+        Type: 'AWS::SQS::QueuePolicy',
+        Properties: {
+          Queues: [{ Ref: 'Uploads' }],
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 's3.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: { 'Fn::GetAtt': ['Uploads', 'Arn'] },
+                Condition: {
+                  ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${AWS::StackName}-images-${AWS::AccountId}-${AWS::Region}' } },
+                  StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                },
+              },
+            ],
+          },
+        },
+      },
+      ReaderLambdaFunction: lambda('ReaderRole', { FunctionName: 'svc-dev-reader' }),
+      ReaderRole: role([allow(['s3:GetObject'], { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Bucket}/images/*' })]),
+      UploaderLambdaFunction: lambda('UploaderRole', { FunctionName: 'svc-dev-uploader' }),
+      UploaderRole: role([allow(['s3:PutObject'], { 'Fn::Join': ['', [BUCKET_ARN, '/uploads/*']] })]),
+      ProcessLambdaFunction: lambda('ProcessRole', { FunctionName: 'svc-dev-process', Timeout: 15 }),
+      ProcessRole: role([]),
+      ProcessMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { EventSourceArn: { 'Fn::GetAtt': ['Uploads', 'Arn'] }, FunctionName: { 'Fn::GetAtt': ['ProcessLambdaFunction', 'Arn'] }, ScalingConfig: { MaximumConcurrency: 5 } },
+      },
+    });
+  const settings = (change = () => {}, options = {}) => {
+    const t = bucketService();
+    change(t.Resources.Bucket, t);
+    return bucketSettings(t, { stage: 'dev', corsOrigins: ORIGINS, ...options });
+  };
+
+  it('buckets: private, encrypted, TLS-only, retained, ACLs off, CORS GET/POST from the stage\'s origins, incomplete uploads aborted in a day', () => {
+    assert.deepEqual(settings(), []);
+    assert.deepEqual(settings((b) => { b.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets = false; delete b.Properties.PublicAccessBlockConfiguration.IgnorePublicAcls; }), [
+      'Bucket: PublicAccessBlockConfiguration must set IgnorePublicAcls, RestrictPublicBuckets to true',
+    ]);
+    assert.deepEqual(settings((b) => delete b.Properties.BucketEncryption), ['Bucket: BucketEncryption must set SSE-S3 (AES256) or SSE-KMS']);
+    assert.match(settings((b) => (b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault = { SSEAlgorithm: 'aws:kms' }))[0], /aws:kms needs a KMSMasterKeyID/);
+    assert.deepEqual(settings((b) => (b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault = { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { Ref: 'Key' } })), []);
+    // TLS only: no policy, a policy that covers only the objects, or an Allow instead of a Deny.
+    const tls = /^Bucket: no bucket policy denies "s3:\*" on the bucket and its objects/;
+    assert.match(settings((_, t) => delete t.Resources.BucketPolicy)[0], tls);
+    assert.match(settings((_, t) => (t.Resources.BucketPolicy.Properties.PolicyDocument.Statement[0].Resource = [{ 'Fn::Sub': '${Bucket.Arn}/*' }]))[0], tls);
+    assert.match(settings((_, t) => (t.Resources.BucketPolicy.Properties.PolicyDocument.Statement[0].Condition = { Bool: { 'aws:SecureTransport': 'true' } }))[0], tls);
+    // The framework's spelling (Fn::Join of arn:<partition>:s3::: and the Ref, a boolean false) is the same policy.
+    assert.deepEqual(settings((_, t) => {
+      const arn = (suffix) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: 'Bucket' }, suffix]] });
+      Object.assign(t.Resources.BucketPolicy.Properties.PolicyDocument.Statement[0], { Resource: [arn('/*'), arn('')], Condition: { Bool: { 'aws:SecureTransport': false } } });
+    }), []);
+    assert.deepEqual(settings((_, t) => t.Resources.BucketPolicy.Properties.PolicyDocument.Statement.push({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${Bucket.Arn}/images/*' } })), [
+      'BucketPolicy/PolicyDocument/Statement/1: a bucket policy allows nobody everybody (Principal "*")',
+    ]);
+    // CORS: PUT or DELETE, HEAD too; another origin; "*" but on the local stage.
+    assert.deepEqual(settings((b) => (b.Properties.CorsConfiguration.CorsRules[0].AllowedMethods = ['GET', 'POST', 'PUT', 'HEAD'])), [
+      'Bucket: CorsRules/0: AllowedMethods ["GET","POST","PUT","HEAD"]: only GET and POST (a presigned POST and a presigned GET)',
+    ]);
+    assert.deepEqual(settings((b) => (b.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins = ['https://evil.example.com'])), [
+      'Bucket: CorsRules/0: AllowedOrigins ["https://evil.example.com"] must be the stage\'s CORS origins ["https://app.example.com"]',
+    ]);
+    assert.deepEqual(settings((b) => (b.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins = ['*']), { corsOrigins: ['*'] }), ['Bucket: CorsRules/0: AllowedOrigins ["*"]: no "*" on stage "dev"']);
+    assert.deepEqual(settings((b) => (b.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins = ['*']), { stage: 'local', corsOrigins: ['*'] }), []);
+    // Lifecycle: 2 days, a prefix only, a disabled rule.
+    const lifecycle = /^Bucket: LifecycleConfiguration needs an enabled rule for the whole bucket with AbortIncompleteMultipartUpload DaysAfterInitiation <= 1$/;
+    assert.match(settings((b) => (b.Properties.LifecycleConfiguration.Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation = 2))[0], lifecycle);
+    assert.match(settings((b) => (b.Properties.LifecycleConfiguration.Rules[0].Prefix = 'uploads/'))[0], lifecycle);
+    assert.match(settings((b) => (b.Properties.LifecycleConfiguration.Rules[0].Status = 'Disabled'))[0], lifecycle);
+    // Retained; no ACL; ACLs off.
+    assert.deepEqual(settings((b) => delete b.UpdateReplacePolicy), ['Bucket: a bucket needs DeletionPolicy and UpdateReplacePolicy Retain']);
+    assert.match(settings((b) => (b.Properties.AccessControl = 'PublicRead'))[0], /^Bucket: AccessControl "PublicRead": a bucket has no ACL/);
+    assert.match(settings((b) => (b.Properties.OwnershipControls.Rules[0].ObjectOwnership = 'ObjectWriter'))[0], /^Bucket: OwnershipControls must be one rule ObjectOwnership "BucketOwnerEnforced"/);
+    // The framework's deployment bucket is held to encryption and TLS only.
+    const deployment = template({
+      ServerlessDeploymentBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } } },
+    });
+    assert.deepEqual(bucketSettings(deployment, { stage: 'dev', corsOrigins: ORIGINS }), ['ServerlessDeploymentBucket: no bucket policy denies "s3:*" on the bucket and its objects ("<arn>" and "<arn>/*") when aws:SecureTransport is "false"']);
+  });
+
+  it('bucket notifications: to an SQS queue of the template with a DLQ, which only S3 from that bucket and account may send to; never to a function', () => {
+    const notifications = (change) => {
+      const t = bucketService();
+      change?.(t.Resources, t);
+      return bucketNotifications(t);
+    };
+    assert.deepEqual(notifications(), []);
+    const uploadsStatement = (r) => r.UploadsQueuePolicy.Properties.PolicyDocument.Statement[0];
+    assert.deepEqual(notifications((r) => delete r.Uploads.Properties.RedrivePolicy), ['Uploads: notified by Bucket, it needs a RedrivePolicy to a dead-letter queue']);
+    assert.deepEqual(notifications((r) => delete r.UploadsQueuePolicy), ['Uploads: no queue policy lets Bucket (s3.amazonaws.com) send to it']);
+    assert.match(notifications((r) => (uploadsStatement(r).Principal = { Service: 'sns.amazonaws.com' }))[0], /principal must be only \{"Service": "s3.amazonaws.com"\}/);
+    assert.match(notifications((r) => (uploadsStatement(r).Principal = '*'))[0], /principal must be only/);
+    assert.match(notifications((r) => (uploadsStatement(r).Action = ['sqs:SendMessage', 'sqs:ReceiveMessage']))[0], /must allow only sqs:SendMessage/);
+    assert.match(notifications((r) => delete uploadsStatement(r).Condition.ArnEquals)[0], /Condition must be ArnEquals aws:SourceArn the ARN of Bucket/);
+    assert.match(notifications((r) => (uploadsStatement(r).Condition.ArnEquals['aws:SourceArn'] = 'arn:aws:s3:::someone-elses-bucket'))[0], /Condition must be ArnEquals aws:SourceArn the ARN of Bucket/);
+    assert.match(notifications((r) => delete uploadsStatement(r).Condition.StringEquals)[0], /Condition must be StringEquals aws:SourceAccount/);
+    // The bucket's ARN by reference is the same bucket.
+    assert.deepEqual(notifications((r) => (uploadsStatement(r).Condition.ArnEquals['aws:SourceArn'] = BUCKET_ARN)), []);
+    // Straight to a function, to a topic or EventBridge, a queue elsewhere, a permission for S3 to invoke.
+    assert.deepEqual(
+      notifications((r) => {
+        r.Bucket.Properties.NotificationConfiguration.LambdaConfigurations = [{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['ProcessLambdaFunction', 'Arn'] } }];
+        r.Bucket.Properties.NotificationConfiguration.TopicConfigurations = [{ Event: 's3:ObjectCreated:*', Topic: { Ref: 'T' } }];
+        r.Bucket.Properties.NotificationConfiguration.QueueConfigurations.push({ Event: 's3:ObjectRemoved:*', Queue: 'arn:aws:sqs:us-east-1:123456789012:elsewhere' });
+        r.S3Invoke = { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: { Ref: 'ProcessLambdaFunction' }, Principal: 's3.amazonaws.com' } };
+      }),
+      [
+        'Bucket: NotificationConfiguration/LambdaConfigurations: a bucket notifies an SQS queue with a DLQ, never a function directly',
+        'Bucket: NotificationConfiguration/TopicConfigurations: a bucket notifies SQS queues only',
+        'Bucket: NotificationConfiguration/QueueConfigurations/1: Queue "arn:aws:sqs:us-east-1:123456789012:elsewhere" must be an AWS::SQS::Queue of this template',
+        'S3Invoke: lets S3 invoke a function directly; a bucket notifies an SQS queue with a DLQ',
+      ],
+    );
+    // The bus's rules leave that queue to these: it is fed by the bucket, not subscribed to the bus.
+    assert.deepEqual(queuePoliciesAllowOnlyTheTopic(bucketService(), TOPIC), []);
+    assert.deepEqual(consumerQueuesSubscribeToTheBus(bucketService(), TOPIC), []);
+  });
+
+  const DECLARED = { reader: { Bucket: { 'images/*': ['s3:GetObject'] } }, uploader: { Bucket: { 'uploads/*': ['s3:PutObject'] } } };
+  const grants = (change = () => {}, declared = DECLARED) => {
+    const t = bucketService();
+    change(t.Resources);
+    const options = { declared, service: 'svc', stage: 'dev' };
+    return [...s3GrantRules(t, options), ...declaredS3Grants(t, options)];
+  };
+  const statementsOf = (r, roleId) => r[roleId].Properties.Policies[0].PolicyDocument.Statement;
+
+  it('S3 grants (platform): no wildcard action, no "*", no whole bucket\'s objects, no undeclared bucket-level action', () => {
+    assert.deepEqual(grants(), []);
+    const extra = (statement) => (r) => statementsOf(r, 'ReaderRole').push(statement);
+    const images = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Bucket}/images/*' };
+    assert.match(grants(extra(allow(['s3:*'], images)))[0], /^ReaderRole\/Policies\/0\/Statement\/1: Action "s3:\*": no wildcard in an S3 action/);
+    assert.match(grants(extra(allow(['s3:Get*'], images)))[0], /Action "s3:Get\*": no wildcard/);
+    assert.match(grants(extra(allow(['s3:GetObject'], '*')))[0], /s3:GetObject on Resource "\*": name the bucket and the prefix/);
+    assert.match(grants(extra(allow(['s3:GetObject'], { 'Fn::Sub': '${Bucket.Arn}/*' })))[0], /s3:GetObject on every object of Bucket \("\*"\): grant a prefix/);
+    assert.match(grants(extra(allow(['s3:GetObject'], 'arn:aws:s3:::someone-elses-bucket/images/*')))[0], /which is no bucket of this template/);
+    assert.match(grants(extra(allow(['s3:ListBucket'], BUCKET_ARN)))[0], /s3:ListBucket is a bucket-level action, which reader's declared grants do not name/);
+    // Declared, a bucket-level action passes the platform's rules (the declaration is then exact about it too).
+    assert.deepEqual(grants(extra(allow(['s3:ListBucket'], BUCKET_ARN)), { ...DECLARED, reader: { Bucket: { 'images/*': ['s3:GetObject'], '': ['s3:ListBucket'] } } }), []);
+  });
+
+  it('S3 grants (the service\'s declaration): an extra grant, a missing one, a wider prefix or an undeclared function fail', () => {
+    // An extra action on a declared prefix.
+    assert.deepEqual(grants((r) => statementsOf(r, 'ReaderRole')[0].Action.push('s3:DeleteObject')), ['reader: s3:DeleteObject on Bucket "images/*" is not declared (the service\'s template-expectations.json s3Grants)']);
+    // A grant on another prefix: extra there.
+    assert.deepEqual(grants((r) => statementsOf(r, 'UploaderRole').push(allow(['s3:PutObject'], { 'Fn::Sub': '${Bucket.Arn}/images/*' }))), [
+      'uploader: s3:PutObject on Bucket "images/*" is not declared (the service\'s template-expectations.json s3Grants)',
+    ]);
+    // A missing grant: declared, not in the role.
+    assert.deepEqual(grants((r) => r.ReaderRole.Properties.Policies[0].PolicyDocument.Statement.splice(0, 1)), ['reader: declared s3:GetObject on Bucket "images/*", which its role does not grant']);
+    // The prefix moved: one extra, one missing.
+    assert.deepEqual(grants((r) => (statementsOf(r, 'UploaderRole')[0].Resource = { 'Fn::Join': ['', [BUCKET_ARN, '/staging/*']] })), [
+      'uploader: s3:PutObject on Bucket "staging/*" is not declared (the service\'s template-expectations.json s3Grants)',
+      'uploader: declared s3:PutObject on Bucket "uploads/*", which its role does not grant',
+    ]);
+    // A function the declaration leaves out may have no S3 grant; a declared function or bucket that is not there is a stale declaration.
+    assert.deepEqual(grants((r) => statementsOf(r, 'ProcessRole').push(allow(['s3:GetObject'], { 'Fn::Sub': '${Bucket.Arn}/uploads/*' }))), [
+      'process: s3:GetObject on Bucket "uploads/*" is not declared (the service\'s template-expectations.json s3Grants)',
+    ]);
+    assert.deepEqual(grants(() => {}, { ...DECLARED, gone: { Other: { 'x/*': ['s3:GetObject'] } } }), [
+      'gone: declared S3 grants for a function the template does not have',
+      'gone: declared S3 grants on Other, which is no AWS::S3::Bucket of the template',
+      'gone: declared s3:GetObject on Other "x/*", which its role does not grant',
+    ]);
+    // No declaration: no S3 grant at all.
+    assert.equal(grants(() => {}, {}).length, 2);
   });
 
   // -------------------------------------------------------------------------
@@ -731,9 +962,9 @@ describe('packaged services keep the deployment rules', () => {
         'SQS event source VisibilityTimeout >= 6 x function Timeout': sqsVisibilityTimeout,
         'DLQs keep 14 days, RedrivePolicy maxReceiveCount 5': deadLetterQueues,
         'every SQS event source has ScalingConfig.MaximumConcurrency': sqsMaximumConcurrency,
-        'queue policies admit only SNS from the domain-events topic': (t) => queuePoliciesAllowOnlyTheTopic(t, BUS_TOPIC_ARN),
+        'queue policies admit only SNS from the domain-events topic (or S3 from the bucket that notifies them)': (t) => queuePoliciesAllowOnlyTheTopic(t, BUS_TOPIC_ARN),
         'names only its own resources, and the platform\'s topics only by their exports': (t) => ownResourcesOnly(t, { service, stage: STAGE, services: SERVICES }),
-        'consumer queues subscribe to the bus, raw, filtered on type': (t) => consumerQueuesSubscribeToTheBus(t, BUS_TOPIC_ARN),
+        'consumer queues subscribe to the bus, raw, filtered on type (but those a bucket notifies)': (t) => consumerQueuesSubscribeToTheBus(t, BUS_TOPIC_ARN),
         'Lambda runtime nodejs22.x or newer': nodeRuntimes,
         'HTTP routes that change state need a JWT authorizer; every stage is throttled': httpApisAuthorizeWrites,
         'every DLQ, consumer queue, function, stream consumer and HTTP API has its alarm': everythingHasAnAlarm,
@@ -741,8 +972,13 @@ describe('packaged services keep the deployment rules', () => {
         'one health alarm covers every alarm of the service': (t) => healthAlarm(t, { service, stage: STAGE }),
         'functions and topics are actively traced, and traced functions may write to X-Ray': activeTracing,
         'tables, DLQs and secrets retained; topics encrypted; API access logs; no plaintext secret or local setting in a function': dataProtection,
-        'every name within AWS\'s limit (IAM roles and functions 64, queues 80, tables, alarms, log groups, secrets, exports, the stack)': (t) =>
+        'every name within AWS\'s limit (IAM roles and functions 64, buckets 63, queues 80, tables, alarms, log groups, secrets, exports, the stack)': (t) =>
           namesWithinLimits(t, { stackName: `${service}-${STAGE}`, region: 'us-east-1' }),
+        'buckets private, encrypted, TLS-only, retained, ACLs off, CORS GET/POST from the stage\'s origins, multipart uploads aborted in a day': (t) =>
+          bucketSettings(t, { stage: STAGE, corsOrigins: corsOriginsOf(packaged[service].state) }),
+        'bucket notifications go to SQS queues with a DLQ that only S3 from that bucket may send to': bucketNotifications,
+        'S3 grants: no wildcard action or resource, no whole bucket, no undeclared bucket-level action': (t) => s3GrantRules(t, { declared: expectationsOf(service).s3Grants, service, stage: STAGE }),
+        'S3 grants: exactly what the service declares (template-expectations.json s3Grants)': (t) => declaredS3Grants(t, { declared: expectationsOf(service).s3Grants ?? {}, service, stage: STAGE }),
       };
       for (const [rule, check] of Object.entries(rules)) {
         it(rule, () => assertNone(check(packaged[service].template), service, rule));
@@ -852,6 +1088,17 @@ describe('packaged services keep the deployment rules', () => {
       console.log(`${service}: a stage may be at most ${length} characters, decided by ${decidedBy?.what} ${decidedBy?.where} "${decidedBy?.name}" (limit ${decidedBy?.limit})`);
     }
     assert.deepEqual(found, MAX_STAGE_LENGTH_BY_SERVICE, 'update MAX_STAGE_LENGTH_BY_SERVICE in infra/serverless/lib/stage-names.cjs to what the services\' names now allow');
+  });
+
+  it('works out the longest stage in the region being packaged: a name that carries the region (a bucket\'s) leaves less room in a region with a longer code', () => {
+    // Region codes of 9 (the shortest), 12 and 14 characters (the longest).
+    for (const region of ['us-east-1', 'eu-central-1', 'ap-southeast-2']) {
+      const found = Object.fromEntries(
+        SERVICES.map((service) => [service, longestStage(templateNames(packaged[service].template, { stackName: `${service}-${STAGE}`, region }), STAGE).length]),
+      );
+      assert.deepEqual(found, maxStageLengthsIn(region), `${region}: update REGIONAL_NAMES_BY_SERVICE in infra/serverless/lib/stage-names.cjs to the names that carry the region`);
+      for (const [service, length] of Object.entries(found)) assert.ok(length >= LONGEST_PR_STAGE.length, `${service}: ${LONGEST_PR_STAGE} does not fit in ${region}`);
+    }
   });
 
   it(`refuses \`serverless package\` with a stage too long for some service, before compiling, saying how long a stage may be for each`, () => {

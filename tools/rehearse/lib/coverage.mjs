@@ -14,19 +14,25 @@ export const SKIPPED_ALLOWED = {
   'AWS::ApiGatewayV2::Authorizer': 'local stack: the local gateway verifies the JWT authorizer’s issuer, audience and scopes; template policy test: HTTP APIs',
   'AWS::SNS::Subscription':
     'local stack: the subscriptions are created in the SNS/SQS emulator from the compiled template, raw, with their filter policies; template policy test: consumer queues',
-  'AWS::SQS::QueuePolicy': 'template policy test: queue policies (only the bus may send)',
+  'AWS::SQS::QueuePolicy':
+    'template policy test: queue policies (only the bus may send) and bucket notifications (to a queue a bucket notifies, only s3.amazonaws.com from that bucket and account)',
   'AWS::SNS::TopicPolicy': 'template policy test: bus publishers (only the producers’ roles publish), platform stack (who may publish alarms)',
   'AWS::CloudWatch::Alarm': 'template policy test: alarms, alarm actions and health',
   'AWS::CloudWatch::CompositeAlarm': 'template policy test: alarm actions and health (the health alarm)',
   'AWS::XRay::ResourcePolicy': 'template policy test: platform stack (the SNS tracing policy); cfn-lint',
   'AWS::SecretsManager::Secret': 'template policy test: data protection (retained, generated, not plaintext); cfn-lint',
-  'AWS::S3::BucketPolicy': 'cfn-lint (the framework’s own deployment-bucket policy: TLS only)',
+  'AWS::S3::BucketPolicy':
+    'template policy test: buckets (every bucket, the deployment bucket included, has a policy that denies s3:* without TLS on it and its objects, and allows nobody everybody); cfn-lint',
 };
 
 /** What moto accepts and ignores, or cannot do here: never verified by a rehearsal. */
 export const NEVER_VERIFIED = [
   ['DynamoDB TTL and point-in-time recovery', 'moto ignores them; template policy test: data protection'],
   ['arm64 and X-Ray active tracing of functions', 'moto ignores them; template policy test: tracing'],
+  [
+    'S3 bucket settings: Block Public Access, ownership controls, CORS, lifecycle rules and notifications',
+    'moto’s CloudFormation creates a bucket with its name, encryption and tags only; template policy test: buckets and bucket notifications; cfn-lint',
+  ],
   ['functions running, event source mappings polling', 'moto needs Docker to invoke a function; the local stack and the e2e suites run them'],
   ['IAM: what each role may do', 'moto does not evaluate policies; template policy test: one role per function, no wildcards; local IAM on the local stack'],
   ['removing a stack whose exports another stack imports', 'moto allows it, CloudFormation refuses; the rehearsal removes services before the bus'],
