@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Removes one service's stack of a preview stage, and what the stack keeps on
-// removal: its tables, queues (the DLQs) and secrets, which carry
+// removal: its tables, queues (the DLQs), secrets and buckets, which carry
 // DeletionPolicy Retain so that no deploy or removal of a real stage ever
 // loses their data. A preview stage's data is throw-away, and a retained table
 // left behind would stop the next deploy of the same stage (a reopened pull
 // request). So this refuses any stage that is not a preview stage, `pr-<number>`:
 //   node tools/ci/remove-preview.mjs --stage pr-42 --service items-api [--dry-run]
 // 1. `serverless remove --stage <stage>` in services/<service>, when its stack exists;
-// 2. then deletes every DynamoDB table and SQS queue named `<service>-<stage>-…`
-//    and every secret named `<service>/<stage>/…`: the stage's naming rule, so
+// 2. then deletes every DynamoDB table, SQS queue and S3 bucket (emptied first) named
+//    `<service>-<stage>-…` and every secret named `<service>/<stage>/…`: the stage's naming rule, so
 //    after the removal these are exactly the resources the stack retained
 //    (and never another stage's: `items-api-pr-4-` is not a prefix of `items-api-pr-42-`).
 // The pull-request workflow runs it, per service, with that team's preview role
@@ -30,15 +30,16 @@ export const assertPreviewStage = (stage) => {
 
 /**
  * What of these names belongs to `service` on the preview `stage`.
- * @param {{ service: string, stage: string, tables: string[], queueUrls: string[], secrets: string[] }} found
+ * @param {{ service: string, stage: string, tables: string[], queueUrls: string[], secrets: string[], buckets?: string[] }} found
  */
-export const retainedOf = ({ service, stage, tables, queueUrls, secrets }) => {
+export const retainedOf = ({ service, stage, tables, queueUrls, secrets, buckets = [] }) => {
   assertPreviewStage(stage);
   const prefix = `${service}-${stage}-`;
   return {
     tables: tables.filter((name) => name.startsWith(prefix)),
     queueUrls: queueUrls.filter((url) => (url.split('/').pop() ?? '').startsWith(prefix)),
     secrets: secrets.filter((name) => name.startsWith(`${service}/${stage}/`)),
+    buckets: buckets.filter((name) => name.startsWith(prefix)),
   };
 };
 
@@ -53,6 +54,7 @@ const main = async () => {
   const { DynamoDBClient, DeleteTableCommand, paginateListTables } = await import('@aws-sdk/client-dynamodb');
   const { SQSClient, DeleteQueueCommand, ListQueuesCommand } = await import('@aws-sdk/client-sqs');
   const { SecretsManagerClient, DeleteSecretCommand, paginateListSecrets } = await import('@aws-sdk/client-secrets-manager');
+  const { S3Client, DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
   const stackName = `${service}-${stage}`;
 
   const cloudFormation = new CloudFormationClient({});
@@ -94,7 +96,9 @@ const main = async () => {
   for await (const page of paginateListSecrets({ client: secretsManager }, { Filters: [{ Key: 'name', Values: [`${service}/${stage}/`] }] })) {
     secrets.push(...(page.SecretList ?? []).map((secret) => secret.Name ?? ''));
   }
-  const retained = retainedOf({ service, stage, tables, queueUrls, secrets });
+  const s3 = new S3Client({});
+  const buckets = ((await s3.send(new ListBucketsCommand({ Prefix: `${service}-${stage}-` }))).Buckets ?? []).map((bucket) => bucket.Name ?? '');
+  const retained = retainedOf({ service, stage, tables, queueUrls, secrets, buckets });
   const verb = dryRun ? '[dry run] would delete' : 'deleted';
   for (const name of retained.tables) {
     if (!dryRun) await dynamodb.send(new DeleteTableCommand({ TableName: name }));
@@ -108,7 +112,21 @@ const main = async () => {
     if (!dryRun) await secretsManager.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
     console.log(`${verb} secret ${name}`);
   }
-  const count = retained.tables.length + retained.queueUrls.length + retained.secrets.length;
+  for (const name of retained.buckets) {
+    // A bucket must be empty to go: every object version and delete marker first, 1,000 at a time.
+    let objects = 0;
+    for (;;) {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 1000 }));
+      const keys = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map(({ Key, VersionId }) => ({ Key, VersionId }));
+      if (keys.length === 0) break;
+      objects += keys.length;
+      if (dryRun) break;
+      await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys, Quiet: true } }));
+    }
+    if (!dryRun) await s3.send(new DeleteBucketCommand({ Bucket: name }));
+    console.log(`${verb} bucket ${name}${dryRun ? ` (${objects > 0 ? 'not empty' : 'empty'})` : ` and its ${objects} object version(s)`}`);
+  }
+  const count = retained.tables.length + retained.queueUrls.length + retained.secrets.length + retained.buckets.length;
   console.log(`${stackName}: ${stackExists ? 'stack removed' : 'no stack'}; ${count} retained resource(s) ${dryRun ? 'to delete' : 'deleted'}`);
 };
 

@@ -12,13 +12,33 @@ const { LOCAL_STAGE } = require('../local-stage.cjs');
 /** @import { CfnTemplate } from '@platform/serverless-base/types' */
 /** @typedef {{ id: string, type: string, name: string }} Retained */
 /** @typedef {(resource: Retained) => Promise<boolean>} Exists */
-/** @typedef {{ stackExists(stackName: string): Promise<boolean>, exists: Record<string, Exists> }} Lookups */
+/**
+ * @typedef {{ stackExists(stackName: string): Promise<boolean>, exists: Record<string, Exists>, accountId?(): Promise<string> }} Lookups
+ *   accountId: the account deployed to, for a name built with ${AWS::AccountId}
+ */
 
 /** The property holding the name CloudFormation gives each type of resource we know how to look up. */
 const NAME_PROPERTY = {
   'AWS::DynamoDB::Table': 'TableName',
   'AWS::SQS::Queue': 'QueueName',
   'AWS::SecretsManager::Secret': 'Name',
+  'AWS::S3::Bucket': 'BucketName',
+};
+
+/** A name made of literal text and pseudo parameters only (`!Sub '${AWS::StackName}-images-${AWS::AccountId}'`), resolved; else undefined. */
+const PSEUDO_ONLY = /\$\{(AWS::[A-Za-z]+)\}/g;
+
+/**
+ * @param {unknown} name @param {Record<string, string>} pseudo
+ * @returns {string | undefined}
+ */
+const literalName = (name, pseudo) => {
+  if (typeof name === 'string') return name;
+  const sub = /** @type {{ 'Fn::Sub'?: unknown }} */ (name)?.['Fn::Sub'];
+  if (typeof sub !== 'string') return undefined;
+  const rest = sub.replace(PSEUDO_ONLY, (match, parameter) => (parameter in pseudo ? '' : match));
+  if (rest.includes('${')) return undefined;
+  return sub.replace(PSEUDO_ONLY, (_match, parameter) => pseudo[parameter] ?? '');
 };
 
 /**
@@ -26,10 +46,11 @@ const NAME_PROPERTY = {
  * CloudFormation names (no name property set, or a Lambda version) cannot
  * collide: a new stack gets new names.
  * @param {CfnTemplate} template
+ * @param {Record<string, string>} [pseudo] the pseudo parameters a name may be built from (`AWS::StackName` …)
  * @returns {{ named: Retained[], unchecked: Array<{ id: string, type: string, why: string }> }}
  *   unchecked: retained resources this plugin cannot look up (a type it does not know, a name that is not a literal)
  */
-const retainedResources = (template) => {
+const retainedResources = (template, pseudo = {}) => {
   /** @type {Retained[]} */
   const named = [];
   /** @type {Array<{ id: string, type: string, why: string }>} */
@@ -38,8 +59,9 @@ const retainedResources = (template) => {
     if (resource.DeletionPolicy !== 'Retain' || resource.Type === 'AWS::Lambda::Version') continue;
     const property = NAME_PROPERTY[/** @type {keyof typeof NAME_PROPERTY} */ (resource.Type)];
     const name = property ? resource.Properties?.[property] : undefined;
+    const literal = literalName(name, pseudo);
     if (!property) unchecked.push({ id, type: resource.Type, why: 'a type this check does not look up' });
-    else if (typeof name === 'string') named.push({ id, type: resource.Type, name });
+    else if (literal !== undefined) named.push({ id, type: resource.Type, name: literal });
     else if (name !== undefined) unchecked.push({ id, type: resource.Type, why: `its name ${JSON.stringify(name)} is not a literal` });
   }
   return { named, unchecked };
@@ -56,6 +78,9 @@ const message = (stackName, found) =>
     ...found.map(({ id, type, name }) => `  - ${id} (${type}) ${name}`),
     'Import each into the stack (CloudFormation resource import), or delete it if its data may go, then deploy again (docs/deploying.md).',
   ].join('\n');
+
+/** The partition a region is in. @param {string} region */
+const partitionOf = (region) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
 /** @param {unknown} error @param {RegExp} names */
 const isNotFound = (error, names) => names.test(String(/** @type {{ name?: string }} */ (error)?.name));
@@ -78,7 +103,21 @@ const awsLookups = (provider) => {
         throw error;
       }
     },
+    accountId: () => provider.getAccountId(),
     exists: {
+      // A bucket name is global: taken by another account (403) counts as there, as CloudFormation could not create it either.
+      async 'AWS::S3::Bucket'({ name }) {
+        const { S3Client, HeadBucketCommand } = require('@aws-sdk/client-s3');
+        try {
+          await new S3Client(await config()).send(new HeadBucketCommand({ Bucket: name }));
+          return true;
+        } catch (error) {
+          const status = /** @type {{ $metadata?: { httpStatusCode?: number } }} */ (error)?.$metadata?.httpStatusCode;
+          if (status === 404 || isNotFound(error, /^(NotFound|NoSuchBucket)$/)) return false;
+          if (status === 403) return true;
+          throw error;
+        }
+      },
       async 'AWS::DynamoDB::Table'({ name }) {
         const { DynamoDBClient, DescribeTableCommand } = require('@aws-sdk/client-dynamodb');
         try {
@@ -135,7 +174,13 @@ class RetainedResources {
     const stackName = provider.naming.getStackName();
     if (await lookups.stackExists(stackName)) return;
 
-    const { named, unchecked } = retainedResources(this.serverless.service.provider.compiledCloudFormationTemplate);
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    const region = provider.getRegion?.() ?? this.serverless.service.provider.region;
+    /** @type {Record<string, string>} */
+    const pseudo = { 'AWS::StackName': stackName, 'AWS::Region': region, 'AWS::Partition': partitionOf(region) };
+    // The account id costs a call (STS): asked only when a retained resource's name is built with it.
+    if (JSON.stringify(template.Resources ?? {}).includes('${AWS::AccountId}') && lookups.accountId) pseudo['AWS::AccountId'] = await lookups.accountId();
+    const { named, unchecked } = retainedResources(template, pseudo);
     for (const { id, type, why } of unchecked) this.log?.warning(`${id} (${type}) is retained, but not checked before the deploy: ${why}`);
     /** @type {Retained[]} */
     const found = [];

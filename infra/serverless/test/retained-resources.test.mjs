@@ -38,7 +38,7 @@ const plugin = ({ stage = 'dev', stackExists = false, existing = [], template = 
   const serverless = {
     service: { service: 'items-api', provider: { stage, region: 'us-east-1', compiledCloudFormationTemplate: template } },
     classes: { Error },
-    getProvider: () => ({ getStage: () => stage, naming: { getStackName: () => `items-api-${stage}` } }),
+    getProvider: () => ({ getStage: () => stage, getRegion: () => 'us-east-1', naming: { getStackName: () => `items-api-${stage}` } }),
   };
   const instance = new RetainedResources(
     /** @type {any} */ (serverless),
@@ -49,7 +49,11 @@ const plugin = ({ stage = 'dev', stackExists = false, existing = [], template = 
         asked.push('stack');
         return stackExists;
       },
-      exists: { 'AWS::DynamoDB::Table': exists, 'AWS::SQS::Queue': exists, 'AWS::SecretsManager::Secret': exists },
+      exists: { 'AWS::DynamoDB::Table': exists, 'AWS::SQS::Queue': exists, 'AWS::SecretsManager::Secret': exists, 'AWS::S3::Bucket': exists },
+      accountId: async () => {
+        asked.push('account');
+        return '123456789012';
+      },
     },
   );
   return { instance, asked, warnings, run: () => instance.hooks['before:aws:deploy:deploy:createStack']() };
@@ -68,13 +72,18 @@ describe('retained-resources plugin', () => {
   it('says which retained resources it cannot look up: another type, a name that is not a literal', () => {
     const { unchecked } = retainedResources({
       Resources: {
-        Uploads: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'uploads' } },
-        Table: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', Properties: { TableName: { 'Fn::Sub': '${AWS::StackName}-t' } } },
+        Topic: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain', Properties: { TopicName: 'alarms' } },
+        Table: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', Properties: { TableName: { 'Fn::Sub': '${AWS::StackName}-${Stage}' } } },
+        Joined: { Type: 'AWS::SQS::Queue', DeletionPolicy: 'Retain', Properties: { QueueName: { 'Fn::Join': ['-', ['a', 'b']] } } },
       },
     });
     assert.deepEqual(
       unchecked.map(({ id, why }) => `${id}: ${why}`),
-      ['Uploads: a type this check does not look up', 'Table: its name {"Fn::Sub":"${AWS::StackName}-t"} is not a literal'],
+      [
+        'Topic: a type this check does not look up',
+        'Table: its name {"Fn::Sub":"${AWS::StackName}-${Stage}"} is not a literal',
+        'Joined: its name {"Fn::Join":["-",["a","b"]]} is not a literal',
+      ],
     );
   });
 
@@ -114,9 +123,20 @@ describe('retained-resources plugin', () => {
 
   it('warns about the retained resources it could not check', async () => {
     const { run, warnings } = plugin({
-      template: { Resources: { Uploads: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'uploads' } } } },
+      template: { Resources: { Alarms: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain', Properties: { TopicName: 'alarms' } } } },
     });
     await run();
-    assert.deepEqual(warnings, ['Uploads (AWS::S3::Bucket) is retained, but not checked before the deploy: a type this check does not look up']);
+    assert.deepEqual(warnings, ['Alarms (AWS::SNS::Topic) is retained, but not checked before the deploy: a type this check does not look up']);
+  });
+
+  it('looks up a bucket named from pseudo parameters, in the account deployed to', async () => {
+    const template = {
+      Resources: {
+        ImagesBucket: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: { 'Fn::Sub': '${AWS::StackName}-images-${AWS::AccountId}-${AWS::Region}' } } },
+      },
+    };
+    const { run, asked } = plugin({ template, existing: ['items-api-dev-images-123456789012-us-east-1'] });
+    await assert.rejects(run(), /- ImagesBucket \(AWS::S3::Bucket\) items-api-dev-images-123456789012-us-east-1\n/);
+    assert.deepEqual(asked, ['stack', 'account', 'items-api-dev-images-123456789012-us-east-1']);
   });
 });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '@platform/local-runtime/aws';
 import { PREVIEW_STAGE, assertPreviewStage, retainedOf } from '../remove-preview.mjs';
 
@@ -44,8 +45,14 @@ describe('remove-preview refuses every stage but a preview stage', () => {
       tables: ['items-api-pr-4-items', 'items-api-pr-42-items', 'items-api-staging-items', 'notifier-pr-4-notifications'],
       queueUrls: ['http://sqs/1/items-api-pr-4-order-placed-dlq', 'http://sqs/1/items-api-pr-42-order-placed-dlq', 'http://sqs/1/xitems-api-pr-4-dlq'],
       secrets: ['items-api/pr-4/cursor-secret', 'items-api/pr-42/cursor-secret', 'items-api/production/cursor-secret'],
+      buckets: ['items-api-pr-4-images-123456789012-us-east-1', 'items-api-pr-42-images-123456789012-us-east-1', 'items-api-staging-images-123456789012-us-east-1'],
     });
-    assert.deepEqual(found, { tables: ['items-api-pr-4-items'], queueUrls: ['http://sqs/1/items-api-pr-4-order-placed-dlq'], secrets: ['items-api/pr-4/cursor-secret'] });
+    assert.deepEqual(found, {
+      tables: ['items-api-pr-4-items'],
+      queueUrls: ['http://sqs/1/items-api-pr-4-order-placed-dlq'],
+      secrets: ['items-api/pr-4/cursor-secret'],
+      buckets: ['items-api-pr-4-images-123456789012-us-east-1'],
+    });
   });
 });
 
@@ -70,7 +77,7 @@ describe('remove-preview on moto', () => {
   });
   after(() => moto?.kill());
 
-  it('deletes the retained tables, queues and secrets of the stage that has no stack any more, and nothing else', async () => {
+  it('deletes the retained tables, queues, secrets and buckets (emptied) of the stage that has no stack any more, and nothing else', async () => {
     const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
     const dynamodb = new DynamoDBClient(config);
     const sqs = new SQSClient(config);
@@ -83,23 +90,31 @@ describe('remove-preview on moto', () => {
     }
     for (const QueueName of queues) await sqs.send(new CreateQueueCommand({ QueueName }));
     for (const Name of names) await secrets.send(new CreateSecretCommand({ Name, SecretString: 'x' }));
+    const s3 = new S3Client(config);
+    const buckets = ['items-api-pr-4-images-123456789012-us-east-1', 'items-api-pr-42-images-123456789012-us-east-1'];
+    for (const Bucket of buckets) {
+      await s3.send(new CreateBucketCommand({ Bucket }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'images/item-1/a.png', Body: 'png' }));
+    }
 
     const run = spawnSync(process.execPath, [SCRIPT, '--stage', 'pr-4', '--service', 'items-api'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...CREDENTIALS, AWS_ENDPOINT_URL: endpoint } });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const lines = run.stdout.trim().split('\n');
     assert.deepEqual(lines.filter((line) => line.startsWith('deleted')).sort(), [
+      'deleted bucket items-api-pr-4-images-123456789012-us-east-1 and its 1 object version(s)',
       'deleted queue items-api-pr-4-domain-events-relay-dlq',
       'deleted queue items-api-pr-4-order-placed-dlq',
       'deleted secret items-api/pr-4/cursor-secret',
       'deleted table items-api-pr-4-items',
     ]);
     assert.equal(lines[0], 'stack items-api-pr-4 does not exist: only its retained resources, if any, are left');
-    assert.equal(lines.at(-1), 'items-api-pr-4: no stack; 4 retained resource(s) deleted');
+    assert.equal(lines.at(-1), 'items-api-pr-4: no stack; 5 retained resource(s) deleted');
 
     assert.deepEqual((await dynamodb.send(new ListTablesCommand({}))).TableNames?.sort(), ['items-api-pr-42-items', 'items-api-staging-items']);
     assert.deepEqual((await sqs.send(new ListQueuesCommand({}))).QueueUrls?.map((url) => url.split('/').pop()), ['items-api-pr-42-order-placed-dlq']);
     const left = (await secrets.send(new ListSecretsCommand({}))).SecretList?.map((secret) => secret.Name);
     assert.deepEqual(left, ['items-api/staging/cursor-secret']);
-    for (const client of [dynamodb, sqs, secrets]) client.destroy();
+    assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name), ['items-api-pr-42-images-123456789012-us-east-1']);
+    for (const client of [dynamodb, sqs, secrets, s3]) client.destroy();
   });
 });
