@@ -135,7 +135,7 @@ describe('the HTTP API through the local gateway', () => {
     const document = await call('GET', '/openapi.json');
     expect(document.status).toBe(200);
     expect(document.json.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(document.json.paths).sort()).toEqual(['/items', '/items/{id}', '/orders', '/orders/{id}']);
+    expect(Object.keys(document.json.paths).sort()).toEqual(['/items', '/items/{id}', '/items/{id}/image-uploads', '/orders', '/orders/{id}']);
     expect(document.json.components.securitySchemes.jwt).toMatchObject({ type: 'http', scheme: 'bearer' });
     const docs = await fetch(`${apiUrl()}/docs`);
     expect(docs.status).toBe(200);

@@ -11,9 +11,9 @@ import { ROOT } from './workspace-copy.mjs';
 const PLATFORM = ['tools/local-runtime', 'tools/console', 'tools/dlq'];
 /** Today's domain words. A domain added later is the event contracts' business, never the platform's. */
 const DOMAIN = /order|item|stock|reservation/i;
-/** AWS's own names that contain those letters (and the local runtime's recorder). */
+/** AWS's own names and messages that contain those letters (and the local runtime's recorder). */
 const AWS_NAMES =
-  /[rR]ecorder|[rR]eportBatchItemFailures|batchItemFailures|batch item failures?|itemIdentifier|(Get|Put|Delete|Update|ConditionCheck)Item(Command)?|getitem|(BatchGet|BatchWrite|TransactWrite|TransactGet)Item(s|Command)?|TransactItems|RequestItems|ItemCount|\bItems?\b/g;
+  /[rR]ecorder|[rR]eportBatchItemFailures|batchItemFailures|batch item failures?|itemIdentifier|(Get|Put|Delete|Update|ConditionCheck)Item(Command)?|getitem|(BatchGet|BatchWrite|TransactWrite|TransactGet)Item(s|Command)?|TransactItems|RequestItems|ItemCount|\bItems?\b|check the order of the fields/g;
 
 /** @param {string} dir @returns {string[]} */
 const sources = (dir) =>

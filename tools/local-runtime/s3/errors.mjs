@@ -28,7 +28,7 @@ const STATUS = {
 export const requestId = () => randomBytes(8).toString('hex').toUpperCase();
 
 /**
- * @param {string} code @param {string} message @param {Record<string, string | number>} [extra] more elements, in order
+ * @param {string} code @param {string} message @param {Record<string, string | number>} [extra] more elements, in sequence
  * @returns {S3Refusal}
  */
 export const s3Error = (code, message, extra = {}) => {

@@ -30,27 +30,6 @@ const item = (description: string) => ({ description, content: { 'application/js
 const noSuchItem = errorResponse('No item has this id (an id that cannot name an item is not found either).');
 const badBody = errorResponse('The body is missing or is not JSON.');
 const invalidBody = errorResponse('The body does not match the schema; `details` names each failing field.');
-// The form a client POSTs to the upload URL: storage's contract, not this API's route.
-const ImageUploadFormSchema = z
-  .object({
-    key: z.string().meta({ description: 'From `fields`, as given' }),
-    'Content-Type': z.string().meta({ description: 'From `fields`: the type asked for; the file must be of it' }),
-    Policy: z.string(),
-    'X-Amz-Signature': z.string(),
-    file: z.string().meta({ format: 'binary', description: 'The image, last in the form: 1 byte up to `maxBytes`' }),
-  })
-  .catchall(z.string())
-  .meta({
-    id: 'ImageUploadForm',
-    description: [
-      'multipart/form-data POSTed to `upload.url`: every field of `upload.fields` as given, then `file`.',
-      'S3 answers, not this API: 204 when stored; 400 EntityTooLarge or EntityTooSmall; 403 AccessDenied when the policy expired,',
-      'a field was changed or added, or the Content-Type is not the one asked for; 403 SignatureDoesNotMatch when the signature was tampered with.',
-      'Once stored, the file is checked (its first bytes must be an image of the declared type) and becomes the item\'s `image`;',
-      'a file that fails is deleted and the item is unchanged.',
-    ].join(' '),
-  });
-
 // A route with the write scope: the authorizer answers before the function runs.
 const writerResponses = { 401: unauthorized, 403: forbidden } as const;
 
@@ -67,7 +46,7 @@ export const openApiDocument = () =>
       securitySchemes: { [JWT]: jwtSecurityScheme },
       // The domain's request schemas carry no OpenAPI id: these names are theirs
       // wherever they appear. Response schemas name themselves (`.meta({ id })`).
-      schemas: { NewItem: NewItemSchema, ItemPatch: ItemPatchSchema, ImageUploadRequest: ImageUploadRequestSchema, ImageUploadForm: ImageUploadFormSchema },
+      schemas: { NewItem: NewItemSchema, ItemPatch: ItemPatchSchema, ImageUploadRequest: ImageUploadRequestSchema },
     },
     paths: {
       '/items': {
@@ -145,10 +124,13 @@ export const openApiDocument = () =>
           summary: 'Get a form to upload an image of an item',
           description: [
             'Grants one upload of the item\'s image, sent straight to storage (S3), never through this API:',
-            'POST `upload.url` as multipart/form-data with every field of `upload.fields`, then the file as `file` (see the ImageUploadForm schema).',
+            'POST `upload.url` as multipart/form-data with every field of `upload.fields` as given, then the file as `file`, last.',
             'The form is a presigned S3 POST whose signed policy fixes the key, the Content-Type and the size (1 byte to `maxBytes`) and expires at `expiresAt` (5 minutes).',
             'A presigned PUT could not bound the size; this API never grants one.',
-            'Once stored, the file is checked and becomes the item\'s `image` (a new version of the item, and an `item.updated` event); a later grant\'s image wins over an earlier one\'s.',
+            'S3 answers that POST, not this API: 204 when stored; 400 EntityTooLarge or EntityTooSmall; 403 AccessDenied when the form expired,',
+            'a field was changed or added, or the Content-Type is not the one asked for; 403 SignatureDoesNotMatch when the signature was tampered with.',
+            'Once stored, the file is checked (its first bytes must be an image of the declared type) and becomes the item\'s `image` (a new version of the item, and an `item.updated` event);',
+            'a later grant\'s image wins over an earlier one\'s; a file that fails is deleted and the item is unchanged.',
           ].join(' '),
           tags: ['items'],
           security: writers,
