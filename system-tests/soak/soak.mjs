@@ -50,7 +50,7 @@ const main = async () => {
         `lost               ${figures.lost}`,
         `duplicates         ${figures.duplicates}`,
         `negative stock     ${figures.negativeStock}`,
-        `5xx / no answer    ${figures.serverErrors}`,
+        `5xx / no answer    ${figures.serverErrors} (of them 503 + Retry-After, retried: ${figures.unavailable})`,
         `DLQ messages       ${Object.values(figures.dlq).reduce((a, b) => a + b, 0)}`,
         `HTTP statuses      ${JSON.stringify(figures.statuses)}`,
         `duration           ${(figures.durationMs / 1000).toFixed(1)} s (outcomes: ${figures.waited})`,
