@@ -144,8 +144,10 @@ const main = async () => {
   }
 
   Object.assign(process.env, localAwsEnv({ region: config.region, dynamodbPort: config.dynamodbPort, snsSqsPort: config.snsSqsPort, s3Port: config.s3Port }));
+  // What the local console shows: the gateway, the invoker, the pollers and the IAM layer (each publish) record each hop here.
+  const recorder = config.consolePort === undefined ? undefined : createRecorder();
   // What the functions run with: the emulators as the Lambda side of the stack reaches them, through the IAM layer.
-  const iam = await startLocalIam(config, { log });
+  const iam = await startLocalIam(config, { log, recorder });
   // S3 always goes through the local S3 front (s3/s3-front.mjs), functions and presigned URLs alike.
   const awsEnv = localAwsEnv({ region: config.region, dynamodbPort: iam.dynamodbPort, snsSqsPort: iam.snsSqsPort, s3Port: config.s3Port });
 
@@ -182,8 +184,6 @@ const main = async () => {
   const byName = new Map(stacks.map((stack) => [stack.name, stack]));
   /** @param {string} name */
   const stackOf = (name) => /** @type {import('@platform/local-runtime/types').ProvisionedStack} */ (byName.get(name));
-  // What the local console shows: the gateway, the invoker and the pollers record each hop here.
-  const recorder = config.consolePort === undefined ? undefined : createRecorder();
   const s3 = s3Front.configure({ stacks, recorder });
   const functions = offline.flatMap(({ service, child, ports }) => localFunctions(stackOf(service.name).template, ports.lambda, reportedNode(child)));
   const invoke = createInvoker({

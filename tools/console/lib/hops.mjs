@@ -30,21 +30,31 @@
 // `s3-test:<message id>`, with the invocation that read it. An S3 call a
 // function made that names neither a correlation id nor an object a flow knows
 // (the copy it wrote elsewhere) joins the flows of the invocations of that
-// function running at the time (by the s3 hop's `at` and caller). A batch carries
+// function running at the time (by the s3 hop's `at` and caller); a raw message
+// a function published (no envelope, no correlation id) joins the flow of the
+// invocation of that function running then, when only one was (else it cannot
+// be told whose, and makes a flow of its own, `hop:<seq>`). A batch carries
 // several flows' things: it shows in each of those flows, but a flow's header
 // names only its own entities (summarizeFlow).
 //
-// The hop kinds read here: http, invoke, sqs, stream, replay, schedule, and the
+// The hop kinds read here: http, invoke, sqs, stream, replay, schedule, publish
+// (an SNS Publish or PublishBatch a function made, as the local IAM proxy let it
+// through: functionName, topicArn, messages [{ body, attributes, subject? }]), and the
 // local S3 front's s3 (a request: operation, bucket, key, status, caller (a
 // function's name, or `presigned by <name>`), durationMs, correlationId?, bytes?,
 // why? when refused, copySource? of a copy) and s3-notification (bucket, key,
 // eventName, queueArn, messageId, correlationId?). An s3 hop with a status of
 // 400 or more (or none) failed: S3 refused it.
 //
-// Events are not recorded where they are published (that happens inside the
-// functions, whose code the console never touches): an event appears when a
-// queue delivers it, and is attributed to the outbox relay invocation of its
-// source service (or the console's own replay) that ran just before.
+// An event appears where it was published: each message of a `publish` hop
+// whose body is the platform's envelope ({id, type, version, occurredAt,
+// source, correlationId?, data}; any other body is a raw message) is an event
+// on the bus, attributed to the function that published it, subscribed to or
+// not. Its deliveries (sqs hops) follow as their own hops; an event is shown
+// once, by its id. Where no publish was recorded (LOCAL_IAM=off: the functions
+// reach the emulator past the IAM proxies; or the hop left the ring buffer), an
+// event appears when a queue delivers it, attributed to the outbox relay
+// invocation of its source service (or the console's own replay) that ran just before.
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** @typedef {import('@platform/local-runtime/stack/recorder').Hop} Hop */
@@ -83,7 +93,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  * @typedef {object} HopView
  * @property {number} seq
  * @property {number} at
- * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule' | 's3' | 's3-notification'} kind
+ * @property {'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule' | 's3' | 's3-notification' | 'publish'} kind
  * @property {string | undefined} service
  * @property {string | undefined} function   the function's short name (handleEvents)
  * @property {string} title                  one line for a human
@@ -138,6 +148,23 @@ export const envelopeOf = (body) => {
   if (parsed?.Type === 'Notification' && typeof parsed.Message === 'string') parsed = parseJson(parsed.Message);
   return parsed && typeof parsed === 'object' && typeof parsed.type === 'string' ? parsed : undefined;
 };
+
+/**
+ * The platform's event envelope a published message's body is ({id, type,
+ * version, occurredAt, source, correlationId?, data}), or undefined: a raw message.
+ * @param {unknown} body
+ * @returns {Record<string, any> | undefined}
+ */
+export const publishedEnvelopeOf = (body) => {
+  const parsed = parseJson(body);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const { id, type, version, occurredAt, source, data } = parsed;
+  const isEnvelope = isText(id) && isText(type) && version !== undefined && isText(occurredAt) && isText(source) && data !== null && typeof data === 'object';
+  return isEnvelope && (parsed.correlationId === undefined || typeof parsed.correlationId === 'string') ? parsed : undefined;
+};
+
+/** At most `length` characters of a text, for one line. @param {string} text @param {number} [length] */
+const clip = (text, length = 300) => (text.length > length ? `${text.slice(0, length)}…` : text);
 
 /** The key name the S3 objects a hop names go by among its entity refs: the platform's own, no contract's. */
 export const S3_OBJECT_KEY = 's3Object';
@@ -713,6 +740,65 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
     };
   };
 
+  /**
+   * What one published message carries: the event its body is (the
+   * envelope's correlation id, else the attribute's) and the entities its
+   * contract names; or, for a raw message, its body and attributes.
+   * @param {any} message
+   */
+  const readPublished = (message) => {
+    const body = typeof message?.body === 'string' ? message.body : '';
+    /** @type {Record<string, string>} */
+    const attributes = message?.attributes && typeof message.attributes === 'object' ? message.attributes : {};
+    const subject = isText(message?.subject) ? message.subject : undefined;
+    const envelope = publishedEnvelopeOf(body);
+    const correlationId = isText(envelope?.correlationId) ? envelope.correlationId : isText(attributes.correlationId) ? attributes.correlationId : undefined;
+    /** @type {EventRef | undefined} */
+    const event = envelope ? { id: envelope.id, type: envelope.type, source: envelope.source, correlationId } : undefined;
+    return { event, correlationId, refs: envelope ? refsOfEvent(envelope.type, envelope.data) : [], body, attributes, subject };
+  };
+
+  /**
+   * An SNS Publish or PublishBatch a function made (recorded by the local IAM
+   * proxy once the emulator took it): the events it put on the topic, or the raw messages.
+   * @param {any} hop @returns {Described}
+   */
+  const describePublish = (hop) => {
+    const who = owner(hop.functionName);
+    const topicArn = String(hop.topicArn ?? '');
+    const topic = queueName(topicArn);
+    /** @type {any[]} */
+    const messages = Array.isArray(hop.messages) ? hop.messages : [];
+    const read = messages.map(readPublished);
+    /** @param {ReturnType<typeof readPublished>} r */
+    const attributesText = (r) => Object.entries(r.attributes).map(([name, value]) => `${name}=${value}`).join(' ');
+    const what = read.map((r) => (r.event ? `${r.event.type} ${r.event.id}` : `a message${r.subject ? ` "${clip(r.subject, 60)}"` : ''}`));
+    return {
+      service: who.service,
+      function: who.function,
+      title: `published ${what.length > 3 ? `${what.length} messages` : what.join(', ') || 'nothing'} to ${topic}`,
+      details: [
+        ['topic', topicArn],
+        ...read.map((r) =>
+          r.event
+            ? ['event', `${r.event.type} ${r.event.id}${r.correlationId ? `, correlation id ${r.correlationId}` : ''}`]
+            : ['message', `${r.subject ? `${r.subject}: ` : ''}${clip(r.body)}${Object.keys(r.attributes).length > 0 ? ` (attributes ${attributesText(r)})` : ''}`],
+        ),
+      ],
+      failed: false,
+      correlationIds: unique(read.map((r) => r.correlationId)),
+      events: read.flatMap((r) => (r.event ? [r.event] : [])),
+      entityRefs: read.map((r) => r.refs),
+      refFlows: read.map((r) => r.correlationId),
+      facts: {
+        topic,
+        topicArn,
+        messages: read.map((r) => (r.event ? { eventId: r.event.id, eventType: r.event.type, correlationId: r.correlationId, refs: r.refs } : { raw: clip(r.body), subject: r.subject, attributes: r.attributes, correlationId: r.correlationId })),
+      },
+      search: [topicArn, hop.functionName, ...read.map((r) => r.subject)],
+    };
+  };
+
   /** @type {Record<string, (hop: any) => Described>} */
   const DESCRIBE = {
     http: describeHttp,
@@ -723,6 +809,7 @@ export const createHopViews = ({ services, stage = 'local', entityKeys = {}, dat
     schedule: describeSchedule,
     s3: describeS3,
     's3-notification': describeS3Notification,
+    publish: describePublish,
   };
 
   /** @type {WeakMap<Hop, HopView>} */
@@ -807,13 +894,18 @@ export const groupFlows = (views) => {
   /**
    * An S3 call a function made, naming no correlation id nor an object any
    * flow knows (the image it wrote): the flows of the invocations of that
-   * function that were running then.
+   * function that were running then. A message it published that names no
+   * correlation id nor entity (a raw message): the flow of the invocation of
+   * that function running then, if only one was.
    * @param {HopView} view
    */
   const callersFlows = (view) => {
     const subject = view.entityRefs[0]?.[0];
-    if (view.kind !== 's3' || !view.function || view.correlationIds.length > 0 || (subject && flowOfEntity.has(refId(subject)))) return [];
+    if (!view.function || view.correlationIds.length > 0) return [];
+    if (view.kind === 's3' ? subject && flowOfEntity.has(refId(subject)) : view.kind !== 'publish' || view.entityRefs.length > 0) return [];
     const running = (invocations.get(`${view.service}/${view.function}`) ?? []).filter((run) => run.at <= view.at && view.at <= run.at + Number(run.facts?.durationMs ?? 0));
+    // A message is one invocation's: with several of that function running then, it cannot be told whose, and makes a flow of its own.
+    if (view.kind === 'publish' && running.length !== 1) return [];
     return running.flatMap(carried);
   };
   /** @type {Map<string, HopView[]>} */
@@ -837,7 +929,7 @@ const statusOf = (hops) => hops.findLast((hop) => hop.rowStatus)?.rowStatus;
 // Hops of one moment as they happen, one after another: a request (or an S3 upload), then the
 // table write a poller read, the event (or S3's notification), its delivery, and the invocation those started.
 /** @type {Record<string, number>} */
-const RANK = { http: 0, replay: 0, schedule: 0, s3: 1, stream: 1, event: 2, 's3-notification': 2, sqs: 3, invoke: 4 };
+const RANK = { http: 0, replay: 0, schedule: 0, s3: 1, stream: 1, event: 2, publish: 2, 's3-notification': 2, sqs: 3, invoke: 4 };
 /** @param {{ at: number, kind: string, seq: number }} a @param {{ at: number, kind: string, seq: number }} b */
 const byTime = (a, b) => a.at - b.at || (RANK[a.kind] ?? 5) - (RANK[b.kind] ?? 5) || a.seq - b.seq;
 
@@ -892,7 +984,9 @@ export const summarizeFlow = (id, hops) => {
   const sorted = [...hops].sort(byTime);
   const first = sorted[0];
   const http = sorted.find((hop) => hop.kind === 'http');
-  const firstEvent = sorted.find((hop) => hop.events.length > 0)?.events[0];
+  // A batch publish carries other flows' events too: the flow's own first.
+  const ownEvent = (/** @type {EventRef} */ event) => !event.correlationId || event.correlationId === id;
+  const firstEvent = sorted.flatMap((hop) => hop.events).find(ownEvent) ?? sorted.find((hop) => hop.events.length > 0)?.events[0];
   const created = createdBy(id, sorted);
   return {
     id,
@@ -915,21 +1009,95 @@ export const summarizeFlow = (id, hops) => {
 
 /**
  * A flow's hops by time, with an `event` entry where each event first
- * appears (just before its first delivery), attributed to the invocation that
- * published it: the last outbox relay (a stream-triggered invocation) of the
- * event's source service, or the console's replay of it, that started before.
- * Each such invocation lists the events it published as `nextEvents`.
+ * appears, once per event id:
+ *  - where it was published (a `publish` hop), attributed to the function
+ *    that published it; the invocation of that function running then lists it
+ *    as `nextEvents`. The publish hop itself shows only for what the entries do
+ *    not stand for: raw messages (no envelope), and an event published again;
+ *  - else just before its first delivery (an `sqs` hop: no publish recorded),
+ *    attributed to the last outbox relay (a stream-triggered invocation) of the
+ *    event's source service, or the console's replay of it, that started before.
+ * With the flow's id, a batch published for several flows shows in this one
+ * only the events of its own: those carrying its correlation id, or, carrying
+ * none, naming a subject another hop of the flow names (or the flow's own key).
  * @param {HopView[]} hops
+ * @param {string} [id]  the flow's id (groupFlows)
  * @returns {FlowEntry[]}
  */
-export const flowEntries = (hops) => {
+export const flowEntries = (hops, id) => {
   const sorted = [...hops].sort(byTime);
   /** @type {Map<number, string[]>} */
   const nextEvents = new Map();
   const seen = new Set();
   /** @type {FlowEntry[]} */
   const entries = [];
+  /** @type {Set<string> | undefined} entities the flow's other hops name (worked out once, if a batch needs it) */
+  let named;
+  /**
+   * Whether a published event is this flow's own.
+   * @param {HopView} hop @param {EventRef} event @param {EntityRef | undefined} subject
+   */
+  const ownEvent = (hop, event, subject) => {
+    if (id === undefined || hop.events.length <= 1) return true;
+    if (event.correlationId) return event.correlationId === id;
+    if (!subject) return id === `event:${event.id}`;
+    if (id === `${subject[0]}:${subject[1]}`) return true;
+    named ??= new Set(sorted.flatMap((other) => (other.kind === 'publish' ? [] : other.entityRefs.flat().map(refId))));
+    return named.has(refId(subject));
+  };
+  /**
+   * The entry of an event on the bus.
+   * @param {HopView} hop @param {EventRef} event @param {Record<string, string[]>} entityKeys
+   * @param {FlowEntry | undefined} publisher @param {string | undefined} publishedBy
+   * @returns {FlowEntry}
+   */
+  const eventEntry = (hop, event, entityKeys, publisher, publishedBy) => {
+    if (publisher) nextEvents.set(publisher.seq, [...(nextEvents.get(publisher.seq) ?? []), `${event.type} ${event.id}`]);
+    return {
+      kind: 'event',
+      seq: hop.seq - 0.5,
+      at: hop.at,
+      service: hop.kind === 'publish' ? (hop.service ?? event.source) : event.source,
+      function: undefined,
+      title: `event ${event.type} ${event.id} on the bus${publishedBy ? `, published by ${publishedBy}` : ''}`,
+      details: [
+        ['type', event.type],
+        ['id', event.id],
+        ['source', event.source ?? ''],
+        ['correlation id', event.correlationId ?? '(none)'],
+        ...(hop.kind === 'publish' ? [['published', `by ${hop.service ? `${hop.service} / ` : ''}${hop.function ?? '?'} to ${hop.facts?.topic ?? '?'}`]] : []),
+        ...(Object.keys(entityKeys).length > 0 ? [['entity keys', keysText(entityKeys)]] : []),
+      ],
+      failed: false,
+      correlationIds: unique([event.correlationId]),
+      events: [event],
+      entityKeys,
+      rowStatus: undefined,
+      facts: { eventId: event.id, eventType: event.type, publishedBy: publisher?.seq, ...(hop.kind === 'publish' && { publishSeq: hop.seq, topic: hop.facts?.topic }) },
+    };
+  };
   for (const hop of sorted) {
+    if (hop.kind === 'publish') {
+      /** @type {Array<{ eventId?: string, refs?: EntityRef[] }>} */
+      const messages = Array.isArray(hop.facts?.messages) ? /** @type {any[]} */ (hop.facts.messages) : [];
+      // The invocation of the publishing function running then (else the last one started before): the event is one of its next events.
+      const started = sorted.filter((other) => other.kind === 'invoke' && other.service === hop.service && other.function === hop.function && other.at <= hop.at);
+      const publisher = started.findLast((run) => hop.at <= run.at + Number(run.facts?.durationMs ?? 0)) ?? started.at(-1);
+      let again = false;
+      for (const event of hop.events) {
+        const refs = messages.find((message) => message.eventId === event.id)?.refs ?? [];
+        if (!ownEvent(hop, event, refs[0])) continue;
+        if (seen.has(event.id)) {
+          again = true;
+          continue;
+        }
+        seen.add(event.id);
+        entries.push(eventEntry(hop, event, keysOf([refs]), publisher, hop.function ?? hop.service ?? 'a function'));
+      }
+      // Raw messages, and an event published again, show as the publish itself.
+      if (again || hop.events.length < messages.length || messages.length === 0) entries.push(hop);
+      continue;
+    }
     if (hop.kind === 'sqs') {
       for (const event of hop.events) {
         if (seen.has(event.id)) continue;
@@ -940,28 +1108,7 @@ export const flowEntries = (hops) => {
             ((entry.kind === 'replay' && entry.events.some((e) => e.id === event.id)) ||
               (entry.kind === 'invoke' && entry.facts?.trigger === 'stream' && entry.service === event.source)),
         );
-        if (publisher) nextEvents.set(publisher.seq, [...(nextEvents.get(publisher.seq) ?? []), `${event.type} ${event.id}`]);
-        entries.push({
-          kind: 'event',
-          seq: hop.seq - 0.5,
-          at: hop.at,
-          service: event.source,
-          function: undefined,
-          title: `event ${event.type} ${event.id} on the bus${publisher ? `, published by ${publisher.kind === 'replay' ? 'the console' : publisher.function}` : ''}`,
-          details: [
-            ['type', event.type],
-            ['id', event.id],
-            ['source', event.source ?? ''],
-            ['correlation id', event.correlationId ?? '(none)'],
-            ...(Object.keys(hop.entityKeys).length > 0 ? [['entity keys', keysText(hop.entityKeys)]] : []),
-          ],
-          failed: false,
-          correlationIds: unique([event.correlationId]),
-          events: [event],
-          entityKeys: hop.entityKeys,
-          rowStatus: undefined,
-          facts: { eventId: event.id, eventType: event.type, publishedBy: publisher?.seq },
-        });
+        entries.push(eventEntry(hop, event, hop.entityKeys, publisher, publisher ? (publisher.kind === 'replay' ? 'the console' : publisher.function) : undefined));
       }
     }
     entries.push(hop);

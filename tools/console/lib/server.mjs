@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DlqError } from '@platform/dlq/lib/index';
 import { loadContracts } from './contracts.mjs';
-import { createHopViews, envelopeOf, flowEntries, groupFlows, hopMatches, searchFlows, summarizeFlow } from './hops.mjs';
+import { createHopViews, envelopeOf, flowEntries, groupFlows, hopMatches, publishedEnvelopeOf, searchFlows, summarizeFlow } from './hops.mjs';
 import { createQueues } from './queues.mjs';
 import { createReplay, validateEvent } from './replay.mjs';
 import { TableError, createTables } from './tables.mjs';
@@ -105,15 +105,25 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
 
   const allViews = () => recorder.hops().map(views.view);
 
-  /** The envelope of each recorded event, newest delivery first, one per id. */
+  /** The envelopes a hop carried: a delivery's, a replay's, each message's of a publish. @param {import('@platform/local-runtime/stack/recorder').Hop} hop @returns {any[]} */
+  const envelopesOf = (hop) =>
+    hop.kind === 'sqs'
+      ? [envelopeOf(/** @type {any} */ (hop.message)?.Body)]
+      : hop.kind === 'replay'
+        ? [hop.event]
+        : hop.kind === 'publish' && Array.isArray(hop.messages)
+          ? hop.messages.map((/** @type {any} */ message) => publishedEnvelopeOf(message?.body)).reverse()
+          : [];
+
+  /** The envelope of each recorded event, newest publish or delivery first, one per id. */
   const recordedEvents = () => {
     /** @type {Map<string, { at: number, envelope: any }>} */
     const found = new Map();
     for (const hop of recorder.hops().reverse()) {
-      /** @type {any} */
-      const envelope = hop.kind === 'sqs' ? envelopeOf(/** @type {any} */ (hop.message)?.Body) : hop.kind === 'replay' ? hop.event : undefined;
-      if (!envelope || typeof envelope.id !== 'string' || found.has(envelope.id)) continue;
-      found.set(envelope.id, { at: hop.at, envelope });
+      for (const envelope of envelopesOf(hop)) {
+        if (!envelope || typeof envelope.id !== 'string' || found.has(envelope.id)) continue;
+        found.set(envelope.id, { at: hop.at, envelope });
+      }
     }
     return [...found.values()];
   };
@@ -144,7 +154,7 @@ export const startConsole = async ({ port, anyPortIfTaken = false, host = '127.0
       const hops = groupFlows(allViews()).get(name);
       if (!hops) throw new HttpError(404, `no flow ${name} among the last ${recorder.capacity} hops`);
       const filters = { service: url.searchParams.get('service') || undefined, failedOnly: url.searchParams.get('failed') === '1' };
-      const entries = flowEntries(hops)
+      const entries = flowEntries(hops, name)
         .filter((entry) => entry.kind === 'event' || hopMatches(entry, filters))
         .map(forPage);
       return sendJson(res, 200, { flow: summarizeFlow(name, hops), entries });

@@ -5,7 +5,7 @@ import { api, clock, debounce, fill, h, messageOf, throttle } from './dom.js';
 /** @typedef {import('./dom.js').FlowSummary} FlowSummary @typedef {import('./dom.js').FlowEntry} FlowEntry */
 
 /** @type {Record<string, string>} */
-const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay', schedule: 'schedule', s3: 'S3', 's3-notification': 'S3 event' };
+const KIND_LABEL = { http: 'HTTP', invoke: 'invoke', stream: 'table', event: 'event', sqs: 'queue', replay: 'replay', schedule: 'schedule', s3: 'S3', 's3-notification': 'S3 event', publish: 'publish' };
 
 /** A flow's entity keys as text (`<key> <value>, <value> · <key> <value>`), whatever keys the contracts declare. @param {Record<string, string[]>} keys */
 const keysText = (keys) =>

@@ -4,6 +4,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, functionAccessKeyId } from '../aws
 import { Unreadable, accessDeniedMessage, errorResponse, readAwsRequest, signerOf, wireProtocolOf } from './aws-request.mjs';
 import { evaluate } from './evaluate.mjs';
 import { assumedRoleArn } from './policy-from-template.mjs';
+import { PUBLISH_OPERATIONS, publishHop } from './publish-hop.mjs';
 
 /** The condition keys this layer can tell (lower case); a condition on any other fails closed. */
 export const KNOWN_CONDITION_KEYS = new Set([
@@ -17,22 +18,26 @@ export const KNOWN_CONDITION_KEYS = new Set([
 
 /**
  * `writes` (write-log.mjs), when given, is told of each write a function's role allowed, and of the emulator's answer to it.
+ * `recorder` (stack/recorder.mjs), when given, records each SNS Publish or PublishBatch allowed and answered 2xx (publish-hop.mjs).
  * @param {{
  *   roles: Map<string, import('./policy-from-template.mjs').FunctionRole>,
  *   region: string,
  *   hashKeys?: Map<string, string>,
  *   log: (line: string) => void,
  *   writes?: ReturnType<typeof import('./write-log.mjs').createWriteLog>,
+ *   recorder?: { record: (hop: import('./publish-hop.mjs').PublishHop) => void },
  * }} options
  * @returns {import('./enforcing-proxy.mjs').Authorizer}
  */
-export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, writes }) => {
+export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, writes, recorder }) => {
   const byAccessKey = new Map([...roles.values()].map((role) => [functionAccessKeyId(role.functionName), role]));
   const where = { region, accountId: LOCAL_ACCOUNT_ID, hashKeyOf: (/** @type {string} */ tableName) => hashKeys.get(tableName) };
   /** @type {Set<string>} */
   const said = new Set();
   /** The writes forwarded, by the request the proxy handed over, until the emulator answers. @type {WeakMap<object, import('./write-log.mjs').Write>} */
   const forwarded = new WeakMap();
+  /** The publishes forwarded, until the emulator answers: recorded if it took them. @type {WeakMap<object, import('./publish-hop.mjs').PublishHop>} */
+  const publishing = new WeakMap();
   /** @param {string} line */
   const once = (line) => {
     if (said.has(line)) return;
@@ -43,7 +48,11 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, wri
   return {
     passesThrough: (authorization) => signerOf(authorization)?.accessKeyId === LOCAL_CREDENTIALS.accessKeyId,
 
-    answered: (call, status) => forwarded.get(call)?.settle(status),
+    answered: (call, status) => {
+      forwarded.get(call)?.settle(status);
+      const publish = publishing.get(call);
+      if (publish && status >= 200 && status < 300) recorder?.record(publish);
+    },
 
     authorize: (call) => {
       const { emulator, method, headers, path, body } = call;
@@ -91,6 +100,10 @@ export const createAuthorizer = ({ roles, region, hashKeys = new Map(), log, wri
       }
       const write = writes?.begin({ functionName: role.functionName, operation: request.operation, checks: request.checks, body });
       if (write) forwarded.set(call, write);
+      if (recorder && request.params && PUBLISH_OPERATIONS.has(request.operation)) {
+        const publish = publishHop({ at: Date.now(), functionName: role.functionName, operation: request.operation, params: request.params });
+        if (publish) publishing.set(call, publish);
+      }
       return { forwardHeaders: request.forwardHeaders, caller: role.functionName, service: request.service, operation: request.operation, resources: request.checks.map((check) => check.resource) };
     },
   };

@@ -24,8 +24,9 @@ import { classifyPartiql } from './partiql.mjs';
 /** @typedef {import('./evaluate.mjs').Check} Check */
 /** @typedef {{ service: 'dynamodb' | 'sns' | 'sqs', protocol: 'json' | 'query' }} Protocol */
 /**
- * @typedef {Protocol & { operation: string, checks: Check[], forwardHeaders: Record<string, string> }} AwsRequest
- *   forwardHeaders: what the emulator is sent as Content-Type (and X-Amz-Target), in place of the request's own
+ * @typedef {Protocol & { operation: string, checks: Check[], forwardHeaders: Record<string, string>, params?: Record<string, string> }} AwsRequest
+ *   forwardHeaders: what the emulator is sent as Content-Type (and X-Amz-Target), in place of the request's own;
+ *   params: an SNS request's form parameters, as read (what a publish is recorded from: publish-hop.mjs)
  * @typedef {'dynamodb' | 'sns-sqs'} Emulator  the emulator behind a proxy: DynamoDB Local, or fauxqs
  */
 
@@ -274,7 +275,7 @@ export const readAwsRequest = ({ emulator, method, headers, path, body, signingS
   if (wire.service === 'sqs') return { ...wire, ...sqsChecks(target.slice('AmazonSQS.'.length), json(), where), forwardHeaders: jsonHeaders };
   const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
   if (!params.Action) throw new Unreadable('a form without Action');
-  return { ...wire, ...snsChecks(params.Action, params, where), forwardHeaders: { 'content-type': FORM } };
+  return { ...wire, ...snsChecks(params.Action, params, where), forwardHeaders: { 'content-type': FORM }, params };
 };
 
 // ---- What AWS answers ----

@@ -6,8 +6,13 @@
 // provisioned, `enforce` loads every function's role from the templates.
 // Until then, and for a key no function has, every call is refused.
 //
+// With the stack's recorder (LOCAL_CONSOLE on), each SNS Publish and
+// PublishBatch a function makes and the emulator takes is recorded as a
+// `publish` hop, so the console shows events no queue subscribes to.
+//
 // LOCAL_IAM=off turns it off: functions then reach the emulators directly,
-// allowed everything, and the stack says so loudly.
+// allowed everything, and the stack says so loudly; nothing passes the
+// proxies then, so no publish is recorded.
 import { createAuthorizer, KNOWN_CONDITION_KEYS } from './authorizer.mjs';
 import { evaluate } from './evaluate.mjs';
 import { startEnforcingProxy } from './enforcing-proxy.mjs';
@@ -44,9 +49,10 @@ export const eventSourceMappingProblems = (stacks, roles) =>
 
 /**
  * @param {{ region: string, runtimeDynamodbPort: number, runtimeSnsSqsPort: number }} config
- * @param {{ log: (line: string) => void, env?: NodeJS.ProcessEnv }} options
+ * @param {{ log: (line: string) => void, env?: NodeJS.ProcessEnv, recorder?: { record: (hop: import('./publish-hop.mjs').PublishHop) => void } }} options
+ *   recorder: the stack's (stack/recorder.mjs), told of each publish a function made; none with LOCAL_CONSOLE=off
  */
-export const startLocalIam = async (config, { log, env = process.env }) => {
+export const startLocalIam = async (config, { log, env = process.env, recorder }) => {
   /** @param {string} line */
   const say = (line) => log(`[iam] ${line}`);
   if (!enforcementWanted(env)) {
@@ -62,7 +68,7 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
   }
   // What the functions wrote, kept across `enforce` (which replaces the authorizer).
   const writes = createWriteLog();
-  let authorizer = createAuthorizer({ roles: new Map(), region: config.region, log: say, writes });
+  let authorizer = createAuthorizer({ roles: new Map(), region: config.region, log: say, writes, recorder });
   /** @type {import('./enforcing-proxy.mjs').Authorizer} */
   const current = {
     passesThrough: (header) => authorizer.passesThrough(header),
@@ -86,7 +92,7 @@ export const startLocalIam = async (config, { log, env = process.env }) => {
       const roles = functionRoles(stacks, { warn: (line) => say(`warning: ${line}`) });
       const problems = eventSourceMappingProblems(stacks, roles);
       if (problems.length > 0) throw new Error(`AWS would refuse these event source mappings:\n  ${problems.join('\n  ')}`);
-      authorizer = createAuthorizer({ roles, region: config.region, hashKeys: tableHashKeys(stacks), log: say, writes });
+      authorizer = createAuthorizer({ roles, region: config.region, hashKeys: tableHashKeys(stacks), log: say, writes, recorder });
       say(`enforcing the roles of ${roles.size} functions (DynamoDB via port ${dynamodb.port}, SNS/SQS via port ${snsSqs.port}); LOCAL_IAM=off turns it off`);
     },
     /** What an invocation wrote, as the proxies saw it (write-log.mjs). @type {WritesOf} */

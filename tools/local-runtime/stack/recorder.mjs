@@ -1,5 +1,6 @@
 // The local runtime's flight recorder: what the gateway, the invoker, the
-// event-source pollers and the schedules saw, hop by hop, for the local console (tools/console).
+// event-source pollers, the schedules, the S3 front and the IAM proxies saw,
+// hop by hop, for the local console (tools/console).
 // Only the local runtime records, never a service's code or bundle, and
 // nothing of it exists in AWS.
 //
@@ -7,8 +8,9 @@
 // record() stores the object it is given, by reference, in a ring buffer of
 // the last `capacity` hops and tells listeners, if any. The callers hand over
 // what they already hold (the invocation's event and result, the SQS message,
-// the stream record); everything derived from it (event ids, correlation ids,
-// keys, flows) is worked out by the console, and only when someone looks.
+// the stream record, the published message as sent); everything derived from
+// it (event ids, correlation ids, keys, flows) is worked out by the console,
+// and only when someone looks.
 //
 // Hop kinds and what their callers put in (besides `kind`):
 //   http    gateway         at (request received, epoch ms), requestId, method, path, status (number, or 'client closed'),
@@ -28,6 +30,12 @@
 //                           bytes? (the object's size, uploads and GETs), why? (the refusal: `<Code>: <Message>`)
 //   s3-notification S3 front at (sent), bucket, key, eventName ('ObjectCreated:Post', …), queueArn, messageId,
 //                           correlationId? (the object's x-amz-meta-correlation-id)
+//   publish IAM proxy       at (request received), functionName, topicArn, messages: [{ body (the Message string as
+//                           sent), attributes (name → string value), subject?, messageId? }]: an SNS Publish or
+//                           PublishBatch a function made that the emulator took (2xx), from the form the IAM layer
+//                           read to authorize it (iam/publish-hop.mjs). Under LOCAL_IAM=off the functions reach the
+//                           emulator directly, past no proxy, so no publish is recorded: events then show only where
+//                           a queue delivers them.
 // record() adds `seq`, a number that grows by one per hop.
 import { EventEmitter } from 'node:events';
 
@@ -35,7 +43,7 @@ import { EventEmitter } from 'node:events';
 export const DEFAULT_CAPACITY = 10_000;
 
 /**
- * @typedef {{ kind: 'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule' | 's3' | 's3-notification', at: number, seq?: number, [field: string]: unknown }} Hop
+ * @typedef {{ kind: 'http' | 'invoke' | 'sqs' | 'stream' | 'replay' | 'schedule' | 's3' | 's3-notification' | 'publish', at: number, seq?: number, [field: string]: unknown }} Hop
  * @typedef {ReturnType<typeof createRecorder>} Recorder
  */
 

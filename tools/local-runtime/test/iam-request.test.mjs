@@ -86,6 +86,7 @@ describe('local IAM: reading a request', () => {
       operation: 'Publish',
       checks: [{ action: 'sns:Publish', resource: topic, context: {} }],
       forwardHeaders: { 'content-type': 'application/x-www-form-urlencoded' },
+      params: { Action: 'Publish', Version: '2010-03-31', TopicArn: topic, Message: 'x' },
     });
     assert.equal(form('sns', { Action: 'PublishBatch', TopicArn: topic }).checks[0].action, 'sns:Publish');
     assert.equal(form('sns', { Action: 'CreateTopic', Name: 'other' }).checks[0].resource, 'arn:aws:sns:us-east-1:000000000000:other');
