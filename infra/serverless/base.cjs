@@ -163,6 +163,14 @@ module.exports = async ({ resolveVariable }) => {
       // .esbuild in the same folder; a package run cleans its work folder
       // when done, so it gets one of its own (tools/local-runtime/cloudformation/compiled-stack.mjs).
       ...(process.env.ESBUILD_WORK_FOLDER && { outputWorkFolder: process.env.ESBUILD_WORK_FOLDER }),
+      // Under `serverless offline`, a change to a watched file rebundles and makes serverless-offline
+      // drop every function's worker, ending the invocations in flight ("exit code 1"). Only sources
+      // are watched: never the work folders, each run's own (.esbuild-offline-<pid>, .esbuild-package-<pid>),
+      // whose bundles are written while the stack runs (a template compile, a rebundle's own output).
+      watch: {
+        pattern: './**/*.(js|ts)',
+        ignore: ['.esbuild*', '.esbuild*/**', '.serverless*', '.serverless*/**', '**/.build/**', 'dist/**', 'node_modules/**', 'tmp/**'],
+      },
     },
     'serverless-offline': { noPrependStageInUrl: true },
   };

@@ -1,5 +1,5 @@
 import { correlationAssignment, correlationStamp, GSI1, KEY, TransactionCancelledError, withoutKeys, type CursorCodec, type Table, type TransactItems } from '@platform/dynamo';
-import { ConflictError, NotFoundError } from '@platform/errors';
+import { ConflictError, NotFoundError, TemporarilyUnavailableError } from '@platform/errors';
 import type { Item, ItemPage, ItemStore } from '../domain';
 import { DELETED_AT, ITEM, itemKey, itemListingKey, STOCK_SHARDS, stockShardKey } from './items-table';
 import { combined, MAX_STOCK_SHARDS, newShardRows, readShards, shardCountOf, shardKeys, shareOf, stockSnapshot } from './stock-shards';
@@ -32,6 +32,11 @@ const withNamesAndValues = (update: ReturnType<typeof assignmentsOf>, names: Rec
   ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...names },
   ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...values },
 });
+
+/** How many times a delete stamps the row again when another write restamped it between its stamp and its delete. */
+const DELETE_ATTEMPTS = 3;
+/** A delete's try that found the row restamped by another, and still there. */
+const RESTAMPED = Symbol('restamped');
 
 /** How many times a catalogue change of a sharded item reads it again when a reservation changed a shard meanwhile. */
 const SHARDED_UPDATE_ATTEMPTS = 5;
@@ -197,9 +202,29 @@ export class DynamoItemStore implements ItemStore {
    * item; reads drop it, and the next delete stamps its own.
    */
   async remove(id: string, deletedAt: string): Promise<{ image?: Item['image'] }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const removed = await this.stampAndDelete(id, deletedAt);
+      if (removed !== RESTAMPED) return removed;
+      // Restamped each time: deletes racing one another, or late writes of abandoned ones. Let the client try again.
+      if (attempt >= DELETE_ATTEMPTS) throw new TemporarilyUnavailableError(`Item ${id} is being deleted by other requests; try again`);
+    }
+  }
+
+  /**
+   * One try of a delete: stamp, then delete the row if it still has this stamp.
+   * When it does not, the row is read again: gone, another delete removed it (404);
+   * still there, another delete restamped it and has not removed it yet, or the late
+   * write of a delete that was given up on (a store that stalled) did: RESTAMPED,
+   * never a 404 for an item that still exists.
+   */
+  private async stampAndDelete(id: string, deletedAt: string): Promise<{ image?: Item['image'] } | typeof RESTAMPED> {
     const key = itemKey(id);
     const notFound = (error: unknown) => {
       throw error instanceof ConflictError ? new NotFoundError(`Item ${id} not found`) : error;
+    };
+    const stillThere = async (): Promise<typeof RESTAMPED> => {
+      if (!(await this.table.get(key, true))) throw new NotFoundError(`Item ${id} not found`);
+      return RESTAMPED;
     };
     const names = { '#deletedAt': DELETED_AT };
     const values = { ':deletedAt': deletedAt };
@@ -212,14 +237,16 @@ export class DynamoItemStore implements ItemStore {
         ExpressionAttributeValues: values,
       })
       .catch(notFound);
-    // Another delete of the item between the two restamped or removed it: that one is the delete.
     // No image is recorded on a stamped row (DynamoImageRecords), so the stamped one is the last.
     const removed = { ...(stamped.image !== undefined && { image: stamped.image as Item['image'] }) };
     const shards = shardCountOf(stamped);
     if (shards === 1) {
-      await this.table
-        .delete({ Key: key, ConditionExpression: '#deletedAt = :deletedAt', ExpressionAttributeNames: names, ExpressionAttributeValues: values })
-        .catch(notFound);
+      try {
+        await this.table.delete({ Key: key, ConditionExpression: '#deletedAt = :deletedAt', ExpressionAttributeNames: names, ExpressionAttributeValues: values });
+      } catch (error) {
+        if (error instanceof ConflictError) return stillThere();
+        throw error;
+      }
       return removed;
     }
     // A sharded item goes with its shards, all or nothing: a reservation after it finds no shard (ITEM_NOT_FOUND).
@@ -229,7 +256,7 @@ export class DynamoItemStore implements ItemStore {
         ...shardKeys(id, shards).map((shardKey) => ({ Delete: { TableName: this.table.name, Key: shardKey } })),
       ]);
     } catch (error) {
-      if (error instanceof TransactionCancelledError && error.failedCondition(0)) throw new NotFoundError(`Item ${id} not found`);
+      if (error instanceof TransactionCancelledError && error.failedCondition(0)) return stillThere();
       throw error;
     }
     return removed;
