@@ -79,6 +79,21 @@ const message = (stackName, found) =>
     'Import each into the stack (CloudFormation resource import), or delete it if its data may go, then deploy again (docs/deploying.md).',
   ].join('\n');
 
+/**
+ * Whether a lookup finds its resource: false when it fails as `missing` says, its
+ * answer when that is a boolean, else true; any other failure is thrown.
+ * @param {() => Promise<unknown>} lookup @param {(error: unknown) => boolean} missing
+ */
+const lookedUp = async (lookup, missing) => {
+  try {
+    const answer = await lookup();
+    return typeof answer === 'boolean' ? answer : true;
+  } catch (error) {
+    if (missing(error)) return false;
+    throw error;
+  }
+};
+
 /** The partition a region is in. @param {string} region */
 const partitionOf = (region) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
@@ -108,46 +123,33 @@ const awsLookups = (provider) => {
       // A bucket name is global: taken by another account (403) counts as there, as CloudFormation could not create it either.
       async 'AWS::S3::Bucket'({ name }) {
         const { S3Client, HeadBucketCommand } = require('@aws-sdk/client-s3');
-        try {
-          await new S3Client(await config()).send(new HeadBucketCommand({ Bucket: name }));
-          return true;
-        } catch (error) {
-          const status = /** @type {{ $metadata?: { httpStatusCode?: number } }} */ (error)?.$metadata?.httpStatusCode;
-          if (status === 404 || isNotFound(error, /^(NotFound|NoSuchBucket)$/)) return false;
-          if (status === 403) return true;
-          throw error;
-        }
+        const status = (/** @type {unknown} */ error) => /** @type {{ $metadata?: { httpStatusCode?: number } }} */ (error)?.$metadata?.httpStatusCode;
+        return lookedUp(
+          async () => new S3Client(await config()).send(new HeadBucketCommand({ Bucket: name })).catch((error) => (status(error) === 403 ? undefined : Promise.reject(error))),
+          (error) => status(error) === 404 || isNotFound(error, /^(NotFound|NoSuchBucket)$/),
+        );
       },
       async 'AWS::DynamoDB::Table'({ name }) {
         const { DynamoDBClient, DescribeTableCommand } = require('@aws-sdk/client-dynamodb');
-        try {
-          await new DynamoDBClient(await config()).send(new DescribeTableCommand({ TableName: name }));
-          return true;
-        } catch (error) {
-          if (isNotFound(error, /^ResourceNotFoundException$/)) return false;
-          throw error;
-        }
+        return lookedUp(
+          async () => new DynamoDBClient(await config()).send(new DescribeTableCommand({ TableName: name })),
+          (error) => isNotFound(error, /^ResourceNotFoundException$/),
+        );
       },
       async 'AWS::SQS::Queue'({ name }) {
         const { SQSClient, GetQueueUrlCommand } = require('@aws-sdk/client-sqs');
-        try {
-          await new SQSClient(await config()).send(new GetQueueUrlCommand({ QueueName: name }));
-          return true;
-        } catch (error) {
-          if (isNotFound(error, /^(QueueDoesNotExist|AWS\.SimpleQueueService\.NonExistentQueue)$/)) return false;
-          throw error;
-        }
+        return lookedUp(
+          async () => new SQSClient(await config()).send(new GetQueueUrlCommand({ QueueName: name })),
+          (error) => isNotFound(error, /^(QueueDoesNotExist|AWS\.SimpleQueueService\.NonExistentQueue)$/),
+        );
       },
       async 'AWS::SecretsManager::Secret'({ name }) {
         const { SecretsManagerClient, DescribeSecretCommand } = require('@aws-sdk/client-secrets-manager');
-        try {
-          const secret = await new SecretsManagerClient(await config()).send(new DescribeSecretCommand({ SecretId: name }));
+        return lookedUp(
           // A secret scheduled for deletion still holds its name until it is gone.
-          return Boolean(secret.ARN);
-        } catch (error) {
-          if (isNotFound(error, /^ResourceNotFoundException$/)) return false;
-          throw error;
-        }
+          async () => Boolean((await new SecretsManagerClient(await config()).send(new DescribeSecretCommand({ SecretId: name }))).ARN),
+          (error) => isNotFound(error, /^ResourceNotFoundException$/),
+        );
       },
     },
   };

@@ -48,3 +48,37 @@ export const createServiceTable = async (service: string, logicalId: string): Pr
     ...(StreamSpecification && { StreamSpecification: { ...StreamSpecification, StreamEnabled: true } }),
   });
 };
+
+/** A service's table for the tests of one jest file (serviceTableForFile). */
+export interface FileTable<T> {
+  /** Its name in DynamoDB Local. */
+  readonly name: string;
+  /** What `open` made of it (the services' own Table: this lib cannot import it, its tests import this lib). */
+  readonly table: T;
+}
+
+/**
+ * The service's table (createServiceTable) for the tests of the jest file that
+ * calls this at its top: created before them, dropped after them. Read it in a
+ * hook or a test, not while the file loads.
+ */
+export const serviceTableForFile = <T>(service: string, logicalId: string, open: (name: string) => T): FileTable<T> => {
+  let created: { testTable: TestTable; table: T } | undefined;
+  beforeAll(async () => {
+    const testTable = await createServiceTable(service, logicalId);
+    created = { testTable, table: open(testTable.name) };
+  });
+  afterAll(() => created?.testTable.drop());
+  const ready = () => {
+    if (!created) throw new Error(`${service}'s ${logicalId} is made before the file's tests: read it in a hook or a test`);
+    return created;
+  };
+  return {
+    get name() {
+      return ready().testTable.name;
+    },
+    get table() {
+      return ready().table;
+    },
+  };
+};

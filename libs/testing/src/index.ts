@@ -1,5 +1,5 @@
 // Test support only: never import this from a handler or domain module.
-export { createServiceTable, createTestTable, type TestTable } from './dynamo-tables';
+export { createServiceTable, createTestTable, serviceTableForFile, type FileTable, type TestTable } from './dynamo-tables';
 export { createCapturedTopic, type CapturedTopic } from './sns-capture';
 export { httpEvent } from './http-event';
 export { startHungEndpoint, type HungEndpoint } from './hung-endpoint';

@@ -4,7 +4,7 @@ import { buildEvent, createSnsPublisher } from '@platform/events';
 import { streamOutboxHandler } from '@platform/handler-kit';
 import { withCorrelationId } from '@platform/observability';
 import { NotFoundError } from '@platform/errors';
-import { captureOutput, createCapturedTopic, createServiceTable, readTableStream, sqsEvent, type TestTable } from '@platform/testing';
+import { captureOutput, createCapturedTopic, readTableStream, sqsEvent, serviceTableForFile } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { DynamoItemStore } from '../../src/adapters/dynamo-item-store';
 import { DynamoReservationStore } from '../../src/adapters/dynamo-reservation-store';
@@ -15,23 +15,15 @@ import { catalogBehaviour } from '../support/catalog-behaviour';
 // The catalogue on DynamoDB Local, in a table built from serverless.yml's own definition.
 // The handler's metrics are read here (the emulator setup turns them off elsewhere).
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-let testTable: TestTable;
-let table: Table;
+const testTable = serviceTableForFile('items-api', 'ItemsTable', (name) => new Table(name));
 
-beforeAll(async () => {
-  testTable = await createServiceTable('items-api', 'ItemsTable');
-  table = new Table(testTable.name);
-});
-
-afterAll(() => testTable.drop());
-
-catalogBehaviour(() => ({ items: new DynamoItemStore(table, createCursorCodec('items-integration-secret')), reservations: new DynamoReservationStore(table) }));
+catalogBehaviour(() => ({ items: new DynamoItemStore(testTable.table, createCursorCodec('items-integration-secret')), reservations: new DynamoReservationStore(testTable.table) }));
 
 // The same promises when each item's stock is split over counter shards (docs/decisions/0011-hot-item-stock.md).
 describe('with stock in 4 counter shards', () => {
   catalogBehaviour(() => ({
-    items: new DynamoItemStore(table, createCursorCodec('items-integration-secret'), { stockShards: 4 }),
-    reservations: new DynamoReservationStore(table),
+    items: new DynamoItemStore(testTable.table, createCursorCodec('items-integration-secret'), { stockShards: 4 }),
+    reservations: new DynamoReservationStore(testTable.table),
   }));
 });
 
@@ -47,7 +39,7 @@ describe('reserveStock handler and the outbox, on DynamoDB Local and the SNS emu
     process.env.TABLE_NAME = testTable.name;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../src/handlers/reserve-stock') as typeof import('../../src/handlers/reserve-stock');
-    const catalogue = new ItemsService(new DynamoItemStore(table, createCursorCodec('items-integration-secret')));
+    const catalogue = new ItemsService(new DynamoItemStore(testTable.table, createCursorCodec('items-integration-secret')));
     const item = await withCorrelationId('req-item', () => catalogue.create({ name: 'lamp', priceCents: 1, stock: 1 }));
     const [first, second] = [orderPlaced(item.id, 'req-first'), orderPlaced(item.id, 'req-second')];
     const event = sqsEvent(first, '{"type":"order.placed","data":{"quantity":"lots"}}', second, first);
@@ -83,10 +75,10 @@ describe('reserveStock handler and the outbox, on DynamoDB Local and the SNS emu
 describe('a sharded item through the outbox, on DynamoDB Local and the SNS emulator', () => {
   it('publishes item.created, the answer, item.updated of a restock with the whole stock and version, and item.deleted; its shards publish nothing', async () => {
     const codec = createCursorCodec('items-integration-secret');
-    const catalogue = new ItemsService(new DynamoItemStore(table, codec, { stockShards: 3 }));
+    const catalogue = new ItemsService(new DynamoItemStore(testTable.table, codec, { stockShards: 3 }));
     const item = await catalogue.create({ name: 'hot', priceCents: 1, stock: 5 });
     const order = { orderId: randomUUID(), itemId: item.id, quantity: 2 };
-    await new StockKeeper(new DynamoReservationStore(table)).answer(order);
+    await new StockKeeper(new DynamoReservationStore(testTable.table)).answer(order);
     expect(await catalogue.update(item.id, { expectedVersion: 2, stock: 9 })).toMatchObject({ stock: 9, version: 3 });
     await catalogue.remove(item.id);
 
@@ -107,7 +99,7 @@ describe('a sharded item through the outbox, on DynamoDB Local and the SNS emula
 });
 
 describe('deleting an item, on DynamoDB Local and the SNS emulator', () => {
-  const store = () => new DynamoItemStore(table, createCursorCodec('items-integration-secret'));
+  const store = () => new DynamoItemStore(testTable.table, createCursorCodec('items-integration-secret'));
 
   it('publishes item.deleted dated at the delete, not at the relay’s publish, after the item’s earlier changes', async () => {
     const deletedAt = new Date('2020-02-02T02:02:02.202Z');

@@ -2,7 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { correlationIdOf, createCursorCodec, Table, type TableChange } from '@platform/dynamo';
 import { TooManyRequestsError, NotFoundError } from '@platform/errors';
 import { withCorrelationId } from '@platform/observability';
-import { createServiceTable, readTableStream, type TestTable } from '@platform/testing';
+import { readTableStream, serviceTableForFile } from '@platform/testing';
 import { DynamoImageRecords } from '../../src/adapters/dynamo-image-records';
 import { DynamoItemStore } from '../../src/adapters/dynamo-item-store';
 import { eventForChange } from '../../src/adapters/outbox';
@@ -11,21 +11,16 @@ import { imageBytes, InMemoryImageStorage } from '../support/in-memory-image-sto
 
 // Item images on DynamoDB Local (the items table from serverless.yml), with the files in memory:
 // pending-upload slots, the version guard, refusals and redeliveries.
-let testTable: TestTable;
-let table: Table;
+const testTable = serviceTableForFile('items-api', 'ItemsTable', (name) => new Table(name));
 let items: ItemsService;
 
-beforeAll(async () => {
-  testTable = await createServiceTable('items-api', 'ItemsTable');
-  table = new Table(testTable.name);
-  items = new ItemsService(new DynamoItemStore(table, createCursorCodec('images-integration-secret')));
+beforeAll(() => {
+  items = new ItemsService(new DynamoItemStore(testTable.table, createCursorCodec('images-integration-secret')));
 });
-
-afterAll(() => testTable.drop());
 
 const setup = (now: () => Date = () => new Date()) => {
   const storage = new InMemoryImageStorage();
-  const images = new ItemImages(storage, new DynamoImageRecords(table), { maxBytes: 1024 }, now);
+  const images = new ItemImages(storage, new DynamoImageRecords(testTable.table), { maxBytes: 1024 }, now);
   /** A client's upload through the form it was granted, as storage then holds it. */
   const upload = async (itemId: string, contentType: ImageType, body: Uint8Array = imageBytes(contentType as 'image/png')) => {
     const grant = await images.grantUpload(itemId, { contentType }, { correlationId: `req-${itemId}` });

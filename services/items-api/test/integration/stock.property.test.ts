@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createCursorCodec, Table } from '@platform/dynamo';
-import { createServiceTable, type TestTable } from '@platform/testing';
+import { serviceTableForFile } from '@platform/testing';
 import fc from 'fast-check';
 import { DynamoItemStore } from '../../src/adapters/dynamo-item-store';
 import { DynamoReservationStore, StockContendedError } from '../../src/adapters/dynamo-reservation-store';
@@ -12,15 +12,7 @@ import { ItemsService, StockKeeper, type Reservation, type StockRequest } from '
 // (docs/decisions/0011-hot-item-stock.md): never more reserved than there was,
 // one answer per order, and no order refused while the item had the stock it
 // asked for.
-let testTable: TestTable;
-let table: Table;
-
-beforeAll(async () => {
-  testTable = await createServiceTable('items-api', 'ItemsTable');
-  table = new Table(testTable.name);
-});
-
-afterAll(() => testTable.drop());
+const testTable = serviceTableForFile('items-api', 'ItemsTable', (name) => new Table(name));
 
 // The single-row layout the shards replace, and 4 shards. Kept small: DynamoDB Local
 // answers in milliseconds, and npm test runs this file every time.
@@ -28,9 +20,9 @@ const LAYOUTS = [1, 4];
 // STOCK_PROPERTY_RUNS=50 for a longer search by hand.
 const RUNS = Number(process.env.STOCK_PROPERTY_RUNS ?? 3);
 jest.setTimeout(60_000 + RUNS * 5_000);
-const catalogue = (stockShards: number) => new ItemsService(new DynamoItemStore(table, createCursorCodec('stock-property-secret'), { stockShards }));
+const catalogue = (stockShards: number) => new ItemsService(new DynamoItemStore(testTable.table, createCursorCodec('stock-property-secret'), { stockShards }));
 // A fresh reservation store per keeper, as a fresh Lambda container has.
-const keeper = () => new StockKeeper(new DynamoReservationStore(table));
+const keeper = () => new StockKeeper(new DynamoReservationStore(testTable.table));
 
 /** What SQS does with a record that failed: delivers it again, until it is answered. */
 const answerEventually = async (request: StockRequest): Promise<Reservation> => {
@@ -44,7 +36,7 @@ const answerEventually = async (request: StockRequest): Promise<Reservation> => 
 };
 
 const shardStocks = async (itemId: string, shards: number): Promise<number[]> => {
-  const rows = await Promise.all(Array.from({ length: shards }, (_, shard) => table.get<{ stock: number }>(stockShardKey(itemId, shard), true)));
+  const rows = await Promise.all(Array.from({ length: shards }, (_, shard) => testTable.table.get<{ stock: number }>(stockShardKey(itemId, shard), true)));
   return rows.map((row) => row?.stock ?? Number.NaN);
 };
 

@@ -1,7 +1,7 @@
 import { Table } from '@platform/dynamo';
 import { buildEvent } from '@platform/events';
 import { confirmed, notifierBehaviour } from '../support/notifier-behaviour';
-import { captureOutput, createCapturedTopic, createServiceTable, sqsEvent, type CapturedTopic, type TestTable } from '@platform/testing';
+import { captureOutput, createCapturedTopic, sqsEvent, type CapturedTopic, serviceTableForFile } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { DynamoNotificationStore, notificationKey } from '../../src/adapters/dynamo-notification-store';
 import { SnsNotificationChannel } from '../../src/adapters/sns-channel';
@@ -13,27 +13,22 @@ import { handler } from '../../src/handlers/notify-customers';
 // The handler's log lines and metrics are read here (the emulator setup turns them down elsewhere).
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-let testTable: TestTable;
-let table: Table;
+const testTable = serviceTableForFile('notifier', 'NotificationsTable', (name) => new Table(name));
 let topic: CapturedTopic;
 
 beforeAll(async () => {
-  testTable = await createServiceTable('notifier', 'NotificationsTable');
-  table = new Table(testTable.name);
   topic = await createCapturedTopic();
 });
 
-afterAll(() => testTable.drop());
-
 describe('Notifier on DynamoDB Local and SNS', () => {
   it('sends one notification through the channel and records it by event id', async () => {
-    const notifier = new Notifier(new DynamoNotificationStore(table), new SnsNotificationChannel(topic.topicArn));
+    const notifier = new Notifier(new DynamoNotificationStore(testTable.table), new SnsNotificationChannel(topic.topicArn));
     const event = confirmed();
     await expect(notifier.notify(event)).resolves.toBe('SENT');
     const sent = await topic.published();
     expect(sent).toHaveLength(1);
     expect(sent[0]).toContain(event.data.orderId);
-    expect(await table.get(notificationKey(event.id), true)).toMatchObject({
+    expect(await testTable.table.get(notificationKey(event.id), true)).toMatchObject({
       status: 'SENT',
       eventId: event.id,
       orderId: event.data.orderId,
@@ -42,7 +37,7 @@ describe('Notifier on DynamoDB Local and SNS', () => {
   });
 });
 
-notifierBehaviour(() => new DynamoNotificationStore(table));
+notifierBehaviour(() => new DynamoNotificationStore(testTable.table));
 
 describe('notifyCustomers handler', () => {
   it('sends for confirmed and rejected orders and fails what it must not handle', async () => {

@@ -1,6 +1,6 @@
 import { Table } from '@platform/dynamo';
 import { withCorrelationId } from '@platform/observability';
-import { captureOutput, createServiceTable, type TestTable } from '@platform/testing';
+import { captureOutput, serviceTableForFile } from '@platform/testing';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DynamoOrderStore } from '../../src/adapters/dynamo-order-store';
 import { OrdersService } from '../../src/domain';
@@ -9,14 +9,11 @@ import { OrdersService } from '../../src/domain';
 // every stuck order of its table). Its WARN lines and its metric are read here.
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-let testTable: TestTable;
+const testTable = serviceTableForFile('order-processor', 'OrdersTable', (name) => new Table(name));
 
-beforeAll(async () => {
-  testTable = await createServiceTable('order-processor', 'OrdersTable');
+beforeAll(() => {
   process.env.TABLE_NAME = testTable.name;
 });
-
-afterAll(() => testTable.drop());
 
 const context = { awsRequestId: 'r', functionName: 'findStuckOrders' } as Context;
 const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
@@ -41,7 +38,7 @@ describe('findStuckOrders handler, on DynamoDB Local', () => {
   });
 
   it('logs one WARN line per order PENDING past STUCK_ORDER_AFTER_MINUTES, with its age and flow, and counts them', async () => {
-    const table = new Table(testTable.name);
+    const { table } = testTable;
     const at = (minutes: number) => new OrdersService(new DynamoOrderStore(table), { now: minutesAgo(minutes) });
     const stuck = await withCorrelationId('flow-stuck', () => at(45).place({ itemId: 'i1', quantity: 1 }, ada));
     const older = await at(90).place({ itemId: 'i1', quantity: 2 }, ada);

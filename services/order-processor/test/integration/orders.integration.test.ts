@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Table } from '@platform/dynamo';
+import { randomUUID } from 'node:crypto';
 import { buildEvent, createSnsPublisher } from '@platform/events';
 import { streamOutboxHandler } from '@platform/handler-kit';
 import { withCorrelationId } from '@platform/observability';
-import { captureOutput, createCapturedTopic, createServiceTable, readTableStream, sqsEvent, type TestTable } from '@platform/testing';
+import { captureOutput, createCapturedTopic, readTableStream, sqsEvent, serviceTableForFile } from '@platform/testing';
 import type { Context } from 'aws-lambda';
 import { DynamoOrderStore } from '../../src/adapters/dynamo-order-store';
 import { eventForChange } from '../../src/adapters/outbox';
@@ -13,17 +13,9 @@ import { ordersBehaviour } from '../support/orders-behaviour';
 // Orders on DynamoDB Local, in a table built from serverless.yml's own definition.
 // The handler's metrics are read here (the emulator setup turns them off elsewhere).
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-let testTable: TestTable;
-let table: Table;
+const testTable = serviceTableForFile('order-processor', 'OrdersTable', (name) => new Table(name));
 
-beforeAll(async () => {
-  testTable = await createServiceTable('order-processor', 'OrdersTable');
-  table = new Table(testTable.name);
-});
-
-afterAll(() => testTable.drop());
-
-ordersBehaviour(() => new DynamoOrderStore(table));
+ordersBehaviour(() => new DynamoOrderStore(testTable.table));
 
 const context = { awsRequestId: 'r', functionName: 'test' } as Context;
 const ada = { id: 'sub-ada', email: 'ada@example.com' };
@@ -34,7 +26,7 @@ describe('settleOrders handler and the outbox, on DynamoDB Local and the SNS emu
     process.env.TABLE_NAME = testTable.name;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../src/handlers/settle-orders') as typeof import('../../src/handlers/settle-orders');
-    const orders = new OrdersService(new DynamoOrderStore(table));
+    const orders = new OrdersService(new DynamoOrderStore(testTable.table));
     // Each order placed by its own request (the flow's correlation id), as placeOrder runs it.
     const [ok, refused] = [
       await withCorrelationId('req-ok', () => orders.place({ itemId: 'i1', quantity: 2 }, ada)),
