@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every project's lint, typecheck, test and e2e targets through Nx,
-// then how long each task took, longest first.
+// then how long each task took, longest first, and last the tail of what each
+// failed task printed (failed-output.mjs).
 //
 // Two Nx runs side by side: the whole-stack e2e chain (system-tests:e2e, the
 // longest task by far, mostly waiting on stacks), and every other task two at
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useLocalCredentials } from '@platform/local-runtime/aws';
 import { startTestEmulators } from '@platform/local-runtime/emulators/test-emulators';
+import { LineRecorder, failedTasks, failureReport } from './failed-output.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHECKS = ['lint', 'lint-workflows', 'test'];
@@ -23,16 +25,30 @@ const CHECKS = ['lint', 'lint-workflows', 'test'];
 const TYPECHECK = path.join(ROOT, 'tools/ci/typecheck-all.mjs');
 const E2E = ['e2e'];
 const PROFILES = { checks: path.join(ROOT, '.nx/test-times.json'), e2e: path.join(ROOT, '.nx/test-times-e2e.json') };
+// How much of a failed task's output is printed again at the end.
+const FAILED_TAIL_LINES = 120;
+/** @type {LineRecorder[]} one per Nx run and stream, so that lines of concurrent writers never mix */
+const recorders = [];
 
 /** @param {string[]} targets @param {number} parallel @param {string} profile @param {Record<string, string>} env @returns {Promise<number>} */
 const nxRun = (targets, parallel, profile, env) => {
   rmSync(profile, { force: true });
   const nx = spawn(path.join(ROOT, 'node_modules/.bin/nx'), ['run-many', '-t', ...targets, `--parallel=${parallel}`, '--outputStyle=stream', ...process.argv.slice(2)], {
     cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, NX_PROFILE: path.relative(ROOT, profile), ...env },
+    // Piped to keep a copy for the failure report; colours stay as a terminal would get them.
+    stdio: ['inherit', 'pipe', 'pipe'],
+    env: { ...process.env, NX_PROFILE: path.relative(ROOT, profile), ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}), ...env },
   });
-  return new Promise((resolve) => nx.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+  for (const [from, to] of /** @type {const} */ ([[nx.stdout, process.stdout], [nx.stderr, process.stderr]])) {
+    const recorder = new LineRecorder();
+    recorders.push(recorder);
+    from.on('data', (chunk) => {
+      to.write(chunk);
+      recorder.push(chunk);
+    });
+    from.on('end', () => recorder.end());
+  }
+  return new Promise((resolve) => nx.on('close', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
 };
 
 const main = async () => {
@@ -53,6 +69,8 @@ const main = async () => {
   await emulators.stop();
   const times = spawn(process.execPath, [path.join(ROOT, 'tools/ci/task-times.mjs'), PROFILES.checks, PROFILES.e2e], { stdio: 'inherit' });
   await new Promise((resolve) => times.on('exit', resolve));
+  const failed = failedTasks(Object.values(PROFILES));
+  if (failed.length > 0) console.log(failureReport(failed, recorders.flatMap((recorder) => recorder.lines), FAILED_TAIL_LINES));
   process.exit(codes.find((code) => code !== 0) ?? 0);
 };
 
