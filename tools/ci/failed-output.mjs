@@ -3,7 +3,7 @@
 // project's name, so a failure early in a long run (the e2e chain ends minutes
 // before the checks do) is buried far above the summary, and a CI log viewer that
 // keeps only the tail never shows it.
-import { existsSync, readFileSync } from 'node:fs';
+import { profiledTasks } from './task-times.mjs';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -16,10 +16,8 @@ export const plain = (line) => line.replace(ANSI, '');
  * @param {string[]} profiles @returns {string[]} task names, `project:target`
  */
 export const failedTasks = (profiles) =>
-  profiles
-    .filter((file) => existsSync(file))
-    .flatMap((file) => /** @type {{ name: string, ph: string, args?: { status?: string } }[]} */ (JSON.parse(readFileSync(file, 'utf8'))))
-    .filter((event) => event.ph === 'X' && event.args?.status === 'failure')
+  profiledTasks(profiles)
+    .filter((event) => event.args?.status === 'failure')
     .map((event) => event.name);
 
 /**

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { useLocalCredentials } from '@platform/local-runtime/aws';
 import { startTestEmulators } from '@platform/local-runtime/emulators/test-emulators';
 import { LineRecorder, failedTasks, failureReport } from './failed-output.mjs';
+import { profiledTasks, taskTimesTable } from './task-times.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHECKS = ['lint', 'lint-workflows', 'test'];
@@ -67,9 +68,9 @@ const main = async () => {
   const typechecked = new Promise((resolve) => typecheck.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
   const codes = await Promise.all([nxRun(E2E, 1, PROFILES.e2e, env), nxRun(CHECKS, 2, PROFILES.checks, env), typechecked]);
   await emulators.stop();
-  const times = spawn(process.execPath, [path.join(ROOT, 'tools/ci/task-times.mjs'), PROFILES.checks, PROFILES.e2e], { stdio: 'inherit' });
-  await new Promise((resolve) => times.on('exit', resolve));
-  const failed = failedTasks(Object.values(PROFILES));
+  const profiles = Object.values(PROFILES);
+  console.log(taskTimesTable(profiledTasks(profiles)));
+  const failed = failedTasks(profiles);
   if (failed.length > 0) console.log(failureReport(failed, recorders.flatMap((recorder) => recorder.lines), FAILED_TAIL_LINES));
   process.exit(codes.find((code) => code !== 0) ?? 0);
 };

@@ -1,5 +1,5 @@
-import { Table } from '@platform/dynamo';
 import { randomUUID } from 'node:crypto';
+import { Table } from '@platform/dynamo';
 import { buildEvent, createSnsPublisher } from '@platform/events';
 import { streamOutboxHandler } from '@platform/handler-kit';
 import { withCorrelationId } from '@platform/observability';
